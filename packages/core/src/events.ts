@@ -1,0 +1,101 @@
+import { EventEmitter } from 'eventemitter3';
+import type { PaymentRecord, PaymentStatus } from './domain/payment.js';
+
+/** Payment lifecycle events: stored with the transition (same atomic step), emitted after it applied. */
+export const PAYMENT_EVENT_TYPES = [
+  'payment.created',
+  'payment.status_changed',
+  'payment.processing',
+  'payment.succeeded',
+  'payment.failed',
+  'payment.cancelled',
+  'payment.reversed',
+  'payment.late_success',
+  'payment.needs_attention',
+  'payment.stuck',
+] as const;
+export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
+
+/** Where a piece of provider evidence came from. */
+export type EvidenceSource = 'initiate' | 'query' | 'webhook' | 'poller' | 'manual' | 'timeout';
+
+export interface PaymentEvent {
+  /** Stable event id (the stored event's id): the same transition never has two ids. */
+  id: string;
+  type: PaymentEventType;
+  occurredAt: Date;
+  paymentId: string;
+  seq: number;
+  payment: PaymentRecord;
+  from?: PaymentStatus;
+  to?: PaymentStatus;
+  source?: EvidenceSource;
+}
+
+export interface WebhookEvent {
+  orderReference: string | null;
+  eventType: string | null;
+  status: string | null;
+  verified: boolean;
+  duplicate: boolean;
+  orphan: boolean;
+}
+
+export interface WebhookRejectedEvent {
+  reason: 'bad_checksum' | 'missing_checksum' | 'malformed' | 'too_large' | 'unsupported_media_type';
+  message: string;
+}
+
+/** What the client reports for every ClickPesa call; secrets never included. */
+export interface ProviderRequestEvent {
+  requestId: string;
+  endpoint: ProviderEndpoint;
+  method: string;
+  path: string;
+  orderReference?: string;
+  body?: unknown;
+}
+
+export interface ProviderResponseEvent extends ProviderRequestEvent {
+  status: number | null;
+  durationMs: number;
+  /** Parsed response body (redacted), or a short description of a network failure. */
+  response?: unknown;
+  error?: string;
+}
+
+export type ProviderEndpoint = 'token' | 'preview' | 'initiate' | 'query' | 'list';
+
+export interface PollerErrorEvent {
+  error: Error;
+  paymentId?: string;
+}
+
+export type ToolkitEvents = {
+  [K in PaymentEventType]: (event: PaymentEvent) => void;
+} & {
+  'webhook.received': (event: WebhookEvent) => void;
+  'webhook.rejected': (event: WebhookRejectedEvent) => void;
+  'provider.request': (event: ProviderRequestEvent) => void;
+  'provider.response': (event: ProviderResponseEvent) => void;
+  'poller.error': (event: PollerErrorEvent) => void;
+  error: (error: Error) => void;
+};
+
+/** The toolkit's typed event bus. A listener that throws never breaks the flow that emitted. */
+export class PaymentEvents extends EventEmitter<ToolkitEvents> {
+  /** Emits without letting a listener's exception escape into payment processing. */
+  safeEmit<K extends keyof ToolkitEvents>(type: K, ...args: Parameters<ToolkitEvents[K]>): void {
+    try {
+      (this.emit as (t: K, ...a: Parameters<ToolkitEvents[K]>) => boolean)(type, ...args);
+    } catch (error) {
+      if (type !== 'error' && this.listenerCount('error') > 0) {
+        try {
+          this.emit('error', error instanceof Error ? error : new Error(String(error)));
+        } catch {
+          // a throwing error listener has nowhere left to go
+        }
+      }
+    }
+  }
+}

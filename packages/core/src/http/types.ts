@@ -1,0 +1,33 @@
+/**
+ * The plain request/response pair adapters translate to and from. The core decides all HTTP semantics.
+ */
+export interface HandlerRequest {
+  method: string;
+  /** Path relative to the mount point, without the query string: "/payments/123/status". */
+  path: string;
+  query?: Record<string, string | string[] | undefined>;
+  /** Lower-case header names. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as a host parser left it (object), if one ran. */
+  body?: unknown;
+  /** The body bytes as we (or the host) captured them; preferred over `body`. */
+  rawBody?: Buffer | string;
+  /** True when the adapter stopped reading because the body exceeded `bodyLimit`. */
+  bodyTooLarge?: boolean;
+  /** The framework's own request object (`req`, `request` or `ctx`), handed to `authenticate`. */
+  raw: unknown;
+}
+
+export interface HandlerResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON-serialisable envelope. */
+  body: unknown;
+}
+
+/** The host's authentication hook: the framework's own request in, `{ id }` or null out. */
+export type Authenticate = (raw: unknown) => Principal | null | undefined | Promise<Principal | null | undefined>;
+
+export interface Principal {
+  id: string;
+}

@@ -1,0 +1,185 @@
+import type { PaymentEventType } from '../events.js';
+import type { PaymentRecord } from '../domain/payment.js';
+
+/**
+ * The storage contract every store implements (memory, SQLite, PostgreSQL, custom).
+ * `@clickpesa-kit/store-tests` holds every implementation to it, races included.
+ *
+ * Atomicity, per operation, is part of the contract:
+ * - `createPayment`: the payment row, its order reference, its idempotency record, the MSISDN guard,
+ *   its events and audit entries are written in ONE atomic step (all or nothing).
+ * - `transition`: compare-and-set on `version` (and on the lease token when given), together with its
+ *   events and audit entries, in ONE atomic step. Exactly one of N concurrent callers with the same
+ *   `expectedVersion` applies.
+ * - `claimIdempotency`, `recordWebhookReceipt`: insert-if-absent; exactly one of N concurrent callers wins.
+ * - `claimDue`: a payment is leased to at most one claimer until its lease expires; every claim bumps
+ *   the payment's lease token (fencing).
+ * Stores never call ClickPesa and never hold a transaction across any await of the caller.
+ */
+export interface PaymentStore {
+  /** Human-readable kind, for logs ("memory", "sqlite", "postgres", ...). */
+  readonly kind: string;
+  /** True when several processes may share this store (SQLite file in WAL, PostgreSQL). The memory store is false. */
+  readonly shared: boolean;
+
+  createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult>;
+
+  /** By id; when `ownerId` is given the owner is part of the lookup itself (another owner's payment is `null`). */
+  getPayment(id: string, ownerId?: string): Promise<PaymentRecord | null>;
+  /** By any order reference the payment has used (current or earlier attempt). */
+  getPaymentByOrderReference(orderReference: string): Promise<PaymentRecord | null>;
+  getPaymentByTransactionId(transactionId: string): Promise<PaymentRecord | null>;
+  /** Is there a `pending`/`processing` payment for this MSISDN other than `exceptPaymentId`? */
+  hasActivePush(msisdn: string, exceptPaymentId?: string): Promise<boolean>;
+
+  /** Compare-and-set. See {@link TransitionInput}. */
+  transition(input: TransitionInput): Promise<TransitionResult>;
+
+  /** Insert-if-absent of an idempotency record; an expired record counts as absent and is replaced. */
+  claimIdempotency(record: IdempotencyRecord): Promise<ClaimIdempotencyResult>;
+  getIdempotency(ownerId: string, key: string, now: Date): Promise<IdempotencyRecord | null>;
+  /** Marks a record completed (replays return the payment's current state from then on). */
+  completeIdempotency(ownerId: string, key: string): Promise<void>;
+  /** Deletes records that expired before `now`; returns how many. */
+  pruneIdempotency(now: Date): Promise<number>;
+
+  /** Insert-if-absent by `dedupeKey`; `inserted: false` means a duplicate delivery. */
+  recordWebhookReceipt(receipt: WebhookReceipt): Promise<{ inserted: boolean }>;
+  listWebhookReceipts(filter?: { orderReference?: string }): Promise<WebhookReceipt[]>;
+
+  /** "Log all responses": ClickPesa requests/responses and other notes, already redacted by the caller. */
+  appendAudit(entries: AuditEntry[]): Promise<void>;
+  listAudit(paymentId: string): Promise<AuditEntry[]>;
+  listEvents(paymentId: string): Promise<StoredEvent[]>;
+
+  /**
+   * Leases up to `limit` payments whose `nextPollAt <= now` and whose lease is free or expired,
+   * oldest due first, to `owner` until `now + leaseMs`, bumping each one's lease token.
+   * A store with a shared clock (PostgreSQL) may use its own clock instead of `now`.
+   */
+  claimDue(input: { now: Date; limit: number; leaseMs: number; owner: string }): Promise<ClaimedPayment[]>;
+  /** Frees a lease early (shutdown); a no-op when the token is no longer current. */
+  releaseLease(paymentId: string, leaseToken: number): Promise<void>;
+
+  /** Optional shared provider budget (a token bucket kept in the store, so instances share it). */
+  readonly budget?: SharedBudget;
+
+  /** Throws StoreUnavailableError when the store cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CreatePaymentInput {
+  /** The complete write-ahead row (`status: 'pending'`, `version: 1`). */
+  payment: PaymentRecord;
+  /** When present, claimed in the same atomic step, pointing at `payment.id`, state `in_flight`. */
+  idempotency?: IdempotencyRecord;
+  /** When true, creation fails with `msisdn_busy` if another `pending`/`processing` payment has the MSISDN. */
+  exclusiveMsisdn?: boolean;
+  events?: NewEvent[];
+  audit?: AuditEntry[];
+}
+
+export type CreatePaymentResult =
+  | { kind: 'created'; payment: PaymentRecord; events: StoredEvent[] }
+  /** The idempotency key was already claimed (and is not expired): nothing was written. */
+  | { kind: 'idempotency_conflict'; existing: IdempotencyRecord }
+  /** Another payment is pushing to the same MSISDN: nothing was written. */
+  | { kind: 'msisdn_busy'; paymentId: string };
+
+/** Fields a transition may change. `id`, `ownerId`, `createdAt` and `version` are never changed by callers. */
+export type PaymentChanges = Partial<Omit<PaymentRecord, 'id' | 'ownerId' | 'createdAt' | 'version' | 'orderReferences'>>;
+
+export interface TransitionInput {
+  paymentId: string;
+  /** Applies only if the stored version still equals this; the stored version becomes `expectedVersion + 1`. */
+  expectedVersion: number;
+  /** Setting `orderReference` to a new value appends it to `orderReferences` (unique across all payments). */
+  changes: PaymentChanges;
+  events?: NewEvent[];
+  audit?: AuditEntry[];
+  /** Fencing: when given, applies only if this is still the payment's current lease token. */
+  leaseToken?: number;
+  /** With `leaseToken`: free the lease in the same step. */
+  releaseLease?: boolean;
+}
+
+export type TransitionResult =
+  | { applied: true; payment: PaymentRecord; events: StoredEvent[] }
+  /** Version or lease token moved on (or the payment is gone); `payment` is the current row. */
+  | { applied: false; payment: PaymentRecord | null; reason: 'version_conflict' | 'stale_lease' | 'not_found' };
+
+export interface IdempotencyRecord {
+  ownerId: string;
+  key: string;
+  /** Hash of the normalised request (owner, route, amount, currency, msisdn, provider, ...). */
+  fingerprint: string;
+  /** Which route used the key ("initiate" or "retry:<paymentId>"). */
+  scope: string;
+  paymentId: string;
+  state: 'in_flight' | 'completed';
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export type ClaimIdempotencyResult = { kind: 'claimed' } | { kind: 'exists'; existing: IdempotencyRecord };
+
+export interface WebhookReceipt {
+  /** sha256 of the raw body, or of (orderReference, status, updatedAt): duplicates share it. */
+  dedupeKey: string;
+  orderReference: string | null;
+  paymentId: string | null;
+  eventType: string | null;
+  providerStatus: string | null;
+  /** True when no payment of ours has this order reference. */
+  orphan: boolean;
+  verified: boolean;
+  receivedAt: Date;
+  /** The parsed payload (checksum fields removed). */
+  payload: unknown;
+}
+
+export interface AuditEntry {
+  paymentId: string | null;
+  at: Date;
+  kind:
+    | 'provider_request'
+    | 'provider_response'
+    | 'transition'
+    | 'transition_ignored'
+    | 'webhook'
+    | 'retry'
+    | 'cancel'
+    | 'note';
+  /** JSON-serialisable; secrets and tokens already redacted. */
+  data: Record<string, unknown>;
+}
+
+export interface NewEvent {
+  /** Stable id (uuid) used as the event id everywhere. */
+  id: string;
+  type: PaymentEventType;
+  occurredAt: Date;
+  data: Record<string, unknown>;
+}
+
+export interface StoredEvent extends NewEvent {
+  paymentId: string;
+  /** 1, 2, 3... per payment; unique with paymentId. */
+  seq: number;
+}
+
+export interface ClaimedPayment {
+  payment: PaymentRecord;
+  leaseToken: number;
+  leaseUntil: Date;
+}
+
+/** A token bucket kept in shared storage. */
+export interface SharedBudget {
+  /**
+   * Takes one token from bucket `name` (capacity `capacity`, refilled at `capacity` per `intervalMs`).
+   * Returns 0 when granted, otherwise how many ms to wait before a token is available (nothing taken).
+   */
+  take(name: string, capacity: number, intervalMs: number, now: Date): Promise<number>;
+}

@@ -1,0 +1,44 @@
+// Stamps a publishable workspace package with the shared build, typecheck and lint setup.
+// Usage: node tools/new-package.mjs <dir-name> <description>
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+
+const [dir, ...desc] = process.argv.slice(2);
+if (!dir) throw new Error('usage: node tools/new-package.mjs <dir-name> <description>');
+const root = new URL(`../packages/${dir}/`, import.meta.url);
+if (existsSync(new URL('package.json', root))) throw new Error(`packages/${dir} exists`);
+mkdirSync(new URL('src/', root), { recursive: true });
+mkdirSync(new URL('test/', root), { recursive: true });
+const pkg = {
+  name: `@clickpesa-kit/${dir}`,
+  version: '0.1.0',
+  description: desc.join(' '),
+  license: 'MIT',
+  type: 'module',
+  sideEffects: false,
+  exports: {
+    '.': {
+      '@clickpesa-kit/source': './src/index.ts',
+      import: { types: './dist/index.d.ts', default: './dist/index.js' },
+      require: { types: './dist/index.d.cts', default: './dist/index.cjs' },
+    },
+    './package.json': './package.json',
+  },
+  main: './dist/index.cjs',
+  module: './dist/index.js',
+  types: './dist/index.d.cts',
+  files: ['dist', 'src'],
+  engines: { node: '>=20.18' },
+  scripts: { build: 'tsup', typecheck: 'tsc -p tsconfig.json', lint: 'publint --strict && attw --pack . --profile node16' },
+  dependencies: { '@clickpesa-kit/core': 'workspace:^' },
+  devDependencies: {},
+};
+const write = (name, text) => writeFileSync(new URL(name, root), text);
+write('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
+write('tsconfig.json', '{ "extends": "../../tsconfig.base.json", "include": ["src", "test", "*.ts"] }\n');
+write(
+  'tsup.config.ts',
+  `import { defineConfig } from 'tsup';\n\nexport default defineConfig({\n  entry: ['src/index.ts'],\n  format: ['esm', 'cjs'],\n  dts: true,\n  sourcemap: true,\n  clean: true,\n  target: 'node20',\n});\n`,
+);
+write('vitest.config.ts', `import { packageProject } from '../../vitest.shared';\n\nexport default packageProject('${dir}');\n`);
+write('src/index.ts', 'export {};\n');
+console.log(`created packages/${dir}`);
