@@ -31,3 +31,16 @@ export type Authenticate = (raw: unknown) => Principal | null | undefined | Prom
 export interface Principal {
   id: string;
 }
+
+/** What adapters call. Built by `createClickPesaPayments` (kit.ts). */
+export interface PaymentsHandler {
+  /** Maximum body size in bytes (default 64 KiB); adapters stop reading past it and set `bodyTooLarge`. */
+  readonly bodyLimit: number;
+  /** True when `path` (relative to the mount point) belongs to our route table, whatever the method. */
+  matches(path: string): boolean;
+  /**
+   * Answers one request. Rejects only with an error thrown by the host's `authenticate` (after emitting
+   * `error`), so the adapter can hand it to the framework's own error handling.
+   */
+  handle(request: HandlerRequest): Promise<HandlerResponse>;
+}
