@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
+import type { ProviderPayment } from '../domain/payment.js';
 import type { ClickPesaKitError } from '../errors.js';
 import type { ProviderEndpoint, ProviderRequestEvent, ProviderResponseEvent } from '../events.js';
-import type { ProviderPayment } from '../domain/payment.js';
 import type { Logger } from '../logger.js';
 
 export interface ClickPesaClientOptions {
@@ -32,11 +32,22 @@ export interface ClickPesaClientOptions {
   /** Environment to read credentials from; defaults to process.env. */
   env?: Record<string, string | undefined>;
   now?: () => number;
+  /** First retry's backoff ceiling (full jitter, doubling per retry). Default 500 ms. */
+  retryBaseDelayMs?: number;
+  /** Backoff ceiling for any retry without a Retry-After. Default 8 s. */
+  retryMaxDelayMs?: number;
+  /** How the client waits between retries (tests inject a recording/instant one). Default: setTimeout. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Jitter source in [0, 1). Default Math.random. */
+  random?: () => number;
 }
 
 /** The provider budget hook: awaited before each call, told about throttling and failures after. */
 export interface ProviderGate {
-  acquire(endpoint: ProviderEndpoint, options: { priority: 'user' | 'background'; signal?: AbortSignal }): Promise<void>;
+  acquire(
+    endpoint: ProviderEndpoint,
+    options: { priority: 'user' | 'background'; signal?: AbortSignal },
+  ): Promise<void>;
   report(endpoint: ProviderEndpoint, outcome: GateOutcome): void;
 }
 
@@ -101,6 +112,11 @@ export interface ListPaymentsResult {
 
 export interface ClickPesaApi {
   previewUssdPush(request: UssdPushRequest, options?: CallOptions): Promise<PreviewResult>;
+  /**
+   * Never retried (apart from one retry after a 401 and a token refresh). Throws only when the push was
+   * certainly not sent (no token: credentials rejected or token endpoint unavailable; gate refused; aborted
+   * before sending); every answer or failure after sending is an InitiateResult.
+   */
   initiateUssdPush(request: UssdPushRequest, options?: CallOptions): Promise<InitiateResult>;
   /** Throws ClickPesaKitError (retryable codes after retries are spent) on failures other than not-found. */
   queryPayment(orderReference: string, options?: CallOptions): Promise<QueryResult>;
