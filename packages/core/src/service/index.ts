@@ -1,2 +1,3 @@
-
+export { DEFAULT_WEBHOOK_CHECKSUM_HEADERS } from './options.js';
+export { createPaymentService } from './payment-service.js';
 export type * from './types.js';

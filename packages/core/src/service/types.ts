@@ -1,5 +1,12 @@
+import type { ClickPesaApi } from '../client/types.js';
+import type { Clock } from '../clock.js';
+import type { PrefixTable } from '../domain/msisdn.js';
 import type { PaymentRecord, ProviderPayment } from '../domain/payment.js';
+import type { PollSchedule, Random } from '../domain/schedule.js';
+import type { PaymentEvents } from '../events.js';
+import type { Logger } from '../logger.js';
 import type { Reconciler } from '../poller/types.js';
+import type { PaymentStore } from '../store/contract.js';
 
 /**
  * The payment service: all business logic behind the routes. Input validation lives here too (zod, in
@@ -46,4 +53,55 @@ export interface WebhookResult {
   status: 200 | 400 | 401 | 503;
   /** Short, secret-free reason: "accepted", "duplicate", "orphan", "bad checksum", ... */
   message: string;
+}
+
+/** What `createPaymentService` needs. The kit wires the same store, client, events and clock into the poller. */
+export interface PaymentServiceDeps {
+  store: PaymentStore;
+  client: ClickPesaApi;
+  events: PaymentEvents;
+  clock: Clock;
+  logger?: Logger;
+  options?: PaymentServiceOptions;
+}
+
+/** Every option has a default (in brackets). */
+export interface PaymentServiceOptions {
+  /** Smallest accepted amount in TZS [100]. */
+  minAmount?: number | string;
+  /** Largest accepted amount in TZS [10,000,000]. */
+  maxAmount?: number | string;
+  /** The status route queries ClickPesa only when the last check is older than this [2000 ms]. */
+  statusRefreshMs?: number;
+  /** How long Idempotency-Key records are kept [24 h]. */
+  idempotencyTtlMs?: number;
+  /** An in-flight idempotency record older than this is treated as abandoned: replays show current state [60 s]. */
+  idempotencyLockMs?: number;
+  /** At most one pending/processing payment per MSISDN (reliability.md IDEM-11) [true]. */
+  exclusivePushPerMsisdn?: boolean;
+  /** Initiate and retry without an Idempotency-Key are refused [false]. */
+  requireIdempotencyKey?: boolean;
+  /** ClickPesa checksum key(s) for webhook verification; several during key rotation [none]. */
+  checksumKey?: string | readonly string[];
+  /** Checksum algorithm; a webhook's own `checksumMethod: legacy` is honoured only when this is 'legacy' ['canonical']. */
+  checksumMethod?: 'canonical' | 'legacy';
+  /** A verified webhook changes state without a confirming query (needs a checksum key) [false]. */
+  trustSignedWebhooks?: boolean;
+  /** Headers searched for the webhook checksum after the body's own `checksum` field ['x-clickpesa-checksum', 'checksum']. */
+  webhookChecksumHeaders?: readonly string[];
+  /** `callback_url` values a client may ask for (exact match) [none: the field is refused]. */
+  allowedCallbackUrls?: readonly string[];
+  /** After this long from the attempt start, "ClickPesa does not know the reference" is final [120 s]. */
+  notFoundGraceMs?: number;
+  /** Operator prefix allow-list for MSISDN validation [ClickPesa's newest table]. */
+  prefixTable?: PrefixTable;
+  /** Poll schedule; keep it equal to the poller's [DEFAULT_POLL_SCHEDULE]. */
+  schedule?: Partial<PollSchedule>;
+  /** Randomness for poll-schedule jitter; keep it equal to the poller's [Math.random]. */
+  random?: Random;
+  /**
+   * The poller's batched webhook confirmation. When given, a webhook is answered without waiting for the
+   * confirming query; when absent, the service confirms inline with a coalesced query.
+   */
+  onConfirm?: (paymentId: string) => Promise<void>;
 }

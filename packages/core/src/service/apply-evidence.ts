@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import type { Decision, Evidence } from '../domain/evidence.js';
+import type { PaymentRecord } from '../domain/payment.js';
+import { nextPollAt } from '../domain/schedule.js';
+import { decide } from '../domain/transition.js';
+import { ClickPesaKitError } from '../errors.js';
+import type { EvidenceSource, PaymentEvent } from '../events.js';
+import type { AuditEntry, NewEvent, PaymentChanges, StoredEvent } from '../store/contract.js';
+import { fromStore, type ServiceContext } from './context.js';
+
+/**
+ * The one write path for provider evidence: read → `decide` → compare-and-set → emit. A version conflict
+ * (someone else wrote in between) re-reads and decides again, so concurrent webhooks, polls and status
+ * requests each see the latest state and exactly one of them applies a given transition (one event).
+ */
+export interface ApplyOptions {
+  source: EvidenceSource;
+  /** The row to start from (saves a read); later rounds always re-read. */
+  payment?: PaymentRecord;
+  /**
+   * The order reference the evidence is about. When the payment has moved on to a newer attempt (retry), the
+   * evidence is about an old push and is not applied to the new one.
+   */
+  orderReference?: string;
+  /** Fields written together with the decision (or alone when the decision changes nothing). */
+  bookkeeping?: (current: PaymentRecord, decision: Decision) => PaymentChanges;
+  /** Always recompute `nextPollAt` (the poller). Otherwise it is recomputed when the status changes. */
+  reschedule?: boolean;
+  /** Fencing for the poller: the write applies only while this lease token is current. */
+  leaseToken?: number;
+  releaseLease?: boolean;
+  /** Extra audit entries (provider request/response) written with the change. */
+  audit?: AuditEntry[];
+}
+
+export interface ApplyResult {
+  payment: PaymentRecord;
+  /** True when the transition function changed the state (events were stored and emitted). */
+  applied: boolean;
+  /** The lease was lost or the evidence was about an earlier attempt: nothing was written. */
+  stale: boolean;
+}
+
+const MAX_ROUNDS = 6;
+
+export async function applyEvidence(
+  ctx: ServiceContext,
+  paymentId: string,
+  evidence: Evidence,
+  options: ApplyOptions,
+): Promise<ApplyResult> {
+  const { store, clock } = ctx;
+  let current = options.payment ?? null;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (current === null || round > 0) current = await fromStore(() => store.getPayment(paymentId));
+    if (current === null) throw new ClickPesaKitError('NOT_FOUND', { message: 'Payment not found' });
+    const now = clock.now();
+
+    if (options.orderReference !== undefined && options.orderReference !== current.orderReference) {
+      await noteStaleAttempt(ctx, current, evidence, options, now);
+      return { payment: current, applied: false, stale: true };
+    }
+
+    const decision = decide(current, evidence, now);
+    const changes: PaymentChanges = {
+      ...options.bookkeeping?.(current, decision),
+      ...(decision.applied ? decision.changes : {}),
+    };
+    const statusChanged =
+      decision.applied && changes.status !== undefined && changes.status !== current.status;
+    if (options.reschedule || statusChanged) {
+      const next = { ...current, ...changes };
+      changes.nextPollAt = nextPollAt(
+        next,
+        next.attemptStartedAt,
+        now,
+        ctx.options.random,
+        ctx.options.schedule,
+      );
+    }
+    const audit = [...(options.audit ?? []), decisionAudit(current, decision, evidence, options.source, now)];
+
+    if (!decision.applied && !changesAnything(current, changes) && options.leaseToken === undefined) {
+      await ctx.audit.append(audit);
+      return { payment: current, applied: false, stale: false };
+    }
+
+    changes.updatedAt = now;
+    const events = decision.applied ? newEvents(decision, current, changes, options.source, now) : [];
+    const result = await fromStore(() =>
+      store.transition({
+        paymentId,
+        expectedVersion: current!.version,
+        changes,
+        events,
+        audit,
+        ...(options.leaseToken === undefined ? {} : { leaseToken: options.leaseToken }),
+        ...(options.releaseLease ? { releaseLease: true } : {}),
+      }),
+    );
+    if (result.applied) {
+      emitStoredEvents(ctx, result.payment, result.events);
+      return { payment: result.payment, applied: decision.applied, stale: false };
+    }
+    if (result.reason === 'not_found')
+      throw new ClickPesaKitError('NOT_FOUND', { message: 'Payment not found' });
+    if (result.reason === 'stale_lease') {
+      ctx.logger.info(
+        { paymentId, leaseToken: options.leaseToken },
+        'stale lease: another poller owns this payment',
+      );
+      return { payment: result.payment ?? current, applied: false, stale: true };
+    }
+    // version_conflict: somebody else wrote first; decide again on what they wrote
+    current = null;
+  }
+  throw new ClickPesaKitError('STORE_CONFLICT', { message: 'The payment kept changing; try again' });
+}
+
+/** Emits stored events in order, after the store accepted them (product.md §4). */
+export function emitStoredEvents(
+  ctx: ServiceContext,
+  payment: PaymentRecord,
+  events: readonly StoredEvent[],
+): void {
+  for (const stored of events) {
+    const data = stored.data as {
+      from?: PaymentEvent['from'];
+      to?: PaymentEvent['to'];
+      source?: EvidenceSource;
+    };
+    const event: PaymentEvent = {
+      id: stored.id,
+      type: stored.type,
+      occurredAt: stored.occurredAt,
+      paymentId: stored.paymentId,
+      seq: stored.seq,
+      payment,
+    };
+    if (data.from !== undefined) event.from = data.from;
+    if (data.to !== undefined) event.to = data.to;
+    if (data.source !== undefined) event.source = data.source;
+    ctx.events.safeEmit(stored.type, event);
+  }
+}
+
+/** New event rows for a transition; `from`/`to`/`source` travel in `data` so a re-read event still has them. */
+export function newEvents(
+  decision: Pick<Decision, 'events'>,
+  current: PaymentRecord,
+  changes: PaymentChanges,
+  source: EvidenceSource,
+  now: Date,
+): NewEvent[] {
+  const to = changes.status ?? current.status;
+  return decision.events.map((type) => ({
+    id: randomUUID(),
+    type,
+    occurredAt: now,
+    data: { from: current.status, to, source },
+  }));
+}
+
+function decisionAudit(
+  current: PaymentRecord,
+  decision: Decision,
+  evidence: Evidence,
+  source: EvidenceSource,
+  now: Date,
+): AuditEntry {
+  const data: Record<string, unknown> = {
+    source,
+    evidence: describeEvidence(evidence),
+    from: current.status,
+  };
+  if (decision.applied) {
+    data.to = decision.changes.status ?? current.status;
+    data.events = decision.events;
+    if (decision.attentionReason !== undefined) data.attentionReason = decision.attentionReason;
+  } else {
+    data.reason = decision.ignoredReason ?? 'no_change';
+  }
+  return {
+    paymentId: current.id,
+    at: now,
+    kind: decision.applied ? 'transition' : 'transition_ignored',
+    data,
+  };
+}
+
+async function noteStaleAttempt(
+  ctx: ServiceContext,
+  current: PaymentRecord,
+  evidence: Evidence,
+  options: ApplyOptions,
+  now: Date,
+): Promise<void> {
+  ctx.logger.warn(
+    { paymentId: current.id, orderReference: options.orderReference, current: current.orderReference },
+    'evidence about an earlier attempt was not applied to the current one',
+  );
+  await ctx.audit.append([
+    ...(options.audit ?? []),
+    {
+      paymentId: current.id,
+      at: now,
+      kind: 'transition_ignored',
+      data: {
+        source: options.source,
+        evidence: describeEvidence(evidence),
+        reason: 'earlier_attempt',
+        orderReference: options.orderReference,
+      },
+    },
+  ]);
+  if (options.leaseToken !== undefined && options.releaseLease) {
+    await fromStore(() => ctx.store.releaseLease(current.id, options.leaseToken!));
+  }
+}
+
+function describeEvidence(evidence: Evidence): Record<string, unknown> {
+  switch (evidence.kind) {
+    case 'provider':
+      return {
+        kind: evidence.kind,
+        source: evidence.source,
+        status: evidence.record.status,
+        orderReference: evidence.record.orderReference,
+        id: evidence.record.id,
+      };
+    case 'initiate_rejected':
+    case 'initiate_ambiguous':
+      return { kind: evidence.kind, message: evidence.message };
+    case 'not_found':
+      return { kind: evidence.kind, final: evidence.final };
+    default:
+      return { kind: evidence.kind };
+  }
+}
+
+/** True when writing `changes` would change a stored value (dates compared by time, objects by JSON). */
+function changesAnything(current: PaymentRecord, changes: PaymentChanges): boolean {
+  const stored = current as unknown as Record<string, unknown>;
+  return Object.entries(changes).some(([key, value]) => !sameValue(stored[key], value));
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) {
+    const ta = a === null || a === undefined ? null : new Date(a as Date | string).getTime();
+    const tb = b === null || b === undefined ? null : new Date(b as Date | string).getTime();
+    return ta === tb;
+  }
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+  return a === b;
+}

@@ -1,0 +1,81 @@
+import { DEFAULT_POLL_SCHEDULE, type PollSchedule, type Random } from '../domain/schedule.js';
+import { ClickPesaKitError } from '../errors.js';
+import type { PaymentServiceOptions } from './types.js';
+
+/** The options with every default filled in. */
+export interface ResolvedServiceOptions {
+  minAmount: number | string;
+  maxAmount: number | string;
+  statusRefreshMs: number;
+  idempotencyTtlMs: number;
+  idempotencyLockMs: number;
+  exclusivePushPerMsisdn: boolean;
+  requireIdempotencyKey: boolean;
+  /** Empty when no checksum key is configured. */
+  checksumKeys: readonly string[];
+  checksumMethod: 'canonical' | 'legacy';
+  trustSignedWebhooks: boolean;
+  /** Lower-case header names. */
+  webhookChecksumHeaders: readonly string[];
+  allowedCallbackUrls: readonly string[];
+  notFoundGraceMs: number;
+  prefixTable: PaymentServiceOptions['prefixTable'];
+  schedule: PollSchedule;
+  random: Random;
+  onConfirm: PaymentServiceOptions['onConfirm'];
+}
+
+export const DEFAULT_WEBHOOK_CHECKSUM_HEADERS: readonly string[] = Object.freeze([
+  'x-clickpesa-checksum',
+  'checksum',
+]);
+
+export function resolveServiceOptions(options: PaymentServiceOptions = {}): ResolvedServiceOptions {
+  const rawKeys = options.checksumKey === undefined ? [] : [options.checksumKey].flat();
+  const checksumKeys = rawKeys.filter((key): key is string => typeof key === 'string' && key.length > 0);
+  const resolved: ResolvedServiceOptions = {
+    minAmount: options.minAmount ?? 100,
+    maxAmount: options.maxAmount ?? 10_000_000,
+    statusRefreshMs: options.statusRefreshMs ?? 2_000,
+    idempotencyTtlMs: options.idempotencyTtlMs ?? 24 * 60 * 60_000,
+    idempotencyLockMs: options.idempotencyLockMs ?? 60_000,
+    exclusivePushPerMsisdn: options.exclusivePushPerMsisdn ?? true,
+    requireIdempotencyKey: options.requireIdempotencyKey ?? false,
+    checksumKeys,
+    checksumMethod: options.checksumMethod ?? 'canonical',
+    trustSignedWebhooks: options.trustSignedWebhooks ?? false,
+    webhookChecksumHeaders: (options.webhookChecksumHeaders ?? DEFAULT_WEBHOOK_CHECKSUM_HEADERS).map((name) =>
+      name.toLowerCase(),
+    ),
+    allowedCallbackUrls: options.allowedCallbackUrls ?? [],
+    notFoundGraceMs: options.notFoundGraceMs ?? 120_000,
+    prefixTable: options.prefixTable,
+    schedule: { ...DEFAULT_POLL_SCHEDULE, ...options.schedule },
+    random: options.random ?? Math.random,
+    onConfirm: options.onConfirm,
+  };
+  validate(resolved);
+  return resolved;
+}
+
+function validate(options: ResolvedServiceOptions): void {
+  const durations = {
+    statusRefreshMs: options.statusRefreshMs,
+    idempotencyTtlMs: options.idempotencyTtlMs,
+    idempotencyLockMs: options.idempotencyLockMs,
+    notFoundGraceMs: options.notFoundGraceMs,
+  };
+  for (const [name, value] of Object.entries(durations)) {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new ClickPesaKitError('CONFIG_INVALID', {
+        message: `${name} must be a non-negative number of ms`,
+      });
+    }
+  }
+  if (options.idempotencyTtlMs < options.idempotencyLockMs) {
+    // a record must outlive its own lock, or an in-flight request could be replaced mid-way (IDEM-6)
+    throw new ClickPesaKitError('CONFIG_INVALID', {
+      message: 'idempotencyTtlMs must be at least idempotencyLockMs',
+    });
+  }
+}

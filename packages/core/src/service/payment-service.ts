@@ -1,0 +1,58 @@
+import { ClickPesaKitError } from '../errors.js';
+import { silentLogger } from '../logger.js';
+import { createAuditRecorder } from './audit.js';
+import { cancelPayment } from './cancel.js';
+import { getOwnedPayment, type ServiceContext } from './context.js';
+import { initiatePayment } from './initiate.js';
+import { resolveServiceOptions } from './options.js';
+import { createReconciler } from './reconcile.js';
+import { createConfirmer, refreshStatus } from './refresh.js';
+import { retryPayment } from './retry.js';
+import type { PaymentService, PaymentServiceDeps } from './types.js';
+import { handleWebhook } from './webhook.js';
+
+/**
+ * The payment service behind the routes and the poller: initiate, status, retry, cancel, webhooks and
+ * reconciliation, all writing through the one transition function with compare-and-set.
+ */
+export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
+  const { store, client, events, clock } = deps;
+  const logger = deps.logger ?? silentLogger;
+  const options = resolveServiceOptions(deps.options);
+  if (options.trustSignedWebhooks && options.checksumKeys.length === 0) {
+    logger.warn(
+      {},
+      'trustSignedWebhooks has no effect without a checksum key: every webhook is confirmed by query',
+    );
+  }
+  const ctx: ServiceContext = {
+    store,
+    client,
+    events,
+    clock,
+    logger,
+    options,
+    audit: createAuditRecorder(store, logger, options.checksumKeys, () => clock.now()),
+  };
+  const confirmer = createConfirmer(ctx);
+  const reconciler = createReconciler(ctx);
+
+  return {
+    initiate: (ownerId, body, callOptions) =>
+      initiatePayment(ctx, confirmer, owner(ownerId), body, callOptions),
+    getPayment: (ownerId, paymentId) => getOwnedPayment(ctx, owner(ownerId), paymentId),
+    refreshStatus: (ownerId, paymentId) => refreshStatus(ctx, confirmer, owner(ownerId), paymentId),
+    retry: (ownerId, paymentId, callOptions) =>
+      retryPayment(ctx, confirmer, owner(ownerId), paymentId, callOptions),
+    cancel: (ownerId, paymentId) => cancelPayment(ctx, owner(ownerId), paymentId),
+    handleWebhook: (input) => handleWebhook(ctx, confirmer, input),
+    reconcile: reconciler.reconcile,
+    applyListed: reconciler.applyListed,
+  };
+}
+
+/** Every operation is scoped by its owner (SEC-6); an empty owner would match nothing sensible. */
+function owner(ownerId: string): string {
+  if (typeof ownerId !== 'string' || ownerId.length === 0) throw new ClickPesaKitError('UNAUTHORIZED');
+  return ownerId;
+}

@@ -1,0 +1,137 @@
+import type { InitiateResult, UssdPushRequest } from '../client/types.js';
+import { toProviderAmount } from '../domain/amount.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { PaymentRecord } from '../domain/payment.js';
+import { ClickPesaKitError, isClickPesaKitError } from '../errors.js';
+import type { AuditEntry, PaymentChanges } from '../store/contract.js';
+import { applyEvidence } from './apply-evidence.js';
+import { describeError } from './audit.js';
+import type { ServiceContext } from './context.js';
+import { queryAndApply } from './refresh.js';
+import type { PushResult } from './types.js';
+
+/**
+ * Sends the USSD push for the payment's current attempt (its row is already stored: CS-1) and applies what
+ * ClickPesa answered through the transition function. Initiate is never retried here (POLL-12): an ambiguous
+ * outcome stays `pending` and is reconciled by query; a 409 means the push exists, so it is queried.
+ */
+export async function sendPush(
+  ctx: ServiceContext,
+  payment: PaymentRecord,
+): Promise<Omit<PushResult, 'replayed'>> {
+  const request: UssdPushRequest = {
+    amount: toProviderAmount(payment.amount),
+    currency: payment.currency,
+    orderReference: payment.orderReference,
+    phoneNumber: payment.msisdn,
+  };
+  let result: InitiateResult;
+  let audit: AuditEntry[] = [];
+  try {
+    const call = await ctx.audit.call({
+      paymentId: payment.id,
+      endpoint: 'initiate',
+      orderReference: payment.orderReference,
+      request,
+      run: () => ctx.client.initiateUssdPush(request, { priority: 'user' }),
+      describe: describeInitiate,
+    });
+    result = call.result;
+    audit = call.entries;
+  } catch (error) {
+    // the client reports outcomes instead of throwing; if it throws anyway, we cannot know whether it sent
+    result = { kind: 'ambiguous', error: asKitError(error) };
+  }
+
+  const now = ctx.clock.now();
+  if (result.kind === 'exists') {
+    const confirmed = await confirmExisting(ctx, payment, audit);
+    if (confirmed) return { payment: confirmed, outcome: pushOutcome(confirmed) };
+    result = { kind: 'ambiguous', error: result.error };
+  }
+
+  const { evidence, initiateOutcome } = initiateEvidence(result);
+  const bookkeeping = (current: PaymentRecord): PaymentChanges => {
+    // a query or webhook may already have shown the push exists: "unknown" must not overwrite that
+    if (initiateOutcome === 'unknown')
+      return current.initiateOutcome === 'not_sent' ? { initiateOutcome } : {};
+    return { initiateOutcome, lastCheckedAt: now };
+  };
+  const applied = await applyEvidence(ctx, payment.id, evidence, {
+    source: 'initiate',
+    payment,
+    orderReference: payment.orderReference,
+    bookkeeping,
+    audit,
+  });
+  return { payment: applied.payment, outcome: pushOutcome(applied.payment) };
+}
+
+/** What a push result means for the caller, read from the payment's state after it was applied. */
+export function pushOutcome(payment: PaymentRecord): PushResult['outcome'] {
+  if (payment.status === 'pending') return 'pending';
+  if (payment.status === 'failed' && payment.failureReason === 'initiation_rejected') return 'rejected';
+  return 'accepted';
+}
+
+function initiateEvidence(result: Exclude<InitiateResult, { kind: 'exists' }>): {
+  evidence: Evidence;
+  initiateOutcome: PaymentRecord['initiateOutcome'];
+} {
+  switch (result.kind) {
+    case 'accepted':
+      return {
+        evidence: { kind: 'provider', source: 'initiate', record: result.payment },
+        initiateOutcome: 'accepted',
+      };
+    case 'rejected':
+      return {
+        evidence: {
+          kind: 'initiate_rejected',
+          message: result.error.providerMessage ?? result.error.message,
+        },
+        initiateOutcome: 'rejected',
+      };
+    case 'ambiguous':
+      return {
+        evidence: { kind: 'initiate_ambiguous', message: result.error.message },
+        initiateOutcome: 'unknown',
+      };
+  }
+}
+
+/**
+ * 409 "order reference already used": the push exists at ClickPesa (decision c); adopt its state.
+ * Null when the query failed (the caller then records an ambiguous outcome, reconciled later).
+ */
+async function confirmExisting(
+  ctx: ServiceContext,
+  payment: PaymentRecord,
+  audit: AuditEntry[],
+): Promise<PaymentRecord | null> {
+  try {
+    const outcome = await queryAndApply(ctx, payment, {
+      priority: 'user',
+      source: 'query',
+      audit,
+      // found → 'accepted' (set by the query); not yet visible → we cannot tell
+      bookkeeping: (current) =>
+        current.initiateOutcome === 'not_sent' ? { initiateOutcome: 'unknown' } : {},
+    });
+    return outcome.payment;
+  } catch (error) {
+    if (!isClickPesaKitError(error) || error.code === 'STORE_UNAVAILABLE') throw error;
+    ctx.logger.warn({ paymentId: payment.id, err: describeError(error) }, 'query after initiate 409 failed');
+    return null;
+  }
+}
+
+function describeInitiate(result: InitiateResult): Record<string, unknown> {
+  if (result.kind === 'accepted') return { outcome: 'accepted', response: result.raw };
+  return { outcome: result.kind, error: describeError(result.error) };
+}
+
+function asKitError(error: unknown): ClickPesaKitError {
+  if (isClickPesaKitError(error)) return error;
+  return new ClickPesaKitError('PROVIDER_UNAVAILABLE', { cause: error });
+}

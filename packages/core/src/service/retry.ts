@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { generateOrderReference } from '../domain/order-reference.js';
+import type { PaymentRecord } from '../domain/payment.js';
+import { nextPollAt } from '../domain/schedule.js';
+import { mapProviderStatus } from '../domain/status-map.js';
+import { ClickPesaKitError, isClickPesaKitError } from '../errors.js';
+import type { PaymentChanges, TransitionResult } from '../store/contract.js';
+import { emitStoredEvents } from './apply-evidence.js';
+import { fromStore, getOwnedPayment, type ServiceContext } from './context.js';
+import {
+  checkIdempotencyKey,
+  newIdempotencyRecord,
+  replayRequest,
+  requestFingerprint,
+} from './idempotency.js';
+import { sendPush } from './push.js';
+import type { Confirmer } from './refresh.js';
+import type { PushResult } from './types.js';
+
+const RETRYABLE: ReadonlySet<PaymentRecord['status']> = new Set(['failed', 'cancelled']);
+const MAX_ROUNDS = 5;
+
+/**
+ * POST /payments/:id/retry (reliability.md IDEM-10): only from `failed`/`cancelled`, and only after a fresh
+ * query of the LAST reference shows that attempt did not succeed (a late success is applied and answered
+ * ALREADY_PAID). A retry is a new attempt, not provider evidence, so it is a direct compare-and-set with a new
+ * order reference; then the push goes out exactly like a first initiate.
+ */
+export async function retryPayment(
+  ctx: ServiceContext,
+  confirmer: Confirmer,
+  ownerId: string,
+  paymentId: string,
+  options: { idempotencyKey?: string } = {},
+): Promise<PushResult> {
+  const key = checkIdempotencyKey(options.idempotencyKey, ctx.options);
+  let payment = await getOwnedPayment(ctx, ownerId, paymentId);
+  const scope = `retry:${payment.id}`;
+  const request = { ownerId, scope, fingerprint: requestFingerprint(ownerId, scope, {}) };
+
+  if (key !== undefined) {
+    const existing = await fromStore(() => ctx.store.getIdempotency(ownerId, key, ctx.clock.now()));
+    if (existing) return replayRequest(ctx, confirmer, existing, request);
+  }
+  assertRetryable(payment);
+
+  // the last attempt must be confirmed not paid before a second prompt goes out
+  const confirmed = await confirmer.confirm(payment.id, { priority: 'user', fresh: true });
+  payment = confirmed.payment;
+  assertRetryable(payment);
+  if (confirmed.queried !== null && mapProviderStatus(confirmed.queried.status).class !== 'failed') {
+    throw new ClickPesaKitError('RETRY_NOT_ALLOWED', {
+      message: 'ClickPesa still shows the last attempt as open; wait for it to finish',
+    });
+  }
+
+  const msisdn = payment.msisdn;
+  if (
+    ctx.options.exclusivePushPerMsisdn &&
+    (await fromStore(() => ctx.store.hasActivePush(msisdn, paymentId)))
+  ) {
+    throw new ClickPesaKitError('PUSH_IN_PROGRESS');
+  }
+
+  if (key !== undefined) {
+    const claim = newIdempotencyRecord({
+      ...request,
+      key,
+      paymentId: payment.id,
+      now: ctx.clock.now(),
+      ttlMs: ctx.options.idempotencyTtlMs,
+    });
+    const claimed = await fromStore(() => ctx.store.claimIdempotency(claim));
+    if (claimed.kind === 'exists') return replayRequest(ctx, confirmer, claimed.existing, request);
+  }
+  try {
+    const attempt = await startNewAttempt(ctx, payment);
+    const pushed = await sendPush(ctx, attempt);
+    return { ...pushed, replayed: false };
+  } finally {
+    // completed even when the retry was refused after the claim: the key then replays the current state
+    if (key !== undefined) await fromStore(() => ctx.store.completeIdempotency(ownerId, key));
+  }
+}
+
+function assertRetryable(payment: PaymentRecord): void {
+  if (payment.status === 'success') throw new ClickPesaKitError('ALREADY_PAID');
+  if (!RETRYABLE.has(payment.status)) {
+    throw new ClickPesaKitError('RETRY_NOT_ALLOWED', {
+      message: `A ${payment.status} payment cannot be retried; only failed or cancelled ones can`,
+    });
+  }
+}
+
+/** The new attempt: a fresh order reference and a clean slate, written only if nothing moved meanwhile. */
+async function startNewAttempt(ctx: ServiceContext, confirmed: PaymentRecord): Promise<PaymentRecord> {
+  let latest: PaymentRecord | null = confirmed;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (latest === null) throw new ClickPesaKitError('NOT_FOUND', { message: 'Payment not found' });
+    const current: PaymentRecord = latest;
+    assertRetryable(current);
+    if (current.orderReference !== confirmed.orderReference) {
+      throw new ClickPesaKitError('RETRY_NOT_ALLOWED', {
+        message: 'The payment was retried by another request',
+      });
+    }
+    const now = ctx.clock.now();
+    const orderReference = generateOrderReference();
+    const changes: PaymentChanges = {
+      orderReference,
+      status: 'pending',
+      failureReason: null,
+      errorMessage: null,
+      transactionId: null,
+      providerStatus: null,
+      initiateOutcome: 'not_sent',
+      needsAttention: false,
+      attempts: current.attempts + 1,
+      attemptStartedAt: now,
+      completedAt: null,
+      lastCheckedAt: null,
+      pollCount: 0,
+      stuckNotifiedAt: null,
+      updatedAt: now,
+    };
+    changes.nextPollAt = nextPollAt(
+      { status: 'pending', failureReason: null, pollCount: 0 },
+      now,
+      now,
+      ctx.options.random,
+      ctx.options.schedule,
+    );
+    const eventData = { from: current.status, to: 'pending', source: 'manual' };
+    let result: TransitionResult;
+    try {
+      result = await fromStore(() =>
+        ctx.store.transition({
+          paymentId: current.id,
+          expectedVersion: current.version,
+          changes,
+          events: [{ id: randomUUID(), type: 'payment.status_changed', occurredAt: now, data: eventData }],
+          audit: [
+            {
+              paymentId: current.id,
+              at: now,
+              kind: 'retry',
+              data: {
+                attempt: current.attempts + 1,
+                previousReference: current.orderReference,
+                orderReference,
+                previousStatus: current.status,
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      // an order reference collision: draw another one
+      if (isClickPesaKitError(error, 'STORE_CONFLICT')) continue;
+      throw error;
+    }
+    if (result.applied) {
+      emitStoredEvents(ctx, result.payment, result.events);
+      return result.payment;
+    }
+    if (result.reason === 'not_found')
+      throw new ClickPesaKitError('NOT_FOUND', { message: 'Payment not found' });
+    latest = result.payment ?? (await fromStore(() => ctx.store.getPayment(confirmed.id)));
+  }
+  throw new ClickPesaKitError('STORE_CONFLICT', { message: 'The payment kept changing; try again' });
+}
