@@ -9,3 +9,5 @@ export * from './events.js';
 export * from './errors.js';
 export * from './logger.js';
 export * from './clock.js';
+export type { ClickPesaPaymentsOptions } from './config.js';
+export * from './kit.js';

@@ -1,1 +1,11 @@
+export type { ErrorEnvelope, SuccessEnvelope } from './envelope.js';
+export { createPaymentsHandler, DEFAULT_BODY_LIMIT, type PaymentsHandlerOptions } from './handler.js';
+export {
+  type PublicPayment,
+  type PublicProviderStatus,
+  toPublicPayment,
+  toPublicProviderStatus,
+} from './public-payment.js';
+export { ROUTES, type RouteDefinition, type RouteName } from './routes.js';
+export { parseJsonSafely, UnsafeJsonError } from './safe-json.js';
 export type * from './types.js';

@@ -26,7 +26,9 @@ export interface HandlerResponse {
 }
 
 /** The host's authentication hook: the framework's own request in, `{ id }` or null out. */
-export type Authenticate = (raw: unknown) => Principal | null | undefined | Promise<Principal | null | undefined>;
+export type Authenticate = (
+  raw: unknown,
+) => Principal | null | undefined | Promise<Principal | null | undefined>;
 
 export interface Principal {
   id: string;

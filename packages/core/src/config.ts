@@ -1,0 +1,134 @@
+import type { ClickPesaApi, ClickPesaClientOptions } from './client/types.js';
+import type { Clock } from './clock.js';
+import { ClickPesaKitError } from './errors.js';
+import type { PaymentEvents } from './events.js';
+import type { Authenticate } from './http/types.js';
+import type { Logger } from './logger.js';
+import type { PollerOptions, ProviderBudgetOptions } from './poller/types.js';
+import type { PaymentServiceOptions } from './service/types.js';
+import type { PaymentStore } from './store/contract.js';
+
+/**
+ * Options of {@link createClickPesaPayments}: the one object every adapter takes
+ * (`clickpesaPayments({ store, authenticate, ... })`). Everything but `store` and `authenticate` has a default.
+ *
+ * Payment rules (amount limits, idempotency, webhook verification, ...) are the payment service's options and
+ * are passed through unchanged; their defaults are listed on each field.
+ */
+export interface ClickPesaPaymentsOptions extends Omit<PaymentServiceOptions, 'onConfirm' | 'checksumKey'> {
+  /**
+   * Where payments live: `@clickpesa-kit/store-sqlite`, `@clickpesa-kit/store-postgres`, `createMemoryStore()`
+   * or your own implementation of the store contract. Required (no default). The host owns it:
+   * `close()` does not close it.
+   */
+  store: PaymentStore;
+  /**
+   * Decides who is calling: gets the framework's own request object (Express `req`, Fastify `request`,
+   * Koa `ctx`) and returns `{ id }`, or `null`/`undefined` for 401. Required (no default: the routes fail
+   * closed). An error it throws goes to the framework's error handling after an `error` event.
+   */
+  authenticate: Authenticate;
+  /**
+   * ClickPesa client settings. Each credential falls back to the environment: `CLICKPESA_CLIENT_ID`,
+   * `CLICKPESA_API_KEY`, `CLICKPESA_CHECKSUM_KEY`, `CLICKPESA_BASE_URL` (default
+   * `https://api.clickpesa.com/third-parties`). A missing client id or API key is a startup error that
+   * names the variable. Ignored when `client` is given. Default `{}` (everything from the environment).
+   */
+  clickpesa?: ClickPesaClientOptions;
+  /**
+   * A ready ClickPesa client to use instead of building one from `clickpesa` (tests, custom transports).
+   * The provider budget and the provider.request/response events are then the injected client's business.
+   * Default: none (a client is built).
+   */
+  client?: ClickPesaApi;
+  /**
+   * Checksum key(s) that verify ClickPesa webhooks; a list during key rotation (the first one need not be
+   * the newest). Default: the client's checksum key (`clickpesa.checksumKey`, else `CLICKPESA_CHECKSUM_KEY`);
+   * none when neither is set, and then every webhook is confirmed by a status query before it counts.
+   */
+  checksumKey?: string | readonly string[];
+  /**
+   * The background poller that confirms payments whose webhook never came. `false` turns it off (then only
+   * webhooks and the status route move payments). Default: on, with the poller's own defaults.
+   */
+  poller?: PollerOptions | false;
+  /** Start the poller as soon as the kit is created. With `false`, call `start()` yourself. Default true. */
+  autoStart?: boolean;
+  /**
+   * The request budget every ClickPesa call of a client built here goes through (reliability.md decision e:
+   * user-initiated pushes before background polls, a 429 pauses calls, a circuit breaker stops a storm).
+   * When the store offers a shared bucket (`store.budget`, e.g. PostgreSQL) all instances share it.
+   * `false` turns it off. Default `{ requestsPerMinute: 120 }` (ClickPesa's documented limit).
+   */
+  budget?: ProviderBudgetOptions | false;
+  /** Maximum request body in bytes; larger bodies get 413. Default 65536 (64 KiB). */
+  bodyLimit?: number;
+  /**
+   * How many app processes share `store`. More than one needs a shared store (SQLite file, PostgreSQL);
+   * the memory store refuses (reliability.md POLL-14). Default 1.
+   */
+  instances?: number;
+  /** Time source for the service and the poller (tests pass a manual clock). Default: the system clock. */
+  clock?: Clock;
+  /** Structured logger (pino-compatible). Nothing logged contains a secret. Default: silent. */
+  logger?: Logger;
+  /** The event bus to emit on; pass your own to subscribe before anything happens. Default: a new one. */
+  events?: PaymentEvents;
+}
+
+/**
+ * Startup checks that need no I/O. Errors are CONFIG_INVALID and name options or variables, never values.
+ * Credentials are checked when the client is built (MISSING_CREDENTIALS naming the variable).
+ */
+export function validateKitOptions(options: ClickPesaPaymentsOptions): void {
+  if (!options || typeof options !== 'object') {
+    throw configError('createClickPesaPayments needs an options object with at least store and authenticate');
+  }
+  if (!options.store || typeof options.store.createPayment !== 'function') {
+    throw configError(
+      'The store option is required: pass a PaymentStore (store-sqlite, store-postgres or createMemoryStore())',
+    );
+  }
+  if (typeof options.authenticate !== 'function') {
+    throw configError(
+      'The authenticate option is required: pass a function that returns { id } or null for a request',
+    );
+  }
+  const instances = options.instances ?? 1;
+  if (!Number.isSafeInteger(instances) || instances < 1) {
+    throw configError('instances must be a positive integer');
+  }
+  if (instances > 1 && options.store.shared === false) {
+    throw configError(
+      `The ${options.store.kind} store is single-process only and cannot serve ${instances} instances: ` +
+        'use a shared store (store-sqlite or store-postgres)',
+    );
+  }
+}
+
+/** The webhook checksum key(s): explicit option, then the client's key, then CLICKPESA_CHECKSUM_KEY. */
+export function resolveWebhookChecksumKeys(options: ClickPesaPaymentsOptions): string[] {
+  const explicit = options.checksumKey === undefined ? [] : [options.checksumKey].flat();
+  const fallback = options.clickpesa?.checksumKey ?? readEnv(options).CLICKPESA_CHECKSUM_KEY;
+  const keys = explicit.length > 0 ? explicit : [fallback];
+  return keys.filter((key): key is string => typeof key === 'string' && key.trim().length > 0);
+}
+
+/** Values that must never show up in a response (the handler redacts them as a last line of defence). */
+export function collectSecrets(options: ClickPesaPaymentsOptions, checksumKeys: readonly string[]): string[] {
+  const env = readEnv(options);
+  const candidates = [
+    options.clickpesa?.apiKey ?? env.CLICKPESA_API_KEY,
+    options.clickpesa?.clientId ?? env.CLICKPESA_CLIENT_ID,
+    ...checksumKeys,
+  ];
+  return candidates.filter((value): value is string => typeof value === 'string' && value.length > 0);
+}
+
+function readEnv(options: ClickPesaPaymentsOptions): Record<string, string | undefined> {
+  return options.clickpesa?.env ?? process.env;
+}
+
+function configError(message: string): ClickPesaKitError {
+  return new ClickPesaKitError('CONFIG_INVALID', { message });
+}

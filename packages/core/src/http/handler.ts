@@ -1,0 +1,229 @@
+import { ClickPesaKitError, type ErrorCode, isClickPesaKitError } from '../errors.js';
+import type { PaymentEvents } from '../events.js';
+import { type Logger, silentLogger } from '../logger.js';
+import type { PaymentService, PushResult, WebhookInput, WebhookResult } from '../service/types.js';
+import { errorResponse, kitErrorResponse, successResponse } from './envelope.js';
+import { assertEmptyCommandBody, createPaymentBody, idempotencyKeyHeader, paymentIdParam } from './inputs.js';
+import { toPublicPayment, toPublicProviderStatus } from './public-payment.js';
+import { redactSecrets } from './redact-secrets.js';
+import { readJsonBody } from './request-body.js';
+import { isKnownPath, matchRoute, type RouteName } from './routes.js';
+import type { Authenticate, HandlerRequest, HandlerResponse, PaymentsHandler } from './types.js';
+
+export const DEFAULT_BODY_LIMIT = 65_536;
+
+export interface PaymentsHandlerOptions {
+  /** The payment service every route delegates to. Required. */
+  service: PaymentService;
+  /**
+   * The host's authentication hook: gets the framework's own request, returns `{ id }` or null/undefined
+   * (→ 401). Required: without it the handler refuses to start (fail closed). An error it throws is emitted
+   * as `error` and rejects `handle()`, so the adapter passes it to the framework's error handling.
+   */
+  authenticate: Authenticate;
+  /** Where `error` and `webhook.rejected` are emitted. Default: none. */
+  events?: PaymentEvents;
+  /** Maximum request body size in bytes. Default 65536 (64 KiB); larger bodies get 413. */
+  bodyLimit?: number;
+  /** Default: silent. */
+  logger?: Logger;
+  /** Values that must never appear in a response (API key, checksum key); replaced by "[redacted]". */
+  secrets?: readonly string[];
+}
+
+type RouteAction = (
+  request: HandlerRequest,
+  params: Record<string, string>,
+  ownerId: string,
+) => Promise<HandlerResponse>;
+
+const MESSAGES = {
+  retrieved: 'Payment retrieved successfully',
+  statusRetrieved: 'Payment status retrieved successfully',
+  cancelled: 'Payment cancelled successfully',
+} as const;
+
+/** Push answers: "accepted" means ClickPesa took the push; "pending" means its answer was ambiguous. */
+const PUSH_MESSAGES = {
+  create: {
+    accepted: 'Payment initiated successfully. Customer will receive USSD push prompt.',
+    pending: 'Payment created. ClickPesa has not confirmed the USSD push yet; check the status shortly.',
+  },
+  retry: {
+    accepted: 'Payment retry initiated successfully. Customer will receive USSD push prompt.',
+    pending:
+      'Payment retry created. ClickPesa has not confirmed the USSD push yet; check the status shortly.',
+  },
+} as const;
+
+/**
+ * The framework-neutral route handler (architecture.md "Seams"): the core owns the route table, validation,
+ * status codes and the envelope; adapters only translate requests and responses.
+ */
+export function createPaymentsHandler(options: PaymentsHandlerOptions): PaymentsHandler {
+  const { service, authenticate, events } = options;
+  if (typeof authenticate !== 'function') {
+    throw new ClickPesaKitError('CONFIG_INVALID', {
+      message:
+        'The authenticate option is required: pass a function that returns { id } or null for a request',
+    });
+  }
+  if (!service) throw new ClickPesaKitError('CONFIG_INVALID', { message: 'The service option is required' });
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  if (!Number.isSafeInteger(bodyLimit) || bodyLimit <= 0) {
+    throw new ClickPesaKitError('CONFIG_INVALID', {
+      message: 'bodyLimit must be a positive integer (bytes)',
+    });
+  }
+  const logger = options.logger ?? silentLogger;
+  const secrets = (options.secrets ?? []).filter(
+    (secret) => typeof secret === 'string' && secret.length >= 4,
+  );
+
+  const pushResponse = (result: PushResult, route: 'create' | 'retry'): HandlerResponse => {
+    const data = toPublicPayment(result.payment);
+    const headers: Record<string, string> = result.replayed ? { 'idempotent-replayed': 'true' } : {};
+    if (result.outcome === 'rejected') {
+      return kitErrorResponse(new ClickPesaKitError('PAYMENT_REJECTED'), data);
+    }
+    const message = PUSH_MESSAGES[route][result.outcome];
+    return successResponse(201, message, { data, headers });
+  };
+
+  const actions: Record<Exclude<RouteName, 'callback'>, RouteAction> = {
+    create: async (request, _params, ownerId) => {
+      const body = createPaymentBody(readJsonBody(request, bodyLimit));
+      const result = await service.initiate(ownerId, body, idempotencyOptions(request));
+      return pushResponse(result, 'create');
+    },
+    get: async (_request, params, ownerId) => {
+      const payment = await service.getPayment(ownerId, paymentIdParam(params));
+      return successResponse(200, MESSAGES.retrieved, { data: toPublicPayment(payment) });
+    },
+    status: async (_request, params, ownerId) => {
+      const result = await service.refreshStatus(ownerId, paymentIdParam(params));
+      return successResponse(200, MESSAGES.statusRetrieved, {
+        data: toPublicPayment(result.payment),
+        providerStatus: result.providerStatus ? toPublicProviderStatus(result.providerStatus) : null,
+      });
+    },
+    retry: async (request, params, ownerId) => {
+      const paymentId = paymentIdParam(params);
+      assertEmptyCommandBody(readJsonBody(request, bodyLimit));
+      const result = await service.retry(ownerId, paymentId, idempotencyOptions(request));
+      return pushResponse(result, 'retry');
+    },
+    cancel: async (request, params, ownerId) => {
+      const paymentId = paymentIdParam(params);
+      assertEmptyCommandBody(readJsonBody(request, bodyLimit));
+      const payment = await service.cancel(ownerId, paymentId);
+      return successResponse(200, MESSAGES.cancelled, { data: toPublicPayment(payment) });
+    },
+  };
+
+  const callback = async (request: HandlerRequest): Promise<HandlerResponse> => {
+    const body = readJsonBody(request, bodyLimit);
+    if (body.kind !== 'json') {
+      const reason = body.kind === 'empty' ? 'malformed' : body.reason;
+      const error =
+        body.kind === 'empty'
+          ? new ClickPesaKitError('VALIDATION_ERROR', { message: 'The webhook body is empty' })
+          : new ClickPesaKitError(body.code, body.message === undefined ? {} : { message: body.message });
+      events?.safeEmit('webhook.rejected', { reason, message: error.message });
+      return kitErrorResponse(error);
+    }
+    const input: WebhookInput = { headers: request.headers, body: body.value };
+    if (request.rawBody !== undefined) input.rawBody = request.rawBody;
+    return webhookResponse(await service.handleWebhook(input));
+  };
+
+  /** Unknown failures: the host hears about them (`error` event, log); the client gets a generic 500. */
+  const failureResponse = (error: unknown, route: RouteName): HandlerResponse => {
+    if (isClickPesaKitError(error) && error.httpStatus !== 500) {
+      if (error.httpStatus >= 500) logger.warn({ route, code: error.code }, 'payments route failed');
+      return kitErrorResponse(error);
+    }
+    if (!isClickPesaKitError(error) && isStoreUnavailable(error)) {
+      logger.warn({ route, code: 'STORE_UNAVAILABLE' }, 'payment store unavailable');
+      return errorResponse('STORE_UNAVAILABLE');
+    }
+    const reported = error instanceof Error ? error : new Error(String(error));
+    logger.error({ route, errorName: reported.name }, 'unexpected error in payments route');
+    events?.safeEmit('error', reported);
+    return errorResponse('INTERNAL_ERROR');
+  };
+
+  const principalOf = async (request: HandlerRequest): Promise<string | null> => {
+    try {
+      return principalId(await authenticate(request.raw));
+    } catch (error) {
+      events?.safeEmit('error', error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+  };
+
+  const dispatch = async (request: HandlerRequest): Promise<HandlerResponse> => {
+    const match = matchRoute(request.method, request.path);
+    if (match.kind === 'no_route') return errorResponse('NOT_FOUND');
+    if (match.kind === 'method_not_allowed') {
+      return errorResponse('METHOD_NOT_ALLOWED', { headers: { allow: match.allow.join(', ') } });
+    }
+    const { route, params } = match;
+    if (route.name === 'callback') {
+      try {
+        return await callback(request);
+      } catch (error) {
+        return failureResponse(error, route.name);
+      }
+    }
+    const ownerId = await principalOf(request);
+    if (ownerId === null) return errorResponse('UNAUTHORIZED');
+    try {
+      return await actions[route.name](request, params, ownerId);
+    } catch (error) {
+      return failureResponse(error, route.name);
+    }
+  };
+
+  return {
+    bodyLimit,
+    matches: isKnownPath,
+    async handle(request) {
+      const response = await dispatch(request);
+      return secrets.length > 0 ? { ...response, body: redactSecrets(response.body, secrets) } : response;
+    },
+  };
+}
+
+/** The service's push options from the `Idempotency-Key` header (validated). */
+function idempotencyOptions(request: HandlerRequest): { idempotencyKey?: string } {
+  const idempotencyKey = idempotencyKeyHeader(request.headers);
+  return idempotencyKey === undefined ? {} : { idempotencyKey };
+}
+
+function webhookResponse(result: WebhookResult): HandlerResponse {
+  if (result.status === 200) return successResponse(200, result.message);
+  const codes: Record<Exclude<WebhookResult['status'], 200>, ErrorCode> = {
+    400: 'VALIDATION_ERROR',
+    401: 'WEBHOOK_SIGNATURE_INVALID',
+    503: 'STORE_UNAVAILABLE',
+  };
+  return errorResponse(codes[result.status] ?? 'INTERNAL_ERROR', {
+    status: result.status,
+    message: result.message,
+  });
+}
+
+/** `{ id }` with a non-empty string (or finite number) id, else null: anything else fails closed. */
+function principalId(result: unknown): string | null {
+  if (typeof result !== 'object' || result === null) return null;
+  const id = (result as { id?: unknown }).id;
+  if (typeof id === 'string' && id.length > 0) return id;
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  return null;
+}
+
+/** Stores that predate the catalog may throw their own `StoreUnavailableError` (store/contract.ts `ping`). */
+function isStoreUnavailable(error: unknown): boolean {
+  return error instanceof Error && error.name === 'StoreUnavailableError';
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { ClickPesaKitError, type ErrorDetail } from '../errors.js';
+import { header, type JsonBody } from './request-body.js';
+import type { HandlerRequest } from './types.js';
+
+/**
+ * Route-level input rules: path parameters, headers and the body's outer shape. Field rules for a new
+ * payment (amount, msisdn, ...) live in the service, so hosts calling the service directly get them too.
+ */
+
+/** Ids are opaque (UUIDs from the service); anything that cannot be one is simply not found. */
+const paymentIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);
+
+/** reliability.md IDEM-1: 1–255 printable ASCII characters. */
+const idempotencyKeySchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII');
+
+const jsonObjectSchema = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'must be a JSON object',
+);
+
+/** Retry and cancel take no fields (SEC-5: unknown fields on mutating routes are rejected). */
+const emptyCommandSchema = z.object({}).strict();
+
+/** The `:id` parameter, or NOT_FOUND. */
+export function paymentIdParam(params: Record<string, string>): string {
+  const parsed = paymentIdSchema.safeParse(params.id);
+  if (!parsed.success) throw new ClickPesaKitError('NOT_FOUND', { message: 'Payment not found' });
+  return parsed.data;
+}
+
+/** The optional `Idempotency-Key` header, validated; one value only. */
+export function idempotencyKeyHeader(headers: HandlerRequest['headers']): string | undefined {
+  const raw = headers['idempotency-key'];
+  if (raw === undefined) return undefined;
+  if (Array.isArray(raw) && raw.length !== 1) {
+    throw validationError([{ field: 'Idempotency-Key', message: 'must be sent once' }]);
+  }
+  const parsed = idempotencyKeySchema.safeParse(header(headers, 'idempotency-key'));
+  if (!parsed.success) throw validationError(issuesToDetails(parsed.error.issues, 'Idempotency-Key'));
+  return parsed.data;
+}
+
+/** The create route's body: a JSON object (its fields are the service's business). */
+export function createPaymentBody(body: JsonBody): Record<string, unknown> {
+  if (body.kind === 'empty')
+    throw validationError([{ field: 'body', message: 'a JSON object body is required' }]);
+  if (body.kind === 'rejected') throw rejectedBodyError(body);
+  const parsed = jsonObjectSchema.safeParse(body.value);
+  if (!parsed.success) throw validationError(issuesToDetails(parsed.error.issues, 'body'));
+  return parsed.data;
+}
+
+/** Retry/cancel bodies: empty, or an empty JSON object. */
+export function assertEmptyCommandBody(body: JsonBody): void {
+  if (body.kind === 'empty') return;
+  if (body.kind === 'rejected') throw rejectedBodyError(body);
+  const parsed = emptyCommandSchema.safeParse(body.value);
+  if (!parsed.success) throw validationError(issuesToDetails(parsed.error.issues, 'body'));
+}
+
+export function rejectedBodyError(body: Extract<JsonBody, { kind: 'rejected' }>): ClickPesaKitError {
+  const options: ConstructorParameters<typeof ClickPesaKitError>[1] = {};
+  if (body.message !== undefined) options.message = body.message;
+  if (body.details !== undefined) options.details = body.details;
+  return new ClickPesaKitError(body.code, options);
+}
+
+function validationError(details: ErrorDetail[]): ClickPesaKitError {
+  return new ClickPesaKitError('VALIDATION_ERROR', { details });
+}
+
+/** zod issues → `{ field, message }` details; unknown keys are named one by one. */
+function issuesToDetails(issues: readonly z.core.$ZodIssue[], root: string): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) details.push({ field: key, message: 'unknown field' });
+      continue;
+    }
+    const field = issue.path.length > 0 ? issue.path.map(String).join('.') : root;
+    details.push({ field, message: issue.message });
+  }
+  return details;
+}
