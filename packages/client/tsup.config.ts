@@ -1,10 +1,23 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+export default defineConfig([
+  {
+    entry: ['src/index.ts'],
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    // both builds write to dist/ at the same time: leave the browser file to the other one
+    clean: ['!browser.*'],
+    target: 'node20',
+  },
+  {
+    // One self-contained ES module for a <script type="module"> (the example checkout page serves it as
+    // /client.js): platform 'neutral' keeps Node built-ins out, the target keeps it readable by older browsers.
+    entry: { browser: 'src/index.ts' },
+    format: ['esm'],
+    platform: 'neutral',
+    sourcemap: true,
+    clean: false,
+    target: 'es2020',
+  },
+]);
