@@ -28,4 +28,6 @@ export interface Decision {
   events: PaymentEventType[];
   /** Why nothing changed, for the audit log ("regression", "duplicate", "unknown_status", ...). */
   ignoredReason?: string;
+  /** Why `needsAttention` was raised by this decision ("on_hold", "unknown_status", "amount_mismatch", ...). */
+  attentionReason?: string;
 }

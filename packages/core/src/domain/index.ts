@@ -1,3 +1,8 @@
+export * from './amount.js';
+export type * from './evidence.js';
+export * from './msisdn.js';
+export * from './order-reference.js';
 export * from './payment.js';
 export * from './schedule.js';
-export type * from './evidence.js';
+export * from './status-map.js';
+export * from './transition.js';

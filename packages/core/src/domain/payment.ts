@@ -1,9 +1,21 @@
 /** Public payment statuses (reliability.md decision a). */
-export const PAYMENT_STATUSES = ['pending', 'processing', 'success', 'failed', 'cancelled', 'reversed'] as const;
+export const PAYMENT_STATUSES = [
+  'pending',
+  'processing',
+  'success',
+  'failed',
+  'cancelled',
+  'reversed',
+] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /** Statuses after which the customer-facing flow is over (reconciliation may still move failed/cancelled). */
-export const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set(['success', 'failed', 'cancelled', 'reversed']);
+export const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set([
+  'success',
+  'failed',
+  'cancelled',
+  'reversed',
+]);
 
 /** Why a payment is `failed`, when it is. */
 export type FailureReason =

@@ -1,5 +1,5 @@
-import type { PaymentEventType } from '../events.js';
 import type { PaymentRecord } from '../domain/payment.js';
+import type { PaymentEventType } from '../events.js';
 
 /**
  * The storage contract every store implements (memory, SQLite, PostgreSQL, custom).
@@ -22,6 +22,7 @@ export interface PaymentStore {
   /** True when several processes may share this store (SQLite file in WAL, PostgreSQL). The memory store is false. */
   readonly shared: boolean;
 
+  /** A payment id or order reference already in use → ClickPesaKitError('STORE_CONFLICT'), nothing written (CS-6). */
   createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult>;
 
   /** By id; when `ownerId` is given the owner is part of the lookup itself (another owner's payment is `null`). */
@@ -35,7 +36,10 @@ export interface PaymentStore {
   /** Compare-and-set. See {@link TransitionInput}. */
   transition(input: TransitionInput): Promise<TransitionResult>;
 
-  /** Insert-if-absent of an idempotency record; an expired record counts as absent and is replaced. */
+  /**
+   * Insert-if-absent of an idempotency record; an expired record counts as absent and is replaced.
+   * "Expired" is judged at the new record's `createdAt` (here and in `createPayment`).
+   */
   claimIdempotency(record: IdempotencyRecord): Promise<ClaimIdempotencyResult>;
   getIdempotency(ownerId: string, key: string, now: Date): Promise<IdempotencyRecord | null>;
   /** Marks a record completed (replays return the payment's current state from then on). */
@@ -56,6 +60,7 @@ export interface PaymentStore {
    * Leases up to `limit` payments whose `nextPollAt <= now` and whose lease is free or expired,
    * oldest due first, to `owner` until `now + leaseMs`, bumping each one's lease token.
    * A store with a shared clock (PostgreSQL) may use its own clock instead of `now`.
+   * Claiming never changes the payment row itself (its `version` included).
    */
   claimDue(input: { now: Date; limit: number; leaseMs: number; owner: string }): Promise<ClaimedPayment[]>;
   /** Frees a lease early (shutdown); a no-op when the token is no longer current. */
@@ -64,7 +69,7 @@ export interface PaymentStore {
   /** Optional shared provider budget (a token bucket kept in the store, so instances share it). */
   readonly budget?: SharedBudget;
 
-  /** Throws StoreUnavailableError when the store cannot be reached. */
+  /** Throws ClickPesaKitError('STORE_UNAVAILABLE') when the store cannot be reached (after `close()` too). */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -88,17 +93,26 @@ export type CreatePaymentResult =
   | { kind: 'msisdn_busy'; paymentId: string };
 
 /** Fields a transition may change. `id`, `ownerId`, `createdAt` and `version` are never changed by callers. */
-export type PaymentChanges = Partial<Omit<PaymentRecord, 'id' | 'ownerId' | 'createdAt' | 'version' | 'orderReferences'>>;
+export type PaymentChanges = Partial<
+  Omit<PaymentRecord, 'id' | 'ownerId' | 'createdAt' | 'version' | 'orderReferences'>
+>;
 
 export interface TransitionInput {
   paymentId: string;
   /** Applies only if the stored version still equals this; the stored version becomes `expectedVersion + 1`. */
   expectedVersion: number;
-  /** Setting `orderReference` to a new value appends it to `orderReferences` (unique across all payments). */
+  /**
+   * Setting `orderReference` to a new value appends it to `orderReferences` (unique across all payments;
+   * a taken one → ClickPesaKitError('STORE_CONFLICT'), nothing written). A key whose value is `undefined`
+   * leaves the field as it is; `null` writes null.
+   */
   changes: PaymentChanges;
   events?: NewEvent[];
   audit?: AuditEntry[];
-  /** Fencing: when given, applies only if this is still the payment's current lease token. */
+  /**
+   * Fencing: when given, applies only if this is still the payment's current lease token. Checked before
+   * the version: a stale token reports `stale_lease` even when the version is stale too.
+   */
   leaseToken?: number;
   /** With `leaseToken`: free the lease in the same step. */
   releaseLease?: boolean;
@@ -107,7 +121,11 @@ export interface TransitionInput {
 export type TransitionResult =
   | { applied: true; payment: PaymentRecord; events: StoredEvent[] }
   /** Version or lease token moved on (or the payment is gone); `payment` is the current row. */
-  | { applied: false; payment: PaymentRecord | null; reason: 'version_conflict' | 'stale_lease' | 'not_found' };
+  | {
+      applied: false;
+      payment: PaymentRecord | null;
+      reason: 'version_conflict' | 'stale_lease' | 'not_found';
+    };
 
 export interface IdempotencyRecord {
   ownerId: string;

@@ -1,1 +1,2 @@
 export type * from './contract.js';
+export * from './memory-store.js';

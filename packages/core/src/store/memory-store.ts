@@ -1,0 +1,422 @@
+import type { PaymentRecord } from '../domain/payment.js';
+import { ClickPesaKitError } from '../errors.js';
+import type {
+  AuditEntry,
+  ClaimedPayment,
+  ClaimIdempotencyResult,
+  CreatePaymentInput,
+  CreatePaymentResult,
+  IdempotencyRecord,
+  NewEvent,
+  PaymentChanges,
+  PaymentStore,
+  StoredEvent,
+  TransitionInput,
+  TransitionResult,
+  WebhookReceipt,
+} from './contract.js';
+
+/**
+ * In-process PaymentStore for development, tests and single-instance hosts (`shared: false`; POLL-14).
+ * Nothing survives a restart.
+ *
+ * Atomicity: every operation does its check-and-write synchronously, with no await in between, so on
+ * Node's single thread each operation is atomic and concurrent callers are serialised for free.
+ * Isolation: rows go in and out through structuredClone, so callers can never mutate stored state.
+ */
+
+/** Operations whose next call(s) can be made to fail (see {@link MemoryStore.failNext}). */
+export type MemoryStoreOperation = Exclude<keyof PaymentStore, 'kind' | 'shared' | 'budget'>;
+
+export interface MemoryStoreFault {
+  /** The operation to fail, or '*' for whichever operation comes next. */
+  op: MemoryStoreOperation | '*';
+  /** What to throw. Default: ClickPesaKitError('STORE_UNAVAILABLE'). */
+  error?: unknown;
+  /** How many calls fail. Default 1. */
+  times?: number;
+}
+
+export interface MemoryStoreOptions {
+  /** Faults armed from the start, as if passed to `failNext`. */
+  faults?: MemoryStoreFault[];
+}
+
+export interface MemoryStore extends PaymentStore {
+  readonly kind: 'memory';
+  readonly shared: false;
+  /**
+   * The next `times` calls of `op` throw `error` (default STORE_UNAVAILABLE) before touching any state,
+   * as a real store would when its write fails: nothing of that call is written.
+   */
+  failNext(op: MemoryStoreOperation | '*', error?: unknown, times?: number): void;
+  /** While false, every operation (ping included) throws STORE_UNAVAILABLE: "the database is down". */
+  setAvailable(available: boolean): void;
+  /** Drops armed faults. */
+  clearFaults(): void;
+}
+
+interface PaymentRow {
+  payment: PaymentRecord;
+  leaseToken: number;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+}
+
+const ACTIVE_STATUSES: ReadonlySet<PaymentRecord['status']> = new Set(['pending', 'processing']);
+
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const payments = new Map<string, PaymentRow>();
+  /** Every order reference ever used → payment id (CS-6: unique across payments). */
+  const byOrderReference = new Map<string, string>();
+  const events = new Map<string, StoredEvent[]>();
+  const auditByPayment = new Map<string, AuditEntry[]>();
+  const unattachedAudit: AuditEntry[] = [];
+  const idempotency = new Map<string, IdempotencyRecord>();
+  const webhookReceipts = new Map<string, WebhookReceipt>();
+  /** Secondary indexes (payment ids by MSISDN and by transaction id), so lookups do not scan every row. */
+  const byMsisdn = new SetIndex();
+  const byTransactionId = new SetIndex();
+  const faults: Array<{ op: MemoryStoreOperation | '*'; error: unknown; remaining: number }> = [];
+  let available = true;
+  let closed = false;
+
+  for (const fault of options.faults ?? []) armFault(fault.op, fault.error, fault.times);
+
+  function armFault(op: MemoryStoreOperation | '*', error?: unknown, times = 1): void {
+    if (times > 0) faults.push({ op, error, remaining: times });
+  }
+
+  /** Runs first in every operation, before any state is read or written. */
+  function enter(op: MemoryStoreOperation): void {
+    if (op !== 'close') {
+      if (closed) throw unavailable('The memory store is closed');
+      if (!available) throw unavailable('The memory store is unavailable');
+    }
+    const index = faults.findIndex((fault) => fault.op === op || fault.op === '*');
+    if (index === -1) return;
+    const fault = faults[index]!;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) faults.splice(index, 1);
+    throw fault.error ?? unavailable(`Injected memory store failure (${op})`);
+  }
+
+  function appendEvents(paymentId: string, newEvents: NewEvent[] | undefined): StoredEvent[] {
+    if (!newEvents || newEvents.length === 0) return [];
+    const list = events.get(paymentId) ?? [];
+    const stored = newEvents.map((event, index) => ({
+      ...clone(event),
+      paymentId,
+      seq: list.length + index + 1,
+    }));
+    list.push(...stored);
+    events.set(paymentId, list);
+    return clone(stored);
+  }
+
+  function appendAuditEntries(entries: AuditEntry[] | undefined): void {
+    for (const entry of entries ?? []) {
+      const copy = clone(entry);
+      if (copy.paymentId === null) {
+        unattachedAudit.push(copy);
+        continue;
+      }
+      const list = auditByPayment.get(copy.paymentId) ?? [];
+      list.push(copy);
+      auditByPayment.set(copy.paymentId, list);
+    }
+  }
+
+  function activePushFor(msisdn: string, exceptPaymentId?: string): PaymentRecord | undefined {
+    for (const id of byMsisdn.get(msisdn)) {
+      const payment = payments.get(id)?.payment;
+      if (payment && payment.id !== exceptPaymentId && ACTIVE_STATUSES.has(payment.status)) return payment;
+    }
+    return undefined;
+  }
+
+  /** Keeps the secondary indexes in step with a row that was written (`before` null for a new row). */
+  function reindex(before: PaymentRecord | null, after: PaymentRecord): void {
+    byMsisdn.move(after.id, before?.msisdn ?? null, after.msisdn);
+    byTransactionId.move(after.id, before?.transactionId ?? null, after.transactionId);
+  }
+
+  function liveIdempotency(ownerId: string, key: string, now: Date): IdempotencyRecord | undefined {
+    const record = idempotency.get(idempotencyKey(ownerId, key));
+    return record && record.expiresAt.getTime() > now.getTime() ? record : undefined;
+  }
+
+  const store: MemoryStore = {
+    kind: 'memory',
+    shared: false,
+
+    async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
+      enter('createPayment');
+      const payment = clone(input.payment);
+      if (input.idempotency) {
+        const existing = liveIdempotency(
+          input.idempotency.ownerId,
+          input.idempotency.key,
+          input.idempotency.createdAt,
+        );
+        if (existing) return { kind: 'idempotency_conflict', existing: clone(existing) };
+      }
+      if (input.exclusiveMsisdn) {
+        const busy = activePushFor(payment.msisdn, payment.id);
+        if (busy) return { kind: 'msisdn_busy', paymentId: busy.id };
+      }
+      if (!payment.orderReferences.includes(payment.orderReference)) {
+        payment.orderReferences = [...payment.orderReferences, payment.orderReference];
+      }
+      if (payments.has(payment.id)) throw conflict('A payment with this id already exists');
+      for (const reference of payment.orderReferences) {
+        if (byOrderReference.has(reference)) throw conflict('This order reference is already used');
+      }
+      // All checks passed: from here on nothing can fail, so the step is all-or-nothing.
+      payments.set(payment.id, { payment, leaseToken: 0, leaseOwner: null, leaseUntil: null });
+      reindex(null, payment);
+      for (const reference of payment.orderReferences) byOrderReference.set(reference, payment.id);
+      if (input.idempotency) {
+        const record = clone(input.idempotency);
+        idempotency.set(idempotencyKey(record.ownerId, record.key), {
+          ...record,
+          paymentId: payment.id,
+          state: 'in_flight',
+        });
+      }
+      const stored = appendEvents(payment.id, input.events);
+      appendAuditEntries(input.audit);
+      return { kind: 'created', payment: clone(payment), events: stored };
+    },
+
+    async getPayment(id: string, ownerId?: string): Promise<PaymentRecord | null> {
+      enter('getPayment');
+      const row = payments.get(id);
+      if (!row || (ownerId !== undefined && row.payment.ownerId !== ownerId)) return null;
+      return clone(row.payment);
+    },
+
+    async getPaymentByOrderReference(orderReference: string): Promise<PaymentRecord | null> {
+      enter('getPaymentByOrderReference');
+      const id = byOrderReference.get(orderReference);
+      const row = id === undefined ? undefined : payments.get(id);
+      return row ? clone(row.payment) : null;
+    },
+
+    async getPaymentByTransactionId(transactionId: string): Promise<PaymentRecord | null> {
+      enter('getPaymentByTransactionId');
+      const [id] = byTransactionId.get(transactionId);
+      const row = id === undefined ? undefined : payments.get(id);
+      return row ? clone(row.payment) : null;
+    },
+
+    async hasActivePush(msisdn: string, exceptPaymentId?: string): Promise<boolean> {
+      enter('hasActivePush');
+      return activePushFor(msisdn, exceptPaymentId) !== undefined;
+    },
+
+    async transition(input: TransitionInput): Promise<TransitionResult> {
+      enter('transition');
+      const row = payments.get(input.paymentId);
+      if (!row) return { applied: false, payment: null, reason: 'not_found' };
+      // The lease is checked first: a fenced-out writer is told so even when its version is stale too.
+      if (input.leaseToken !== undefined && input.leaseToken !== row.leaseToken) {
+        return { applied: false, payment: clone(row.payment), reason: 'stale_lease' };
+      }
+      if (row.payment.version !== input.expectedVersion) {
+        return { applied: false, payment: clone(row.payment), reason: 'version_conflict' };
+      }
+      const next: PaymentRecord = { ...row.payment, ...writableChanges(clone(input.changes)) };
+      const newReference = next.orderReference !== row.payment.orderReference ? next.orderReference : null;
+      if (newReference !== null) {
+        if (byOrderReference.has(newReference)) throw conflict('This order reference is already used');
+        next.orderReferences = [...row.payment.orderReferences, newReference];
+      }
+      next.version = row.payment.version + 1;
+      // Checks done: write everything.
+      reindex(row.payment, next);
+      row.payment = next;
+      if (newReference !== null) byOrderReference.set(newReference, next.id);
+      if (input.leaseToken !== undefined && input.releaseLease) {
+        row.leaseOwner = null;
+        row.leaseUntil = null;
+      }
+      const stored = appendEvents(next.id, input.events);
+      appendAuditEntries(input.audit);
+      return { applied: true, payment: clone(next), events: stored };
+    },
+
+    async claimIdempotency(record: IdempotencyRecord): Promise<ClaimIdempotencyResult> {
+      enter('claimIdempotency');
+      const existing = liveIdempotency(record.ownerId, record.key, record.createdAt);
+      if (existing) return { kind: 'exists', existing: clone(existing) };
+      idempotency.set(idempotencyKey(record.ownerId, record.key), clone(record));
+      return { kind: 'claimed' };
+    },
+
+    async getIdempotency(ownerId: string, key: string, now: Date): Promise<IdempotencyRecord | null> {
+      enter('getIdempotency');
+      const record = liveIdempotency(ownerId, key, now);
+      return record ? clone(record) : null;
+    },
+
+    async completeIdempotency(ownerId: string, key: string): Promise<void> {
+      enter('completeIdempotency');
+      const record = idempotency.get(idempotencyKey(ownerId, key));
+      if (record) record.state = 'completed';
+    },
+
+    async pruneIdempotency(now: Date): Promise<number> {
+      enter('pruneIdempotency');
+      let pruned = 0;
+      for (const [mapKey, record] of idempotency) {
+        if (record.expiresAt.getTime() < now.getTime()) {
+          idempotency.delete(mapKey);
+          pruned += 1;
+        }
+      }
+      return pruned;
+    },
+
+    async recordWebhookReceipt(receipt: WebhookReceipt): Promise<{ inserted: boolean }> {
+      enter('recordWebhookReceipt');
+      if (webhookReceipts.has(receipt.dedupeKey)) return { inserted: false };
+      webhookReceipts.set(receipt.dedupeKey, clone(receipt));
+      return { inserted: true };
+    },
+
+    async listWebhookReceipts(filter?: { orderReference?: string }): Promise<WebhookReceipt[]> {
+      enter('listWebhookReceipts');
+      const all = [...webhookReceipts.values()];
+      const wanted = filter?.orderReference;
+      return clone(wanted === undefined ? all : all.filter((receipt) => receipt.orderReference === wanted));
+    },
+
+    async appendAudit(entries: AuditEntry[]): Promise<void> {
+      enter('appendAudit');
+      appendAuditEntries(entries);
+    },
+
+    async listAudit(paymentId: string): Promise<AuditEntry[]> {
+      enter('listAudit');
+      return clone(auditByPayment.get(paymentId) ?? []);
+    },
+
+    async listEvents(paymentId: string): Promise<StoredEvent[]> {
+      enter('listEvents');
+      return clone(events.get(paymentId) ?? []);
+    },
+
+    async claimDue(input: {
+      now: Date;
+      limit: number;
+      leaseMs: number;
+      owner: string;
+    }): Promise<ClaimedPayment[]> {
+      enter('claimDue');
+      const now = input.now.getTime();
+      const due = [...payments.values()]
+        .filter((row) => {
+          const dueAt = row.payment.nextPollAt;
+          return (
+            dueAt !== null &&
+            dueAt.getTime() <= now &&
+            (row.leaseUntil === null || row.leaseUntil.getTime() <= now)
+          );
+        })
+        .sort((a, b) => a.payment.nextPollAt!.getTime() - b.payment.nextPollAt!.getTime())
+        .slice(0, Math.max(0, input.limit));
+      const leaseUntil = new Date(now + input.leaseMs);
+      return due.map((row) => {
+        row.leaseToken += 1;
+        row.leaseOwner = input.owner;
+        row.leaseUntil = leaseUntil;
+        return { payment: clone(row.payment), leaseToken: row.leaseToken, leaseUntil: new Date(leaseUntil) };
+      });
+    },
+
+    async releaseLease(paymentId: string, leaseToken: number): Promise<void> {
+      enter('releaseLease');
+      const row = payments.get(paymentId);
+      if (!row || row.leaseToken !== leaseToken) return;
+      row.leaseOwner = null;
+      row.leaseUntil = null;
+    },
+
+    async ping(): Promise<void> {
+      enter('ping');
+    },
+
+    async close(): Promise<void> {
+      enter('close');
+      closed = true;
+    },
+
+    failNext(op, error, times = 1) {
+      armFault(op, error, times);
+    },
+
+    setAvailable(value: boolean) {
+      available = value;
+    },
+
+    clearFaults() {
+      faults.length = 0;
+    },
+  };
+  return store;
+}
+
+/** Key → set of payment ids, for lookups by a non-unique field. */
+class SetIndex {
+  private readonly sets = new Map<string, Set<string>>();
+
+  get(key: string): Set<string> {
+    return this.sets.get(key) ?? new Set();
+  }
+
+  move(id: string, from: string | null, to: string | null): void {
+    if (from === to) return;
+    if (from !== null) {
+      const set = this.sets.get(from);
+      set?.delete(id);
+      if (set?.size === 0) this.sets.delete(from);
+    }
+    if (to !== null) this.sets.set(to, this.get(to).add(id));
+  }
+}
+
+/** Deep copy that keeps Dates as Dates (and strips nothing else). */
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+const READ_ONLY_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'ownerId',
+  'createdAt',
+  'version',
+  'orderReferences',
+]);
+
+/**
+ * The changes a transition may write: `undefined` means "leave as is", exactly as an absent key does, and
+ * identity/bookkeeping fields are never taken from callers (even through a cast).
+ */
+function writableChanges(changes: PaymentChanges): PaymentChanges {
+  return Object.fromEntries(
+    Object.entries(changes).filter(([field, value]) => value !== undefined && !READ_ONLY_FIELDS.has(field)),
+  ) as PaymentChanges;
+}
+
+function idempotencyKey(ownerId: string, key: string): string {
+  return `${ownerId}\u0000${key}`;
+}
+
+function unavailable(message: string): ClickPesaKitError {
+  return new ClickPesaKitError('STORE_UNAVAILABLE', { message });
+}
+
+function conflict(message: string): ClickPesaKitError {
+  return new ClickPesaKitError('STORE_CONFLICT', { message });
+}
