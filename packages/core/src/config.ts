@@ -4,6 +4,8 @@ import { ClickPesaKitError } from './errors.js';
 import type { PaymentEvents } from './events.js';
 import type { Authenticate } from './http/types.js';
 import type { Logger } from './logger.js';
+import { validateRetryDelays } from './notify/retry-schedule.js';
+import { parseCallbackSecret } from './notify/secret.js';
 import type { PollerOptions, ProviderBudgetOptions } from './poller/types.js';
 import type { PaymentServiceOptions } from './service/types.js';
 import type { PaymentStore } from './store/contract.js';
@@ -74,6 +76,19 @@ export interface ClickPesaPaymentsOptions extends Omit<PaymentServiceOptions, 'o
   logger?: Logger;
   /** The event bus to emit on; pass your own to subscribe before anything happens. Default: a new one. */
   events?: PaymentEvents;
+  /**
+   * Signs the notifications sent to accepted `callback_url`s (Standard Webhooks, reliability.md WH-15):
+   * `whsec_` + base64 of 24–64 random bytes; give receivers the same string. Required when
+   * `allowedCallbackUrls` is non-empty. Default: none.
+   */
+  callbackSecret?: string;
+  /** Total timeout of one `callback_url` notification POST. Default 15 000 ms. */
+  callbackTimeoutMs?: number;
+  /**
+   * Waits between failed `callback_url` notification sends (±20 % jitter, a longer Retry-After wins); the
+   * notification is given up after the last. Default 5 s, 30 s, 2 min, 10 min, 1 h, 3 h, 6 h, 12 h, 24 h.
+   */
+  callbackRetryDelaysMs?: readonly number[];
 }
 
 /**
@@ -104,6 +119,24 @@ export function validateKitOptions(options: ClickPesaPaymentsOptions): void {
         'use a shared store (store-sqlite or store-postgres)',
     );
   }
+  validateCallbackOptions(options);
+}
+
+/** Notifications to callback_url must be signed: no secret, no accepted callback URLs (WH-15). */
+function validateCallbackOptions(options: ClickPesaPaymentsOptions): void {
+  if (options.callbackSecret !== undefined) parseCallbackSecret(options.callbackSecret, 'callbackSecret');
+  else if ((options.allowedCallbackUrls?.length ?? 0) > 0) {
+    throw configError(
+      'callbackSecret is required when allowedCallbackUrls is set: callback_url notifications are signed with it',
+    );
+  }
+  const timeoutMs = options.callbackTimeoutMs;
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw configError('callbackTimeoutMs must be a positive number of ms');
+  }
+  if (options.callbackRetryDelaysMs !== undefined) {
+    validateRetryDelays(options.callbackRetryDelaysMs, 'callbackRetryDelaysMs');
+  }
 }
 
 /** The webhook checksum key(s): explicit option, then the client's key, then CLICKPESA_CHECKSUM_KEY. */
@@ -121,6 +154,7 @@ export function collectSecrets(options: ClickPesaPaymentsOptions, checksumKeys: 
     options.clickpesa?.apiKey ?? env.CLICKPESA_API_KEY,
     options.clickpesa?.clientId ?? env.CLICKPESA_CLIENT_ID,
     ...checksumKeys,
+    options.callbackSecret,
   ];
   return candidates.filter((value): value is string => typeof value === 'string' && value.length > 0);
 }

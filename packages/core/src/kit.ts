@@ -12,6 +12,8 @@ import { PaymentEvents } from './events.js';
 import { createPaymentsHandler } from './http/handler.js';
 import type { PaymentsHandler } from './http/types.js';
 import { type Logger, silentLogger } from './logger.js';
+import { createCallbackNotifier } from './notify/notifier.js';
+import type { CallbackNotifier } from './notify/types.js';
 import { createProviderBudget } from './poller/budget.js';
 import { createPoller } from './poller/poller.js';
 import type { Poller, ProviderBudget } from './poller/types.js';
@@ -35,11 +37,14 @@ export interface ClickPesaPayments {
   readonly client: ClickPesaApi;
   /** The provider budget the built client goes through, or null (`budget: false`, or an injected client). */
   readonly budget: ProviderBudget | null;
+  /** Sends status changes to accepted `callback_url`s, or null when `allowedCallbackUrls` is empty. */
+  readonly callbacks: CallbackNotifier | null;
   /** Starts the poller (idempotent; a no-op without one). Called for you unless `autoStart: false`. */
   start(): void;
   /**
-   * Graceful shutdown: stops the poller (in-flight checks finish within its grace period, leases are released)
-   * and closes the HTTP agent of a client built here. Does NOT close the store (the host owns it) or an
+   * Graceful shutdown: stops the poller (in-flight checks finish within its grace period, leases are released),
+   * stops callback_url notifications (pending retries are dropped: they live in memory only) and closes the
+   * HTTP agent of a client built here. Does NOT close the store (the host owns it) or an
    * injected client. Idempotent.
    */
   close(): Promise<void>;
@@ -66,6 +71,9 @@ export function createClickPesaPayments(options: ClickPesaPaymentsOptions): Clic
     logger = silentLogger,
     events = new PaymentEvents(),
     checksumKey: _checksumKey,
+    callbackSecret,
+    callbackTimeoutMs,
+    callbackRetryDelaysMs,
     ...paymentRules
   } = options;
 
@@ -107,6 +115,20 @@ export function createClickPesaPayments(options: ClickPesaPaymentsOptions): Clic
     poller = createPoller({ store, client, reconciler: service, events, clock, logger }, withShared);
   }
 
+  const allowedCallbackUrls = paymentRules.allowedCallbackUrls ?? [];
+  const callbacks =
+    allowedCallbackUrls.length > 0 && callbackSecret !== undefined
+      ? createCallbackNotifier({
+          events,
+          secret: callbackSecret,
+          allowedUrls: allowedCallbackUrls,
+          clock,
+          logger,
+          ...(callbackTimeoutMs === undefined ? {} : { timeoutMs: callbackTimeoutMs }),
+          ...(callbackRetryDelaysMs === undefined ? {} : { retryDelaysMs: callbackRetryDelaysMs }),
+        })
+      : null;
+
   const handler = createPaymentsHandler({
     service,
     authenticate,
@@ -126,6 +148,7 @@ export function createClickPesaPayments(options: ClickPesaPaymentsOptions): Clic
     poller,
     client,
     budget,
+    callbacks,
     start() {
       if (started || closing || !poller) return;
       started = true;
@@ -136,7 +159,7 @@ export function createClickPesaPayments(options: ClickPesaPaymentsOptions): Clic
         try {
           await poller?.stop();
         } finally {
-          await ownClient?.close();
+          await Promise.all([ownClient?.close(), callbacks?.close()]);
         }
       })();
       return closing;
