@@ -1,0 +1,91 @@
+import type { AddressInfo } from 'node:net';
+import type { ClickPesaPayments } from '@clickpesa-kit/core';
+import {
+  type Answer,
+  API_BASE,
+  type Shop,
+  type ShopUser,
+  type StartShop,
+  serverUrl,
+} from '@clickpesa-kit/example-support';
+import { clickpesaPayments } from '@clickpesa-kit/fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the shop's auth hook: the caller, or null for an unknown or missing token. */
+    user: ShopUser | null;
+  }
+}
+
+/** The shop as a Fastify app: its own hooks and routes, with the payment plugin registered among them. */
+export async function createShopApp(
+  shop: Shop,
+): Promise<{ app: FastifyInstance; payments: ClickPesaPayments }> {
+  // 1. The host's own body parser is Fastify's JSON parser (64 KiB here): it serves the shop's routes. The
+  //    payment plugin parses its own bodies inside its encapsulated scope, where it needs the raw bytes.
+  const app = Fastify({ bodyLimit: 64 * 1024 });
+
+  // 2. The host's own auth hook (a bearer token here; a session in a real shop) sets request.user ...
+  app.decorateRequest('user', null);
+  app.addHook('onRequest', async (request) => {
+    request.user = shop.users.userFor(request.headers.authorization);
+  });
+
+  // 3. ... and the payment routes' `authenticate` reads it: a payment belongs to whoever created it.
+  //    The plugin's onClose hook stops the poller when the app closes.
+  await app.register(clickpesaPayments, {
+    prefix: API_BASE,
+    store: shop.store,
+    clickpesa: shop.clickpesa,
+    logger: shop.logger,
+    authenticate: (request) => (request as FastifyRequest).user,
+  });
+  const payments = app.clickpesa;
+
+  // 4. Payment events drive the shop's own logic: the order is paid once its payment succeeded, however that
+  //    was learnt (webhook, poller or a status check).
+  payments.events.on('payment.created', ({ payment }) => shop.orders.paymentCreated(payment));
+  payments.events.on('payment.succeeded', ({ payment }) => shop.orders.paymentSucceeded(payment));
+  payments.events.on('payment.failed', ({ payment }) => shop.orders.paymentFailed(payment));
+
+  // 5. The shop's own routes.
+  app.post('/shop/orders', async (request, reply) =>
+    send(reply, shop.answers.createOrder(request.user, request.body)),
+  );
+  app.get<{ Params: { id: string } }>('/shop/orders/:id', async (request, reply) =>
+    send(reply, shop.answers.getOrder(request.user, request.params.id)),
+  );
+
+  // 6. The checkout page, its browser client and /config.json.
+  for (const path of shop.checkout.paths) {
+    app.get(path, async (_request, reply) => {
+      const file = shop.checkout.file(path);
+      return file ? reply.headers(file.headers).send(file.body) : reply.callNotFound();
+    });
+  }
+
+  app.setErrorHandler((error, _request, reply) => send(reply, shop.answers.error(error)));
+
+  return { app, payments };
+}
+
+/** Listens; `app.close()` stops in order: no new requests, then the poller (the store is closed after). */
+export const startShop: StartShop = async (shop, address) => {
+  const { app, payments } = await createShopApp(shop);
+  try {
+    await app.listen({ port: address.port, host: address.host });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return {
+    url: serverUrl(app.server.address() as AddressInfo),
+    payments,
+    close: () => app.close(),
+  };
+};
+
+function send(reply: FastifyReply, answer: Answer): FastifyReply {
+  return reply.code(answer.status).send(answer.body);
+}

@@ -1,0 +1,4 @@
+import { describeExampleSmoke } from '@clickpesa-kit/example-support/testing';
+import { startShop } from '../src/app.js';
+
+describeExampleSmoke('Koa', startShop);
