@@ -1,0 +1,5 @@
+import Koa2 from 'koa2';
+import { runHttpSuite } from './support/http-suite.js';
+import { koaVariants } from './support/variants.js';
+
+runHttpSuite(koaVariants('koa 2', Koa2));

@@ -1,0 +1,5 @@
+import Koa from 'koa';
+import { runHttpSuite } from './support/http-suite.js';
+import { koaVariants } from './support/variants.js';
+
+runHttpSuite(koaVariants('koa 3', Koa));
