@@ -1,0 +1,103 @@
+import type { CreatePaymentInput, TransitionInput } from '@clickpesa-kit/core';
+import { insertAuditSql, insertEventsSql } from './outbox-sql.js';
+import { encodeField, FIELD_BY_NAME, PAYMENT_FIELDS } from './payment-columns.js';
+import { SqlParams } from './sql-params.js';
+
+/** Fields a transition may never touch, whatever the caller sends at runtime. */
+const IMMUTABLE_FIELDS = new Set([
+  'id',
+  'ownerId',
+  'createdAt',
+  'version',
+  'orderReferences',
+  'orderReference',
+]);
+
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * One statement writing the payment row, all its order references, its events (seq 1..n) and its audit
+ * entries: they commit or fail together, and a duplicate order reference fails the whole statement.
+ */
+export function insertPaymentStatement(
+  schema: string,
+  input: CreatePaymentInput,
+  orderReferences: string[],
+): Statement {
+  const params = new SqlParams();
+  const record = { ...input.payment, orderReferences };
+  const events = input.events ?? [];
+  const values = PAYMENT_FIELDS.map(({ field, cast }) => params.add(encodeField(cast, record[field]), cast));
+  const columns = PAYMENT_FIELDS.map(({ column }) => column);
+  const id = params.add(record.id, 'text');
+  const parts = [
+    `payment AS (INSERT INTO ${schema}.payments (${columns.join(', ')}, last_event_seq)
+      VALUES (${values.join(', ')}, ${params.add(events.length, 'integer')}) RETURNING id)`,
+    `refs AS (INSERT INTO ${schema}.payment_references (order_reference, payment_id)
+      SELECT r, ${id} FROM unnest(${params.add(orderReferences, 'text[]')}) AS r)`,
+  ];
+  if (events.length > 0) {
+    parts.push(
+      `events AS (${insertEventsSql(schema, params, events, { source: '', paymentId: id, firstSeq: '1' })})`,
+    );
+  }
+  if (input.audit?.length) parts.push(`audit AS (${insertAuditSql(schema, params, input.audit)})`);
+  return { text: `WITH ${parts.join(',\n')}\nSELECT id FROM payment`, values: params.values };
+}
+
+/**
+ * The compare-and-set transition as ONE statement: the UPDATE applies only when version (and lease token)
+ * still match; the new order reference, events and audit rows are inserted from its RETURNING row, so they
+ * exist exactly when it applied. Zero rows back means it did not apply.
+ */
+export function transitionStatement(schema: string, input: TransitionInput): Statement {
+  const params = new SqlParams();
+  const events = input.events ?? [];
+  const sets: string[] = [];
+  for (const [field, value] of Object.entries(input.changes)) {
+    const column = FIELD_BY_NAME.get(field);
+    if (value === undefined || column === undefined || IMMUTABLE_FIELDS.has(field)) continue;
+    sets.push(`${column.column} = ${params.add(encodeField(column.cast, value), column.cast)}`);
+  }
+  const reference = input.changes.orderReference;
+  const referenceParam = reference === undefined ? undefined : params.add(reference, 'text');
+  if (referenceParam !== undefined) {
+    sets.push(`order_reference = ${referenceParam}`);
+    sets.push(
+      `order_references = CASE WHEN order_reference = ${referenceParam} THEN order_references ELSE array_append(order_references, ${referenceParam}) END`,
+    );
+  }
+  sets.push('version = version + 1');
+  sets.push(`last_event_seq = last_event_seq + ${params.add(events.length, 'integer')}`);
+  if (input.leaseToken !== undefined && input.releaseLease)
+    sets.push('lease_owner = NULL', 'lease_until = NULL');
+  const conditions = [
+    `id = ${params.add(input.paymentId, 'text')}`,
+    `version = ${params.add(input.expectedVersion, 'integer')}`,
+  ];
+  if (input.leaseToken !== undefined)
+    conditions.push(`lease_token = ${params.add(input.leaseToken, 'integer')}`);
+
+  const parts = [
+    `updated AS (UPDATE ${schema}.payments SET ${sets.join(', ')} WHERE ${conditions.join(' AND ')} RETURNING *)`,
+  ];
+  if (referenceParam !== undefined) {
+    // The sub-select sees the row as it was before this statement: a reference other than the current one is
+    // inserted, and one used before (by any payment, this one included) violates the key (STORE_CONFLICT).
+    parts.push(`refs AS (INSERT INTO ${schema}.payment_references (order_reference, payment_id)
+      SELECT ${referenceParam}, u.id FROM updated u
+      WHERE NOT EXISTS (SELECT 1 FROM ${schema}.payments p WHERE p.id = u.id AND p.order_reference = ${referenceParam}))`);
+  }
+  if (events.length > 0) {
+    const firstSeq = `u.last_event_seq - ${events.length} + 1`;
+    parts.push(
+      `events AS (${insertEventsSql(schema, params, events, { source: 'updated u,', paymentId: 'u.id', firstSeq })})`,
+    );
+  }
+  if (input.audit?.length)
+    parts.push(`audit AS (${insertAuditSql(schema, params, input.audit, 'updated u,')})`);
+  return { text: `WITH ${parts.join(',\n')}\nSELECT * FROM updated`, values: params.values };
+}

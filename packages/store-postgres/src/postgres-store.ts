@@ -1,0 +1,366 @@
+import {
+  type AuditEntry,
+  type ClaimedPayment,
+  type ClaimIdempotencyResult,
+  type CreatePaymentInput,
+  type CreatePaymentResult,
+  type IdempotencyRecord,
+  type Logger,
+  type PaymentRecord,
+  type PaymentStore,
+  type SharedBudget,
+  type StoredEvent,
+  silentLogger,
+  type TransitionInput,
+  type TransitionResult,
+  type WebhookReceipt,
+} from '@clickpesa-kit/core';
+import pg from 'pg';
+import { DEFAULT_SCHEMA, migrateWith } from './migrate.js';
+import { insertAuditSql } from './outbox-sql.js';
+import { type PaymentRow, rowToPayment } from './payment-columns.js';
+import { insertPaymentStatement, transitionStatement } from './payment-sql.js';
+import { isRetryable, toStoreError } from './pg-errors.js';
+import { postgresValue } from './postgres-text.js';
+import { buildQueries, type Queries } from './queries.js';
+import {
+  type AuditRow,
+  type EventRow,
+  type IdempotencyRow,
+  idempotencyValues,
+  receiptValues,
+  rowToAudit,
+  rowToEvent,
+  rowToIdempotency,
+  rowToReceipt,
+  type WebhookReceiptRow,
+} from './record-rows.js';
+import { MIGRATIONS } from './schema.js';
+import { quoteSchema, SqlParams } from './sql-params.js';
+import { type Transaction, withTransaction } from './transaction.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://...`; the store creates and owns a pool. */
+  connectionString?: string;
+  /** Or a pool you own (the store attaches an 'error' listener and never ends it). */
+  pool?: pg.Pool;
+  /** Schema holding the tables. Default `clickpesa_kit`. */
+  schema?: string;
+  /**
+   * Which clock leases and due times are compared with: `database` (default, `now()`: instances with skewed
+   * clocks still agree, POLL-15) or `caller` (the `now` the poller passes: fake clocks in tests).
+   */
+  clock?: 'database' | 'caller';
+  /** Run `migrate()` before the first operation. Default false: run it explicitly or with the CLI. */
+  migrate?: boolean;
+  /** Pool size when the store creates the pool. Default 10. */
+  maxConnections?: number;
+  /** How long to wait for a connection before STORE_UNAVAILABLE. Default 5000 ms. */
+  connectionTimeoutMs?: number;
+  /** Retries of a transaction that hit a serialization failure or a deadlock (F-DB-2). Default 5. */
+  retries?: number;
+  logger?: Logger;
+}
+
+export interface PostgresStore extends PaymentStore {
+  readonly kind: 'postgres';
+  readonly budget: SharedBudget;
+  readonly schema: string;
+  readonly pool: pg.Pool;
+  /** Applies missing migrations (safe to call from several instances at once); returns the versions applied. */
+  migrate(): Promise<number[]>;
+}
+
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  if (!options.pool && !options.connectionString) {
+    throw new TypeError('createPostgresStore needs a connectionString or a pool');
+  }
+  return new PostgresPaymentStore(options);
+}
+
+class PostgresPaymentStore implements PostgresStore {
+  readonly kind = 'postgres' as const;
+  readonly shared = true;
+  readonly budget: SharedBudget;
+  readonly schema: string;
+  readonly pool: pg.Pool;
+  private readonly quoted: string;
+  private readonly sql: Queries;
+  private readonly clock: 'database' | 'caller';
+  private readonly ownsPool: boolean;
+  private readonly retries: number;
+  private readonly logger: Logger;
+  private migration: Promise<number[]> | undefined;
+  private readonly migrateOnStart: boolean;
+  private closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    this.schema = options.schema ?? DEFAULT_SCHEMA;
+    this.quoted = quoteSchema(this.schema);
+    this.clock = options.clock ?? 'database';
+    this.sql = buildQueries(this.quoted, this.clock);
+    this.retries = options.retries ?? 5;
+    this.logger = options.logger ?? silentLogger;
+    this.migrateOnStart = options.migrate ?? false;
+    this.ownsPool = options.pool === undefined;
+    this.pool =
+      options.pool ??
+      new pg.Pool({
+        connectionString: options.connectionString,
+        max: options.maxConnections ?? 10,
+        connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+      });
+    // An idle client whose connection drops emits 'error' on the pool; unhandled, it would crash the process.
+    this.pool.on('error', this.onPoolError);
+    this.budget = {
+      take: (name, capacity, intervalMs, now) => this.takeBudget(name, capacity, intervalMs, now),
+    };
+  }
+
+  private readonly onPoolError = (error: Error): void => {
+    this.logger.warn({ err: error.message, store: 'postgres' }, 'idle PostgreSQL connection failed');
+  };
+
+  migrate(): Promise<number[]> {
+    return this.attempt(() => migrateWith(this.pool, this.schema, MIGRATIONS));
+  }
+
+  async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
+    const { payment, idempotency } = input;
+    const orderReferences = payment.orderReferences.includes(payment.orderReference)
+      ? [...payment.orderReferences]
+      : [...payment.orderReferences, payment.orderReference];
+    return this.transaction(async (tx): Promise<CreatePaymentResult> => {
+      if (input.exclusiveMsisdn) {
+        // Serialises creators for one MSISDN, so "none active" stays true until this one commits.
+        await tx.query(this.sql.lockMsisdn, [`clickpesa-kit:${this.schema}:msisdn:${payment.msisdn}`]);
+      }
+      if (idempotency) {
+        const claim = { ...idempotency, paymentId: payment.id, state: 'in_flight' as const };
+        const claimed = await tx.query(this.sql.claimIdempotency, idempotencyValues(claim));
+        if (claimed.rowCount === 0) {
+          const existing = await tx.query<IdempotencyRow>(this.sql.idempotency, [
+            idempotency.ownerId,
+            idempotency.key,
+          ]);
+          return { kind: 'idempotency_conflict', existing: rowToIdempotency(existing.rows[0]!) };
+        }
+      }
+      if (input.exclusiveMsisdn) {
+        const busy = await tx.query<{ id: string }>(this.sql.activePushForMsisdn, [
+          payment.msisdn,
+          payment.id,
+        ]);
+        if (busy.rows[0]) {
+          tx.rollbackOnly();
+          return { kind: 'msisdn_busy', paymentId: busy.rows[0].id };
+        }
+      }
+      const statement = insertPaymentStatement(this.quoted, input, orderReferences);
+      await tx.query(statement.text, statement.values);
+      const events: StoredEvent[] = (input.events ?? []).map((event, index) => ({
+        ...event,
+        paymentId: payment.id,
+        seq: index + 1,
+      }));
+      return { kind: 'created', payment: { ...payment, orderReferences }, events };
+    });
+  }
+
+  async getPayment(id: string, ownerId?: string): Promise<PaymentRecord | null> {
+    const { rows } =
+      ownerId === undefined
+        ? await this.query<PaymentRow>(this.sql.paymentById, [id])
+        : await this.query<PaymentRow>(this.sql.paymentByIdAndOwner, [id, ownerId]);
+    return rows[0] ? rowToPayment(rows[0]) : null;
+  }
+
+  async getPaymentByOrderReference(orderReference: string): Promise<PaymentRecord | null> {
+    const { rows } = await this.query<PaymentRow>(this.sql.paymentByReference, [orderReference]);
+    return rows[0] ? rowToPayment(rows[0]) : null;
+  }
+
+  async getPaymentByTransactionId(transactionId: string): Promise<PaymentRecord | null> {
+    const { rows } = await this.query<PaymentRow>(this.sql.paymentByTransactionId, [transactionId]);
+    return rows[0] ? rowToPayment(rows[0]) : null;
+  }
+
+  async hasActivePush(msisdn: string, exceptPaymentId?: string): Promise<boolean> {
+    const { rows } = await this.query(this.sql.activePushForMsisdn, [msisdn, exceptPaymentId ?? '']);
+    return rows.length > 0;
+  }
+
+  async transition(input: TransitionInput): Promise<TransitionResult> {
+    const statement = transitionStatement(this.quoted, input);
+    const { rows } = await this.query<PaymentRow>(statement.text, statement.values);
+    const updated = rows[0];
+    if (updated) {
+      const firstSeq = (updated.last_event_seq as number) - (input.events?.length ?? 0) + 1;
+      const events = (input.events ?? []).map((event, index) => ({
+        ...event,
+        paymentId: input.paymentId,
+        seq: firstSeq + index,
+      }));
+      return { applied: true, payment: rowToPayment(updated), events };
+    }
+    // Not applied: read the current row to say why (lease first: a stale holder must stop, not retry).
+    const current = (await this.query<PaymentRow>(this.sql.paymentById, [input.paymentId])).rows[0];
+    if (!current) return { applied: false, payment: null, reason: 'not_found' };
+    const reason =
+      input.leaseToken !== undefined && current.lease_token !== input.leaseToken
+        ? 'stale_lease'
+        : 'version_conflict';
+    return { applied: false, payment: rowToPayment(current), reason };
+  }
+
+  async claimIdempotency(record: IdempotencyRecord): Promise<ClaimIdempotencyResult> {
+    return this.transaction(async (tx): Promise<ClaimIdempotencyResult> => {
+      const claimed = await tx.query(this.sql.claimIdempotency, idempotencyValues(record));
+      if ((claimed.rowCount ?? 0) > 0) return { kind: 'claimed' };
+      // The conflicting row is locked by the INSERT above, so it is still there to read.
+      const existing = await tx.query<IdempotencyRow>(this.sql.idempotency, [record.ownerId, record.key]);
+      return { kind: 'exists', existing: rowToIdempotency(existing.rows[0]!) };
+    });
+  }
+
+  async getIdempotency(ownerId: string, key: string, now: Date): Promise<IdempotencyRecord | null> {
+    const { rows } = await this.query<IdempotencyRow>(this.sql.liveIdempotency, [ownerId, key, now]);
+    return rows[0] ? rowToIdempotency(rows[0]) : null;
+  }
+
+  async completeIdempotency(ownerId: string, key: string): Promise<void> {
+    await this.query(this.sql.completeIdempotency, [ownerId, key]);
+  }
+
+  async pruneIdempotency(now: Date): Promise<number> {
+    return (await this.query(this.sql.pruneIdempotency, [now])).rowCount ?? 0;
+  }
+
+  async recordWebhookReceipt(receipt: WebhookReceipt): Promise<{ inserted: boolean }> {
+    const result = await this.query(this.sql.insertReceipt, receiptValues(receipt));
+    return { inserted: result.rowCount === 1 };
+  }
+
+  async listWebhookReceipts(filter?: { orderReference?: string }): Promise<WebhookReceipt[]> {
+    const { rows } =
+      filter?.orderReference === undefined
+        ? await this.query<WebhookReceiptRow>(this.sql.allReceipts)
+        : await this.query<WebhookReceiptRow>(this.sql.receiptsByReference, [filter.orderReference]);
+    return rows.map(rowToReceipt);
+  }
+
+  async appendAudit(entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const params = new SqlParams();
+    await this.query(insertAuditSql(this.quoted, params, entries), params.values);
+  }
+
+  async listAudit(paymentId: string): Promise<AuditEntry[]> {
+    return (await this.query<AuditRow>(this.sql.auditOf, [paymentId])).rows.map(rowToAudit);
+  }
+
+  async listEvents(paymentId: string): Promise<StoredEvent[]> {
+    return (await this.query<EventRow>(this.sql.eventsOf, [paymentId])).rows.map(rowToEvent);
+  }
+
+  async claimDue(input: {
+    now: Date;
+    limit: number;
+    leaseMs: number;
+    owner: string;
+  }): Promise<ClaimedPayment[]> {
+    if (input.limit <= 0) return [];
+    const { rows } = await this.query<PaymentRow>(
+      this.sql.claimDue,
+      this.withNow([input.owner, input.limit, input.leaseMs], input.now),
+    );
+    return rows
+      .map((row) => ({
+        payment: rowToPayment(row),
+        leaseToken: row.lease_token,
+        leaseUntil: row.lease_until as Date,
+      }))
+      .sort(
+        (a, b) =>
+          (a.payment.nextPollAt?.getTime() ?? 0) - (b.payment.nextPollAt?.getTime() ?? 0) ||
+          (a.payment.id < b.payment.id ? -1 : 1),
+      );
+  }
+
+  async releaseLease(paymentId: string, leaseToken: number): Promise<void> {
+    await this.query(this.sql.releaseLease, [paymentId, leaseToken]);
+  }
+
+  async ping(): Promise<void> {
+    await this.query(this.sql.ping);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsPool) await this.pool.end();
+    else this.pool.off('error', this.onPoolError);
+  }
+
+  private async takeBudget(name: string, capacity: number, intervalMs: number, now: Date): Promise<number> {
+    const { rows } = await this.query<{ tokens: number; granted: boolean }>(
+      this.sql.takeBudget,
+      this.withNow([name, capacity, intervalMs], now),
+    );
+    const row = rows[0]!;
+    return row.granted ? 0 : Math.max(1, Math.ceil(((1 - row.tokens) * intervalMs) / capacity));
+  }
+
+  /** Appends the caller's `now` as parameter $4 when the store runs on the caller's clock. */
+  private withNow(values: unknown[], now: Date): unknown[] {
+    return this.clock === 'caller' ? [...values, now] : values;
+  }
+
+  private async query<Row extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<Row>> {
+    await this.ready();
+    return this.attempt(() => this.pool.query<Row>(text, values?.map(postgresValue)));
+  }
+
+  /** One short transaction; no caller code runs inside, so no transaction spans an HTTP call. */
+  private async transaction<T>(body: (tx: Transaction) => Promise<T>): Promise<T> {
+    await this.ready();
+    return this.attempt(() =>
+      withTransaction(this.pool, body, (error) =>
+        this.logger.warn({ err: error.message, store: 'postgres' }, 'PostgreSQL connection failed'),
+      ),
+    );
+  }
+
+  /** Runs one statement or transaction, retrying serialization failures and deadlocks. */
+  private async attempt<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closed)
+      throw toStoreError(new Error('Cannot use a pool after calling end on the pool'), this.schema);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await operation();
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= this.retries) throw toStoreError(error, this.schema);
+        this.logger.debug(
+          { attempt, store: 'postgres' },
+          'retrying a PostgreSQL transaction after a conflict',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** attempt));
+    }
+  }
+
+  /** With `migrate: true`, the first operation runs the migrations (once) and the others wait for them. */
+  private async ready(): Promise<void> {
+    if (!this.migrateOnStart) return;
+    if (!this.migration) {
+      this.migration = migrateWith(this.pool, this.schema, MIGRATIONS).catch((error: unknown) => {
+        this.migration = undefined; // try again on the next operation
+        throw error;
+      });
+    }
+    await this.attempt(() => this.migration!);
+  }
+}

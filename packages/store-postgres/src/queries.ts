@@ -1,0 +1,64 @@
+/**
+ * The fixed statements of the store, for one schema. `now` is the SQL expression for "now": the database
+ * clock (`now()`, POLL-15) or the caller's clock as a parameter.
+ */
+export function buildQueries(s: string, clock: 'database' | 'caller') {
+  // Positional parameter numbers of `now` differ per statement, so each one takes it as an argument.
+  const now = (param: number) => (clock === 'database' ? 'now()' : `$${param}::timestamptz`);
+  const bucketLevel = (at: string) =>
+    `LEAST($2::float8, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM (${at} - b.updated_at)) * 1000) * $2::float8 / $3::float8)`;
+  return {
+    paymentById: `SELECT * FROM ${s}.payments WHERE id = $1`,
+    paymentByIdAndOwner: `SELECT * FROM ${s}.payments WHERE id = $1 AND owner_id = $2`,
+    paymentByReference: `SELECT p.* FROM ${s}.payment_references r JOIN ${s}.payments p ON p.id = r.payment_id WHERE r.order_reference = $1`,
+    paymentByTransactionId: `SELECT * FROM ${s}.payments WHERE transaction_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`,
+    activePushForMsisdn: `SELECT id FROM ${s}.payments WHERE msisdn = $1 AND status IN ('pending', 'processing') AND id <> $2 LIMIT 1`,
+    lockMsisdn: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
+    /** Inserts, or replaces an expired record; no row back means a live record holds the key (now locked). */
+    claimIdempotency: `INSERT INTO ${s}.idempotency_keys AS k (owner_id, key, fingerprint, scope, payment_id, state, created_at, expires_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      ON CONFLICT (owner_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, scope = excluded.scope,
+        payment_id = excluded.payment_id, state = excluded.state, created_at = excluded.created_at, expires_at = excluded.expires_at
+      WHERE k.expires_at <= excluded.created_at
+      RETURNING key`,
+    idempotency: `SELECT * FROM ${s}.idempotency_keys WHERE owner_id = $1 AND key = $2`,
+    liveIdempotency: `SELECT * FROM ${s}.idempotency_keys WHERE owner_id = $1 AND key = $2 AND expires_at > $3`,
+    completeIdempotency: `UPDATE ${s}.idempotency_keys SET state = 'completed' WHERE owner_id = $1 AND key = $2`,
+    pruneIdempotency: `DELETE FROM ${s}.idempotency_keys WHERE expires_at < $1`,
+    insertReceipt: `INSERT INTO ${s}.webhook_receipts (dedupe_key, order_reference, payment_id, event_type, provider_status, orphan, verified, received_at, payload)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) ON CONFLICT (dedupe_key) DO NOTHING`,
+    allReceipts: `SELECT * FROM ${s}.webhook_receipts ORDER BY seq`,
+    receiptsByReference: `SELECT * FROM ${s}.webhook_receipts WHERE order_reference = $1 ORDER BY seq`,
+    eventsOf: `SELECT * FROM ${s}.payment_events WHERE payment_id = $1 ORDER BY seq`,
+    auditOf: `SELECT payment_id, at, kind, data FROM ${s}.audit_log WHERE payment_id = $1 ORDER BY id`,
+    /**
+     * POLL-1: oldest due first, rows another claimer is locking are skipped, each claim bumps the fencing token.
+     * `= ANY (ARRAY(...))` makes the update find its rows by primary key (a join may scan a small table whole).
+     */
+    claimDue: `WITH due AS (
+        SELECT id FROM ${s}.payments
+        WHERE next_poll_at <= ${now(4)} AND (lease_until IS NULL OR lease_until <= ${now(4)})
+        ORDER BY next_poll_at, id LIMIT $2
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE ${s}.payments p SET lease_owner = $1, lease_token = p.lease_token + 1,
+        lease_until = ${now(4)} + $3::float8 * interval '1 millisecond'
+      WHERE p.id = ANY (ARRAY(SELECT id FROM due))
+      RETURNING p.*`,
+    releaseLease: `UPDATE ${s}.payments SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_token = $2`,
+    /**
+     * Token bucket in one statement: ON CONFLICT locks the row and evaluates against its latest version,
+     * so concurrent takers across instances never spend the same token. `granted` says whether this call got one.
+     */
+    takeBudget: `INSERT INTO ${s}.provider_budget AS b (name, tokens, updated_at, granted)
+      VALUES ($1, GREATEST($2::float8 - 1, 0), ${now(4)}, $2::float8 >= 1)
+      ON CONFLICT (name) DO UPDATE SET
+        tokens = CASE WHEN ${bucketLevel(now(4))} >= 1 THEN ${bucketLevel(now(4))} - 1 ELSE ${bucketLevel(now(4))} END,
+        granted = ${bucketLevel(now(4))} >= 1,
+        updated_at = GREATEST(b.updated_at, ${now(4)})
+      RETURNING tokens, granted`,
+    ping: 'SELECT 1',
+  };
+}
+
+export type Queries = ReturnType<typeof buildQueries>;

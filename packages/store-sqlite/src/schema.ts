@@ -1,0 +1,122 @@
+/**
+ * Versioned schema. Each migration runs once, in order, inside the same BEGIN IMMEDIATE as the bump of
+ * `schema_migrations`, so two processes opening the same file never both apply it.
+ * Append new migrations; never edit one that has shipped.
+ *
+ * Storage choices: dates are integer milliseconds since the epoch, JSON is TEXT, amounts are TEXT (never REAL).
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+CREATE TABLE payments (
+  id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL,
+  order_reference TEXT NOT NULL,
+  order_references TEXT NOT NULL,
+  transaction_id TEXT,
+  status TEXT NOT NULL,
+  amount TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  msisdn TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  customer_name TEXT,
+  metadata TEXT,
+  external_order_id TEXT,
+  error_message TEXT,
+  failure_reason TEXT,
+  needs_attention INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  attempt_started_at INTEGER NOT NULL,
+  initiate_outcome TEXT NOT NULL,
+  provider_status TEXT,
+  callback_url TEXT,
+  version INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  completed_at INTEGER,
+  settled_at INTEGER,
+  last_checked_at INTEGER,
+  next_poll_at INTEGER,
+  poll_count INTEGER NOT NULL,
+  stuck_notified_at INTEGER,
+  last_event_seq INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT,
+  lease_token INTEGER NOT NULL DEFAULT 0,
+  lease_until INTEGER
+);
+-- The poller's due query walks this index in order (ORDER BY next_poll_at, id LIMIT n).
+CREATE INDEX payments_due ON payments (next_poll_at, id) WHERE next_poll_at IS NOT NULL;
+CREATE INDEX payments_transaction_id ON payments (transaction_id) WHERE transaction_id IS NOT NULL;
+CREATE INDEX payments_active_msisdn ON payments (msisdn) WHERE status IN ('pending', 'processing');
+
+-- Every order reference any attempt of any payment has used: unique across all of them (CS-6).
+CREATE TABLE payment_references (
+  order_reference TEXT PRIMARY KEY,
+  payment_id TEXT NOT NULL REFERENCES payments (id)
+) WITHOUT ROWID;
+CREATE INDEX payment_references_payment ON payment_references (payment_id);
+
+-- The outbox: one row per event, seq 1, 2, 3... per payment (SM-9).
+CREATE TABLE payment_events (
+  payment_id TEXT NOT NULL REFERENCES payments (id),
+  seq INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (payment_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  payment_id TEXT,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX audit_log_payment ON audit_log (payment_id, id);
+
+CREATE TABLE idempotency_keys (
+  owner_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  payment_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (owner_id, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+
+CREATE TABLE webhook_receipts (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  dedupe_key TEXT NOT NULL UNIQUE,
+  order_reference TEXT,
+  payment_id TEXT,
+  event_type TEXT,
+  provider_status TEXT,
+  orphan INTEGER NOT NULL,
+  verified INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  payload TEXT NOT NULL
+);
+CREATE INDEX webhook_receipts_reference ON webhook_receipts (order_reference);
+
+-- Token buckets of the shared provider budget.
+CREATE TABLE provider_budget (
+  name TEXT PRIMARY KEY,
+  tokens REAL NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+  },
+];

@@ -1,0 +1,352 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type {
+  AuditEntry,
+  ClaimedPayment,
+  ClaimIdempotencyResult,
+  CreatePaymentInput,
+  CreatePaymentResult,
+  IdempotencyRecord,
+  NewEvent,
+  PaymentChanges,
+  PaymentRecord,
+  PaymentStore,
+  SharedBudget,
+  StoredEvent,
+  TransitionInput,
+  TransitionResult,
+  WebhookReceipt,
+} from '@clickpesa-kit/core';
+import Database from 'better-sqlite3';
+import { migrateSqlite } from './migrate.js';
+import { PAYMENT_COLUMNS, type PaymentRow, paymentToParams, rowToPayment } from './payment-row.js';
+import {
+  auditToParams,
+  eventToParams,
+  idempotencyToParams,
+  receiptToParams,
+  rowToAudit,
+  rowToEvent,
+  rowToIdempotency,
+  rowToReceipt,
+} from './record-rows.js';
+import { isBusy, storeClosedError, toOpenError, toStoreError } from './sqlite-errors.js';
+import { prepareStatements, type Statements } from './statements.js';
+import { takeToken } from './token-bucket.js';
+
+export interface SqliteStoreOptions {
+  /** Path of the database file (its directory is created), or `':memory:'` for a private in-process database. */
+  filename: string;
+  /** How long a write waits for another process's write lock before failing. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /**
+   * `normal` (default; SQLite's recommendation for WAL): every commit survives a crash or kill -9 of the
+   * process, and the file is never corrupted; a power cut or OS crash may roll back the last commits.
+   * `full` also survives those, at the price of an fsync per commit (~25× slower where fsync is slow).
+   */
+  synchronous?: 'full' | 'normal';
+  /** How often an operation that still finds the database locked after the busy timeout is retried. Default 3. */
+  busyRetries?: number;
+}
+
+export interface SqliteStore extends PaymentStore {
+  readonly kind: 'sqlite';
+  readonly budget: SharedBudget;
+  /** The schema version of the open file. */
+  readonly schemaVersion: number;
+}
+
+/** Fields a transition may never touch, whatever the caller sends at runtime. */
+const IMMUTABLE_FIELDS = new Set(['id', 'ownerId', 'createdAt', 'version', 'orderReferences']);
+
+/**
+ * A PaymentStore in one SQLite file (WAL mode), shared safely by several processes.
+ * better-sqlite3 is synchronous, so each operation is one BEGIN IMMEDIATE transaction with no await
+ * inside: atomic by construction, and never held across the caller's I/O.
+ */
+export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const memory = options.filename === ':memory:' || options.filename === '';
+  let db: Database.Database;
+  try {
+    if (!memory && !options.filename.startsWith('file:'))
+      mkdirSync(dirname(options.filename), { recursive: true });
+    db = new Database(options.filename, { timeout: options.busyTimeoutMs ?? 5000 });
+  } catch (error) {
+    throw toOpenError(error);
+  }
+  try {
+    if (!memory) db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma('foreign_keys = ON');
+    // A larger page cache and memory-mapped reads: fewer read syscalls on the hot path.
+    db.pragma('cache_size = -32000');
+    db.pragma('mmap_size = 268435456');
+    migrateSqlite(db);
+  } catch (error) {
+    db.close();
+    throw toStoreError(error);
+  }
+  return new SqlitePaymentStore(db, !memory, options.busyRetries ?? 3);
+}
+
+class SqlitePaymentStore implements SqliteStore {
+  readonly kind = 'sqlite' as const;
+  readonly shared: boolean;
+  readonly budget: SharedBudget;
+  readonly schemaVersion: number;
+  private readonly sql: Statements;
+  /** One wrapper for every write (better-sqlite3 builds a few closures per `transaction()` call). */
+  private readonly inTransaction: Database.Transaction<(operation: () => unknown) => unknown>;
+
+  constructor(
+    private readonly db: Database.Database,
+    shared: boolean,
+    private readonly busyRetries: number,
+  ) {
+    this.shared = shared;
+    this.sql = prepareStatements(db);
+    this.inTransaction = db.transaction((operation: () => unknown) => operation());
+    this.schemaVersion = (
+      db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }
+    ).v;
+    this.budget = {
+      take: (name, capacity, intervalMs, now) => this.takeBudget(name, capacity, intervalMs, now),
+    };
+  }
+
+  createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
+    return this.write(() => {
+      const { payment, idempotency } = input;
+      if (idempotency) {
+        const existing = this.liveIdempotency(idempotency.ownerId, idempotency.key, idempotency.createdAt);
+        if (existing) return { kind: 'idempotency_conflict', existing };
+      }
+      if (input.exclusiveMsisdn) {
+        const busy = this.sql.activePushForMsisdn.get(payment.msisdn, payment.id);
+        if (busy) return { kind: 'msisdn_busy', paymentId: busy.id };
+      }
+      const orderReferences = payment.orderReferences.includes(payment.orderReference)
+        ? [...payment.orderReferences]
+        : [...payment.orderReferences, payment.orderReference];
+      const params = paymentToParams({ ...payment, orderReferences });
+      const events = this.numberEvents(payment.id, 0, input.events);
+      this.sql.insertPayment.run({ ...params, last_event_seq: events.length });
+      for (const reference of orderReferences) this.sql.insertReference.run(reference, payment.id);
+      if (idempotency) {
+        this.sql.insertIdempotency.run(
+          idempotencyToParams({ ...idempotency, paymentId: payment.id, state: 'in_flight' }),
+        );
+      }
+      for (const event of events) this.sql.insertEvent.run(eventToParams(event));
+      this.insertAudit(input.audit);
+      return { kind: 'created', payment: rowToPayment(params), events };
+    });
+  }
+
+  getPayment(id: string, ownerId?: string): Promise<PaymentRecord | null> {
+    return this.read(() =>
+      decodeOrNull(
+        ownerId === undefined ? this.sql.paymentById.get(id) : this.sql.paymentByIdAndOwner.get(id, ownerId),
+      ),
+    );
+  }
+
+  getPaymentByOrderReference(orderReference: string): Promise<PaymentRecord | null> {
+    return this.read(() => decodeOrNull(this.sql.paymentByReference.get(orderReference)));
+  }
+
+  getPaymentByTransactionId(transactionId: string): Promise<PaymentRecord | null> {
+    return this.read(() => decodeOrNull(this.sql.paymentByTransactionId.get(transactionId)));
+  }
+
+  hasActivePush(msisdn: string, exceptPaymentId?: string): Promise<boolean> {
+    return this.read(() => this.sql.activePushForMsisdn.get(msisdn, exceptPaymentId ?? '') !== undefined);
+  }
+
+  transition(input: TransitionInput): Promise<TransitionResult> {
+    return this.write((): TransitionResult => {
+      const row = this.sql.paymentById.get(input.paymentId);
+      if (!row) return { applied: false, payment: null, reason: 'not_found' };
+      const current = rowToPayment(row);
+      if (input.leaseToken !== undefined && row.lease_token !== input.leaseToken) {
+        return { applied: false, payment: current, reason: 'stale_lease' };
+      }
+      if (row.version !== input.expectedVersion) {
+        return { applied: false, payment: current, reason: 'version_conflict' };
+      }
+      const next = applyChanges(current, input.changes);
+      if (next.orderReference !== current.orderReference) {
+        // A reference is never reused, not even one of this payment's earlier attempts: the insert fails then.
+        this.sql.insertReference.run(next.orderReference, current.id);
+        next.orderReferences = [...current.orderReferences, next.orderReference];
+      }
+      const events = this.numberEvents(current.id, row.last_event_seq, input.events);
+      const params = paymentToParams(next);
+      // Only the columns that changed are written, so untouched indexes are left alone.
+      const changed = PAYMENT_COLUMNS.filter((column) => params[column] !== row[column]);
+      this.sql
+        .updatePayment(changed, input.leaseToken !== undefined && input.releaseLease === true)
+        .run({ ...params, last_event_seq: row.last_event_seq + events.length });
+      for (const event of events) this.sql.insertEvent.run(eventToParams(event));
+      this.insertAudit(input.audit);
+      return { applied: true, payment: rowToPayment(params), events };
+    });
+  }
+
+  claimIdempotency(record: IdempotencyRecord): Promise<ClaimIdempotencyResult> {
+    return this.write((): ClaimIdempotencyResult => {
+      const existing = this.liveIdempotency(record.ownerId, record.key, record.createdAt);
+      if (existing) return { kind: 'exists', existing };
+      this.sql.insertIdempotency.run(idempotencyToParams(record));
+      return { kind: 'claimed' };
+    });
+  }
+
+  getIdempotency(ownerId: string, key: string, now: Date): Promise<IdempotencyRecord | null> {
+    return this.read(() => {
+      const row = this.sql.idempotency.get(ownerId, key);
+      return row && row.expires_at > now.getTime() ? rowToIdempotency(row) : null;
+    });
+  }
+
+  completeIdempotency(ownerId: string, key: string): Promise<void> {
+    return this.write(() => {
+      this.sql.completeIdempotency.run(ownerId, key);
+    });
+  }
+
+  pruneIdempotency(now: Date): Promise<number> {
+    return this.write(() => this.sql.pruneIdempotency.run(now.getTime()).changes);
+  }
+
+  recordWebhookReceipt(receipt: WebhookReceipt): Promise<{ inserted: boolean }> {
+    return this.write(() => ({
+      inserted: this.sql.insertReceipt.run(receiptToParams(receipt)).changes === 1,
+    }));
+  }
+
+  listWebhookReceipts(filter?: { orderReference?: string }): Promise<WebhookReceipt[]> {
+    return this.read(() => {
+      const rows =
+        filter?.orderReference === undefined
+          ? this.sql.allReceipts.all()
+          : this.sql.receiptsByReference.all(filter.orderReference);
+      return rows.map(rowToReceipt);
+    });
+  }
+
+  appendAudit(entries: AuditEntry[]): Promise<void> {
+    return this.write(() => this.insertAudit(entries));
+  }
+
+  listAudit(paymentId: string): Promise<AuditEntry[]> {
+    return this.read(() => this.sql.auditOf.all(paymentId).map(rowToAudit));
+  }
+
+  listEvents(paymentId: string): Promise<StoredEvent[]> {
+    return this.read(() => this.sql.eventsOf.all(paymentId).map(rowToEvent));
+  }
+
+  claimDue(input: { now: Date; limit: number; leaseMs: number; owner: string }): Promise<ClaimedPayment[]> {
+    return this.write(() => {
+      if (input.limit <= 0) return [];
+      const now = input.now.getTime();
+      const rows = this.sql.claimDue.all({
+        owner: input.owner,
+        now,
+        until: now + input.leaseMs,
+        limit: input.limit,
+      });
+      // RETURNING has no defined order: restore "oldest due first".
+      rows.sort((a, b) => (a.next_poll_at ?? 0) - (b.next_poll_at ?? 0) || (a.id < b.id ? -1 : 1));
+      return rows.map((row) => ({
+        payment: rowToPayment(row),
+        leaseToken: row.lease_token,
+        leaseUntil: new Date(row.lease_until ?? now + input.leaseMs),
+      }));
+    });
+  }
+
+  releaseLease(paymentId: string, leaseToken: number): Promise<void> {
+    return this.write(() => {
+      this.sql.releaseLease.run(paymentId, leaseToken);
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.read(() => {
+      this.sql.ping.get();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    try {
+      this.db.pragma('optimize'); // refreshes planner statistics where they went stale (SQLite's advice on close)
+    } finally {
+      this.db.close();
+    }
+  }
+
+  private takeBudget(name: string, capacity: number, intervalMs: number, now: Date): Promise<number> {
+    return this.write(() => {
+      const row = this.sql.bucket.get(name);
+      const state = row && { tokens: row.tokens, updatedAt: row.updated_at };
+      const { next, waitMs } = takeToken(state, capacity, intervalMs, now.getTime());
+      this.sql.saveBucket.run(name, next.tokens, next.updatedAt);
+      return waitMs;
+    });
+  }
+
+  /** The unexpired record for (owner, key) as of `now`; an expired one is deleted so the key can be claimed again. */
+  private liveIdempotency(ownerId: string, key: string, now: Date): IdempotencyRecord | null {
+    const row = this.sql.idempotency.get(ownerId, key);
+    if (!row) return null;
+    if (row.expires_at > now.getTime()) return rowToIdempotency(row);
+    this.sql.deleteIdempotency.run(ownerId, key);
+    return null;
+  }
+
+  private numberEvents(paymentId: string, lastSeq: number, events: NewEvent[] | undefined): StoredEvent[] {
+    return (events ?? []).map((event, index) => ({ ...event, paymentId, seq: lastSeq + index + 1 }));
+  }
+
+  private insertAudit(entries: AuditEntry[] | undefined): void {
+    for (const entry of entries ?? []) this.sql.insertAudit.run(auditToParams(entry));
+  }
+
+  private read<T>(operation: () => T): Promise<T> {
+    return this.run(operation);
+  }
+
+  /** One BEGIN IMMEDIATE transaction: the write lock is taken before the first read, so read-then-write is safe. */
+  private write<T>(operation: () => T): Promise<T> {
+    return this.run(() => this.inTransaction.immediate(operation) as T);
+  }
+
+  /** Runs `operation`, retrying a few times when another process still holds the lock after the busy timeout. */
+  private async run<T>(operation: () => T): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (!this.db.open) throw storeClosedError();
+      try {
+        return operation();
+      } catch (error) {
+        if (!isBusy(error) || attempt >= this.busyRetries) throw toStoreError(error);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
+    }
+  }
+}
+
+function decodeOrNull(row: PaymentRow | undefined): PaymentRecord | null {
+  return row ? rowToPayment(row) : null;
+}
+
+function applyChanges(current: PaymentRecord, changes: PaymentChanges): PaymentRecord {
+  const next: PaymentRecord = { ...current, version: current.version + 1 };
+  for (const [field, value] of Object.entries(changes)) {
+    if (value === undefined || IMMUTABLE_FIELDS.has(field)) continue;
+    (next as unknown as Record<string, unknown>)[field] = value;
+  }
+  return next;
+}
