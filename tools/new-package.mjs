@@ -1,6 +1,6 @@
 // Stamps a publishable workspace package with the shared build, typecheck and lint setup.
 // Usage: node tools/new-package.mjs <dir-name> <description>
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 
 const [dir, ...desc] = process.argv.slice(2);
 if (!dir) throw new Error('usage: node tools/new-package.mjs <dir-name> <description>');
@@ -28,7 +28,11 @@ const pkg = {
   types: './dist/index.d.cts',
   files: ['dist', 'src'],
   engines: { node: '>=20.18' },
-  scripts: { build: 'tsup', typecheck: 'tsc -p tsconfig.json', lint: 'publint --strict && attw --pack . --profile node16' },
+  scripts: {
+    build: 'tsup',
+    typecheck: 'tsc -p tsconfig.json',
+    lint: 'publint --strict && attw --pack . --profile node16',
+  },
   dependencies: { '@clickpesa-kit/core': 'workspace:^' },
   devDependencies: {},
 };
@@ -39,6 +43,9 @@ write(
   'tsup.config.ts',
   `import { defineConfig } from 'tsup';\n\nexport default defineConfig({\n  entry: ['src/index.ts'],\n  format: ['esm', 'cjs'],\n  dts: true,\n  sourcemap: true,\n  clean: true,\n  target: 'node20',\n});\n`,
 );
-write('vitest.config.ts', `import { packageProject } from '../../vitest.shared';\n\nexport default packageProject('${dir}');\n`);
+write(
+  'vitest.config.ts',
+  `import { packageProject } from '../../vitest.shared';\n\nexport default packageProject('${dir}');\n`,
+);
 write('src/index.ts', 'export {};\n');
 console.log(`created packages/${dir}`);

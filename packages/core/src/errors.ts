@@ -26,9 +26,18 @@ export const ERROR_CODES = Object.freeze({
   RETRY_NOT_ALLOWED: { httpStatus: 409, message: 'This payment cannot be retried now' },
   ALREADY_PAID: { httpStatus: 409, message: 'The previous attempt succeeded; the payment is paid' },
   CANCEL_NOT_ALLOWED: { httpStatus: 409, message: 'Only pending or processing payments can be cancelled' },
-  PUSH_IN_PROGRESS: { httpStatus: 409, message: 'A payment prompt is already in progress for this phone number' },
-  IDEMPOTENCY_KEY_IN_USE: { httpStatus: 409, message: 'A request with this Idempotency-Key is still in progress' },
-  IDEMPOTENCY_KEY_REUSED: { httpStatus: 422, message: 'This Idempotency-Key was used with a different request' },
+  PUSH_IN_PROGRESS: {
+    httpStatus: 409,
+    message: 'A payment prompt is already in progress for this phone number',
+  },
+  IDEMPOTENCY_KEY_IN_USE: {
+    httpStatus: 409,
+    message: 'A request with this Idempotency-Key is still in progress',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    httpStatus: 422,
+    message: 'This Idempotency-Key was used with a different request',
+  },
   IDEMPOTENCY_KEY_REQUIRED: { httpStatus: 400, message: 'An Idempotency-Key header is required' },
   PAYMENT_REJECTED: { httpStatus: 422, message: 'ClickPesa rejected the payment' },
   PAYLOAD_TOO_LARGE: { httpStatus: 413, message: 'The request body is too large' },
@@ -71,7 +80,10 @@ export class ClickPesaKitError extends Error {
   readonly retryAfterMs?: number;
 
   constructor(code: ErrorCode, options: ClickPesaKitErrorOptions = {}) {
-    super(options.message ?? ERROR_CODES[code].message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.message ?? ERROR_CODES[code].message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'ClickPesaKitError';
     this.code = code;
     this.httpStatus = options.httpStatus ?? ERROR_CODES[code].httpStatus;
