@@ -13,6 +13,7 @@ export type Operator = 'VODACOM' | 'AIRTEL' | 'TIGO' | 'HALOPESA' | 'TTCL' | (st
 export type FailureReason =
   | 'provider_failed'
   | 'initiation_rejected'
+  | 'not_sent'
   | 'timeout'
   | 'not_found'
   | (string & {});

@@ -9,7 +9,7 @@ export type Evidence =
   /** ClickPesa's record (initiate response, query result already reduced by `pickAuthoritative`, webhook). */
   | { kind: 'provider'; source: Exclude<EvidenceSource, 'manual' | 'timeout'>; record: ProviderPayment }
   /** ClickPesa definitively refused the push (4xx validation). */
-  | { kind: 'initiate_rejected'; message: string }
+  | { kind: 'initiate_rejected'; message: string; reason?: 'initiation_rejected' | 'not_sent' }
   /** The initiate outcome is unknown (timeout, reset, 5xx, malformed 2xx): stays pending, reconciled by query. */
   | { kind: 'initiate_ambiguous'; message: string }
   /** The query found nothing; `final` once the grace period is over (→ failed, not_found). */

@@ -21,6 +21,7 @@ export const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set([
 export type FailureReason =
   | 'provider_failed' // ClickPesa said FAILED
   | 'initiation_rejected' // ClickPesa rejected the push request (4xx)
+  | 'not_sent' // the push was certainly never sent (ClickPesa unreachable, rate limited or paused before sending)
   | 'timeout' // our active polling window ran out; reconciliation continues
   | 'not_found'; // ClickPesa never showed the order reference after the grace period
 

@@ -79,7 +79,7 @@ export function decide(payment: PaymentRecord, evidence: Evidence, now: Date): D
     case 'initiate_rejected':
       // Only a push we never saw accepted can be rejected: any provider record already beats the 4xx.
       if (payment.status !== 'pending') return ignoreTowards(payment, 'failed');
-      return fail(payment, 'initiation_rejected', evidence.message, now);
+      return fail(payment, evidence.reason ?? 'initiation_rejected', evidence.message, now);
     case 'initiate_ambiguous':
       return ignored('ambiguous');
     case 'not_found':

@@ -27,6 +27,7 @@ export async function sendPush(
   };
   let result: InitiateResult;
   let audit: AuditEntry[] = [];
+  let notSent = false;
   try {
     const call = await ctx.audit.call({
       paymentId: payment.id,
@@ -39,8 +40,11 @@ export async function sendPush(
     result = call.result;
     audit = call.entries;
   } catch (error) {
-    // the client reports outcomes instead of throwing; if it throws anyway, we cannot know whether it sent
-    result = { kind: 'ambiguous', error: asKitError(error) };
+    // The client throws only when the push certainly was not sent (no token, budget paused, aborted before
+    // sending); a store failure while auditing is ours and propagates.
+    if (isClickPesaKitError(error, 'STORE_UNAVAILABLE')) throw error;
+    result = { kind: 'rejected', error: asKitError(error) };
+    notSent = true;
   }
 
   const now = ctx.clock.now();
@@ -50,7 +54,9 @@ export async function sendPush(
     result = { kind: 'ambiguous', error: result.error };
   }
 
-  const { evidence, initiateOutcome } = initiateEvidence(result);
+  // a 429 on initiate means ClickPesa did not take the request: nothing was created
+  if (result.kind === 'rejected' && result.error.code === 'PROVIDER_RATE_LIMITED') notSent = true;
+  const { evidence, initiateOutcome } = initiateEvidence(result, notSent);
   const bookkeeping = (current: PaymentRecord): PaymentChanges => {
     // a query or webhook may already have shown the push exists: "unknown" must not overwrite that
     if (initiateOutcome === 'unknown')
@@ -71,10 +77,14 @@ export async function sendPush(
 export function pushOutcome(payment: PaymentRecord): PushResult['outcome'] {
   if (payment.status === 'pending') return 'pending';
   if (payment.status === 'failed' && payment.failureReason === 'initiation_rejected') return 'rejected';
+  if (payment.status === 'failed' && payment.failureReason === 'not_sent') return 'not_sent';
   return 'accepted';
 }
 
-function initiateEvidence(result: Exclude<InitiateResult, { kind: 'exists' }>): {
+function initiateEvidence(
+  result: Exclude<InitiateResult, { kind: 'exists' }>,
+  notSent: boolean,
+): {
   evidence: Evidence;
   initiateOutcome: PaymentRecord['initiateOutcome'];
 } {
@@ -89,8 +99,9 @@ function initiateEvidence(result: Exclude<InitiateResult, { kind: 'exists' }>): 
         evidence: {
           kind: 'initiate_rejected',
           message: result.error.providerMessage ?? result.error.message,
+          reason: notSent ? 'not_sent' : 'initiation_rejected',
         },
-        initiateOutcome: 'rejected',
+        initiateOutcome: notSent ? 'not_sent' : 'rejected',
       };
     case 'ambiguous':
       return {

@@ -30,7 +30,7 @@ export interface PaymentService extends Reconciler {
 export interface PushResult {
   payment: PaymentRecord;
   /** accepted: push sent (or already terminal); pending: outcome unknown, reconciling; rejected: ClickPesa refused. */
-  outcome: 'accepted' | 'pending' | 'rejected';
+  outcome: 'accepted' | 'pending' | 'rejected' | 'not_sent';
   /** True when an Idempotency-Key replay returned an earlier request's payment. */
   replayed: boolean;
 }

@@ -108,6 +108,29 @@ describe('sandbox scenarios by last digit', () => {
     expect(pushed.payment.initiateOutcome).toBe('rejected');
     expect(pushed.payment.nextPollAt).toBeNull();
   });
+
+  it('ClickPesa answers initiate with 429 → failed (not_sent), outcome not_sent, nothing to reconcile', async () => {
+    h.sb.fault({ endpoint: 'initiate', kind: 'status', status: 429, headers: { 'retry-after': '1' } });
+    const pushed = await h.service.initiate(OWNER, paymentBody(1));
+    expect(pushed.outcome).toBe('not_sent');
+    expect(pushed.payment).toMatchObject({ status: 'failed', failureReason: 'not_sent', initiateOutcome: 'not_sent' });
+    expect(pushed.payment.nextPollAt).toBeNull();
+    expect(h.sb.getPayment(pushed.payment.orderReference)).toBeUndefined();
+  });
+
+  it('no token can be had (ClickPesa down before sending) → failed (not_sent), no push exists at ClickPesa', async () => {
+    h.sb.expireTokens(); // the cached token is refused, and a new one cannot be had
+    h.sb.fault({ endpoint: 'token', kind: 'status', status: 503, times: 10 });
+    const pushed = await h.service.initiate(OWNER, paymentBody(2));
+    h.sb.clearFaults();
+    expect(pushed.outcome).toBe('not_sent');
+    expect(pushed.payment).toMatchObject({ status: 'failed', failureReason: 'not_sent' });
+    expect(h.sb.getPayment(pushed.payment.orderReference)).toBeUndefined();
+    // the customer can try again: the retry route pushes a new attempt
+    const retried = await h.service.retry(OWNER, pushed.payment.id);
+    expect(retried.outcome).toBe('accepted');
+    expect(retried.payment.attempts).toBe(2);
+  });
 });
 
 describe('retry', () => {
