@@ -39,6 +39,8 @@ interface ResolvedPollerOptions {
 
 /** A claimed payment is only worked on while this much of its lease is left (a query must finish in it). */
 const LEASE_SAFETY_FRACTION = 0.25;
+/** Share of the lease left when a check still waiting for the budget gives up (so nobody else claims it first). */
+const LEASE_ABORT_FRACTION = 0.1;
 
 /**
  * The poller (reliability.md §4): claims due payments from the store with a lease and fencing token, and
@@ -221,12 +223,31 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
           continue;
         }
         counts.queried += 1;
-        await work(item, (it) =>
-          reconciler.reconcile(it.claim.payment.id, it.claim.leaseToken, { priority: 'background' }),
-        );
+        await work(item, (it) => reconcileWithinLease(it));
       }
     });
     await Promise.all(runners);
+  };
+
+  /**
+   * A query that waits in the provider budget must not outlive its lease: another instance may claim the payment
+   * then and ask about it too. The wait (and the call) is aborted while a safety margin of the lease remains.
+   */
+  const reconcileWithinLease = async (item: Held) => {
+    const controller = new AbortController();
+    const margin = opts.leaseMs * LEASE_ABORT_FRACTION;
+    const timer = clock.setTimeout(
+      () => controller.abort(new Error('lease about to expire')),
+      Math.max(0, item.claim.leaseUntil.getTime() - now() - margin),
+    );
+    try {
+      await reconciler.reconcile(item.claim.payment.id, item.claim.leaseToken, {
+        priority: 'background',
+        signal: controller.signal,
+      });
+    } finally {
+      timer.cancel();
+    }
   };
 
   /** One unit of work on a held payment; afterwards the payment is no longer ours (the service freed it). */

@@ -14,7 +14,8 @@ export interface Reconciler {
   reconcile(
     paymentId: string,
     leaseToken: number,
-    options?: { priority?: 'user' | 'background' },
+    /** `signal` aborts the query (and its wait in the budget) before the lease runs out. */
+    options?: { priority?: 'user' | 'background'; signal?: AbortSignal },
   ): Promise<void>;
   /** Applies already-known provider records (from `GET /payments/all`) to claimed payments the same way. */
   applyListed(

@@ -109,6 +109,16 @@ export async function applyEvidence(
         { paymentId, leaseToken: options.leaseToken },
         'stale lease: another poller owns this payment',
       );
+      // the ClickPesa call was made all the same: "log all responses" keeps its request and response
+      await ctx.audit.append([
+        ...(options.audit ?? []),
+        {
+          paymentId,
+          at: now,
+          kind: 'transition_ignored',
+          data: { reason: 'stale_lease', leaseToken: options.leaseToken ?? null, source: options.source },
+        },
+      ]);
       return { payment: result.payment ?? current, applied: false, stale: true };
     }
     // version_conflict: somebody else wrote first; decide again on what they wrote

@@ -48,7 +48,8 @@ export function resolveServiceOptions(options: PaymentServiceOptions = {}): Reso
       name.toLowerCase(),
     ),
     allowedCallbackUrls: options.allowedCallbackUrls ?? [],
-    notFoundGraceMs: options.notFoundGraceMs ?? 120_000,
+    // inside the 90 s active window, so an unknown push ends as not_found rather than as a timeout
+    notFoundGraceMs: options.notFoundGraceMs ?? 60_000,
     prefixTable: options.prefixTable,
     schedule: { ...DEFAULT_POLL_SCHEDULE, ...options.schedule },
     random: options.random ?? Math.random,

@@ -39,6 +39,7 @@ export function createReconciler(ctx: ServiceContext): Reconciler {
       queryAndApply(ctx, payment, {
         priority: options.priority ?? 'background',
         source: 'poller',
+        ...(options.signal ? { signal: options.signal } : {}),
         ...pollWrite(leaseToken),
       }),
     );

@@ -22,6 +22,8 @@ export interface QueryAndApplyOptions
   extends Pick<ApplyOptions, 'leaseToken' | 'releaseLease' | 'reschedule' | 'bookkeeping'> {
   priority: 'user' | 'background';
   source: 'query' | 'poller';
+  /** Aborts the query, including its wait in the provider budget (the poller ties it to its lease). */
+  signal?: AbortSignal;
   /** Audit entries of an earlier call (e.g. the initiate that answered 409) to store with this change. */
   audit?: AuditEntry[];
 }
@@ -37,7 +39,11 @@ export async function queryAndApply(
     paymentId: payment.id,
     endpoint: 'query',
     orderReference,
-    run: () => ctx.client.queryPayment(orderReference, { priority: options.priority }),
+    run: () =>
+      ctx.client.queryPayment(orderReference, {
+        priority: options.priority,
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
     describe: describeQuery,
   });
   const queried = result.kind === 'found' ? pickAuthoritative(result.payments) : null;

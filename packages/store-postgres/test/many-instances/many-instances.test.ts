@@ -49,11 +49,9 @@ const SCHEDULE = {
 };
 const POLLER: InstanceConfig['poller'] = {
   tickMs: 100,
-  // short, so the killed instance's claims come free soon (kit default 60 s), yet with its last quarter
-  // (in which the poller starts no check) well above the longest budget wait seen here (~3 s): the lease
-  // bounds when a check may start, not how long it then waits in the budget, and a check still waiting
-  // when its lease runs out is made twice (another instance claims the payment meanwhile)
-  leaseMs: 30_000,
+  // short, so the killed instance's claims come free soon (kit default 60 s) and a check that waits in the
+  // budget longer than its lease would be made twice — the poller aborts such a wait before the lease ends
+  leaseMs: 5_000,
   webhookConfirmWindowMs: 1_000,
   // per-reference queries only (no GET /payments/all sweeps), so every check is a call about one payment
   listSweeps: false,
