@@ -113,7 +113,11 @@ describe('sandbox scenarios by last digit', () => {
     h.sb.fault({ endpoint: 'initiate', kind: 'status', status: 429, headers: { 'retry-after': '1' } });
     const pushed = await h.service.initiate(OWNER, paymentBody(1));
     expect(pushed.outcome).toBe('not_sent');
-    expect(pushed.payment).toMatchObject({ status: 'failed', failureReason: 'not_sent', initiateOutcome: 'not_sent' });
+    expect(pushed.payment).toMatchObject({
+      status: 'failed',
+      failureReason: 'not_sent',
+      initiateOutcome: 'not_sent',
+    });
     expect(pushed.payment.nextPollAt).toBeNull();
     expect(h.sb.getPayment(pushed.payment.orderReference)).toBeUndefined();
   });
