@@ -4,37 +4,63 @@
  * ratio to the bare route. Target: ≥ 0.85 on each framework.
  *
  *   pnpm --filter @clickpesa-kit/bench adapters [express fastify koa]
- *   BENCH_DURATION=10 BENCH_CONNECTIONS=32 BENCH_ROUNDS=3 (defaults 5, 32, 2)
+ *   BENCH_DURATION=5 BENCH_CONNECTIONS=32 BENCH_ROUNDS=5 (the defaults), BENCH_ROUTES=get,status, BENCH_PIN=0
+ *
+ * The machine may be shared, so each of our routes is measured in pairs with the bare route, back to back,
+ * the order alternating round by round; a pair's ratio is ours / bare, and the table shows the median pair.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { BENCH_TOKEN } from './setup.js';
 
 const FRAMEWORKS = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['express', 'fastify', 'koa'];
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TARGET = 0.85;
-const HEADERS = { authorization: 'Bearer bench-token' };
+const HEADERS = { authorization: `Bearer ${BENCH_TOKEN}` };
 
 interface Target {
   origin: string;
   paymentId: string;
 }
 
+/**
+ * The server on one core and autocannon (this process) on the other, so they never compete for a core and the
+ * scheduler does not move them around: on a shared 2-core machine this narrows the spread of the pairs a
+ * lot. BENCH_PIN=0 turns it off (it needs `taskset` and two cores).
+ */
+const PIN = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && hasTaskset();
+if (PIN) execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function startTarget(framework: string): Promise<{ child: ChildProcess; target: Target }> {
   const server = fileURLToPath(new URL('./server.ts', import.meta.url));
-  const child = spawn(
+  const node = [
     process.execPath,
-    ['--conditions=@clickpesa-kit/source', '--import', 'tsx', server, framework],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+    ...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []),
+    '--conditions=@clickpesa-kit/source',
+    '--import',
+    'tsx',
+    server,
+    framework,
+  ];
+  // taskset execs node in place, so the child's pid (read in /proc below) is the server's
+  const [command, ...args] = PIN ? ['taskset', '-c', '1', ...node] : node;
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const [line] = (await once(lines, 'line')) as [string];
   return { child, target: JSON.parse(line) as Target };
@@ -42,7 +68,7 @@ async function startTarget(framework: string): Promise<{ child: ChildProcess; ta
 
 /**
  * The server's CPU time (user + system, µs) from /proc. On a busy machine req/s swings with the neighbours'
- * load; CPU time per request barely does, so its ratio is the steadier estimate of the same overhead.
+ * load; CPU time per request much less, so its ratio is the steadier estimate of the same overhead.
  */
 function serverCpuMicros(pid: number): number | null {
   const file = `/proc/${pid}/stat`;
@@ -54,9 +80,9 @@ function serverCpuMicros(pid: number): number | null {
 const CLOCK_TICKS_PER_SECOND = 100;
 
 interface Sample {
-  requestsPerSecond: number;
+  rps: number;
   /** Server CPU µs per request, when /proc is there. */
-  cpuPerRequest: number | null;
+  cpu: number | null;
 }
 
 async function run(url: string, duration: number, pid: number): Promise<Sample> {
@@ -66,75 +92,133 @@ async function run(url: string, duration: number, pid: number): Promise<Sample> 
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`${url}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
   }
-  const cpuPerRequest =
-    cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / result.requests.total;
-  return { requestsPerSecond: result.requests.average, cpuPerRequest };
+  const cpu = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / result.requests.total;
+  return { rps: result.requests.average, cpu };
 }
 
-const ROUTES = ['bare', 'status', 'get', 'adapterOnly'] as const;
-type Route = (typeof ROUTES)[number];
-type Row = { framework: string } & Record<Route, { rps: number; cpu: number | null }>;
+const ALL_OURS = ['status', 'get', 'adapterOnly', 'prebuilt'] as const;
+type Ours = (typeof ALL_OURS)[number];
+/** BENCH_ROUTES=get,adapterOnly measures only those (when chasing one route's overhead). */
+const OURS = ALL_OURS.filter((route) => (process.env.BENCH_ROUTES?.split(',') ?? ALL_OURS).includes(route));
 
-async function measure(framework: string): Promise<Row> {
+interface Pair {
+  bare: Sample;
+  ours: Sample;
+}
+
+interface Summary {
+  bareRps: number;
+  bareCpu: number | null;
+  rps: number;
+  cpu: number | null;
+  /** Median of the pairs' ours / bare req/s, and the lowest and highest pair. */
+  ratio: number;
+  low: number;
+  high: number;
+  cpuRatio: number | null;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function medianOrNull(values: (number | null)[]): number | null {
+  return values.includes(null) ? null : median(values as number[]);
+}
+
+function summarise(pairs: Pair[]): Summary {
+  const ratios = pairs.map((pair) => pair.ours.rps / pair.bare.rps);
+  return {
+    bareRps: median(pairs.map((pair) => pair.bare.rps)),
+    bareCpu: medianOrNull(pairs.map((pair) => pair.bare.cpu)),
+    rps: median(pairs.map((pair) => pair.ours.rps)),
+    cpu: medianOrNull(pairs.map((pair) => pair.ours.cpu)),
+    ratio: median(ratios),
+    low: Math.min(...ratios),
+    high: Math.max(...ratios),
+    cpuRatio: medianOrNull(
+      pairs.map((pair) => (pair.ours.cpu && pair.bare.cpu ? pair.bare.cpu / pair.ours.cpu : null)),
+    ),
+  };
+}
+
+async function measure(framework: string): Promise<Record<Ours, Summary>> {
   const { child, target } = await startTarget(framework);
   const pid = child.pid ?? -1;
-  const urls: Record<Route, string> = {
-    bare: `${target.origin}/bare/${target.paymentId}`,
-    status: `${target.origin}/api/v1/payments/${target.paymentId}/status`,
-    get: `${target.origin}/api/v1/payments/${target.paymentId}`,
-    adapterOnly: `${target.origin}/adapter-only/payments/${target.paymentId}`,
+  const base = `${target.origin}`;
+  // each of ours paired with the bare route answering the same body
+  const bareUrls: Record<Ours, string> = {
+    status: `${base}/bare/${target.paymentId}/status`,
+    get: `${base}/bare/${target.paymentId}`,
+    adapterOnly: `${base}/bare/${target.paymentId}`,
+    prebuilt: `${base}/bare/${target.paymentId}`,
+  };
+  const urls: Record<Ours, string> = {
+    status: `${base}/api/v1/payments/${target.paymentId}/status`,
+    get: `${base}/api/v1/payments/${target.paymentId}`,
+    adapterOnly: `${base}/adapter-only/payments/${target.paymentId}`,
+    prebuilt: `${base}/bare-prebuilt/${target.paymentId}`,
   };
   try {
-    for (const route of ROUTES) await run(urls[route], 1, pid); // warm-up (JIT, caches)
-    const samples = Object.fromEntries(ROUTES.map((route) => [route, [] as Sample[]])) as Record<
-      Route,
-      Sample[]
-    >;
-    // Interleaved rounds, so drift (thermal, noisy neighbours) hits every route alike.
+    // warm-up (JIT, caches)
+    for (const route of OURS) for (const url of [bareUrls[route], urls[route]]) await run(url, 2, pid);
+    const pairs = Object.fromEntries(OURS.map((route) => [route, [] as Pair[]])) as Record<Ours, Pair[]>;
     for (let round = 0; round < ROUNDS; round++) {
-      for (const route of ROUTES) samples[route].push(await run(urls[route], DURATION, pid));
+      for (const route of OURS) {
+        // back to back, alternating which goes first, so drift hits both sides of a pair alike
+        if (round % 2 === 0) {
+          const bare = await run(bareUrls[route], DURATION, pid);
+          pairs[route].push({ bare, ours: await run(urls[route], DURATION, pid) });
+        } else {
+          const ours = await run(urls[route], DURATION, pid);
+          pairs[route].push({ ours, bare: await run(bareUrls[route], DURATION, pid) });
+        }
+      }
+      process.stderr.write(`${framework}: round ${round + 1}/${ROUNDS} done\n`);
     }
-    const row = { framework } as Row;
-    for (const route of ROUTES) {
-      const list = samples[route];
-      const cpus = list.map((sample) => sample.cpuPerRequest);
-      row[route] = {
-        rps: list.reduce((sum, sample) => sum + sample.requestsPerSecond, 0) / list.length,
-        cpu: cpus.includes(null) ? null : (cpus as number[]).reduce((sum, cpu) => sum + cpu, 0) / cpus.length,
-      };
-    }
-    return row;
+    return Object.fromEntries(OURS.map((route) => [route, summarise(pairs[route])])) as Record<Ours, Summary>;
   } finally {
     child.kill();
   }
 }
 
-const rows: Row[] = [];
-for (const framework of FRAMEWORKS) rows.push(await measure(framework));
+const loadBefore = loadavg()[0]!;
+const results: Array<{ framework: string; summaries: Record<Ours, Summary> }> = [];
+for (const framework of FRAMEWORKS) results.push({ framework, summaries: await measure(framework) });
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`\n${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-console.log(`autocannon: ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION} s per route, interleaved`);
-console.log('req/s ratio = ours / bare; CPU ratio = bare CPU µs per request / ours (1.00 = no overhead)\n');
+console.log(`load average (1 min): ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`);
 console.log(
-  '| framework | route | req/s | req/s ratio | server CPU µs/req | CPU ratio |\n|---|---|---:|---:|---:|---:|',
+  `autocannon: ${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} pairs per route (bare and ours back to back, order alternating)` +
+    (PIN ? '; server pinned to CPU 1, autocannon to CPU 0' : ''),
 );
-const LABELS: Record<Route, string> = {
-  bare: 'bare framework JSON route',
+console.log(
+  'req/s ratio = ours / bare, median pair (lowest–highest); CPU ratio = bare CPU µs per request / ours\n',
+);
+console.log(
+  '| framework | route | req/s (bare) | req/s (ours) | req/s ratio | server CPU µs/req (bare / ours) | CPU ratio |\n|---|---|---:|---:|---:|---:|---:|',
+);
+const LABELS: Record<Ours, string> = {
   status: 'GET /payments/:id/status (final)',
   get: 'GET /payments/:id',
   adapterOnly: 'GET /payments/:id, core stubbed (adapter only)',
+  prebuilt: 'bare route with its body prebuilt (floor)',
 };
+const format = (value: number) => Math.round(value).toLocaleString('en-US');
 let short = false;
-for (const row of rows) {
-  for (const route of ROUTES) {
-    const { rps, cpu: cpuPerRequest } = row[route];
-    const rpsRatio = rps / row.bare.rps;
-    const cpuRatio = cpuPerRequest && row.bare.cpu ? row.bare.cpu / cpuPerRequest : null;
-    if ((route === 'status' || route === 'get') && rpsRatio < TARGET) short = true;
+for (const { framework, summaries } of results) {
+  for (const route of OURS) {
+    const s = summaries[route];
+    if ((route === 'status' || route === 'get') && s.ratio < TARGET) short = true;
+    const cpuText =
+      s.cpu === null || s.bareCpu === null ? 'n/a' : `${s.bareCpu.toFixed(0)} / ${s.cpu.toFixed(0)}`;
     console.log(
-      `| ${row.framework} | ${LABELS[route]} | ${Math.round(rps).toLocaleString('en-US')} | ${rpsRatio.toFixed(2)} |` +
-        ` ${cpuPerRequest === null ? 'n/a' : cpuPerRequest.toFixed(0)} | ${cpuRatio === null ? 'n/a' : cpuRatio.toFixed(2)} |`,
+      `| ${framework} | ${LABELS[route]} | ${format(s.bareRps)} | ${format(s.rps)} |` +
+        ` ${s.ratio.toFixed(2)} (${s.low.toFixed(2)}–${s.high.toFixed(2)}) | ${cpuText} |` +
+        ` ${s.cpuRatio === null ? 'n/a' : s.cpuRatio.toFixed(2)} |`,
     );
   }
 }

@@ -1,13 +1,12 @@
-import type { IncomingMessage } from 'node:http';
 import {
   type ClickPesaPayments,
   type ClickPesaPaymentsOptions,
   createClickPesaPayments,
   type HandlerRequest,
   type HandlerResponse,
+  readRequestBody,
 } from '@clickpesa-kit/core';
 import express, { type Request, type Response, type Router } from 'express';
-import getRawBody from 'raw-body';
 
 /** The core's options: the same object on every framework (product.md §1). */
 export type ClickPesaExpressOptions = ClickPesaPaymentsOptions;
@@ -30,12 +29,13 @@ export function clickpesaPayments(options: ClickPesaExpressOptions): ClickPesaRo
 
   router.use((req, res, next) => {
     // `req.path` is relative to wherever the host mounted us.
-    if (!handler.matches(req.path)) return next();
-    readBody(req as HostRequest, handler.bodyLimit)
+    const { path } = req;
+    if (!handler.matches(path)) return next();
+    readRequestBody(req, handler.bodyLimit, req as HostRequest)
       .then((body) =>
         handler.handle({
           method: req.method,
-          path: req.path,
+          path,
           query: req.query as HandlerRequest['query'],
           headers: req.headers,
           ...body,
@@ -49,33 +49,8 @@ export function clickpesaPayments(options: ClickPesaExpressOptions): ClickPesaRo
   return Object.assign(router, { payments });
 }
 
-type BodyFields = Pick<HandlerRequest, 'rawBody' | 'body' | 'bodyTooLarge'>;
-
-/**
- * Raw body order (architecture.md "Seams"): the bytes we read ourselves, else the host's raw bytes, else the
- * host's parsed body. A stream a host parser already consumed is never read again: that would hang.
- */
-async function readBody(req: HostRequest, limit: number): Promise<BodyFields> {
-  const { headers } = req;
-  if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return {};
-  if (!req.readableEnded) return readCapped(req, limit);
-  if (Buffer.isBuffer(req.rawBody) || typeof req.rawBody === 'string') return { rawBody: req.rawBody };
-  return { body: req.body };
-}
-
 function send(res: Response, answer: HandlerResponse): void {
   res.status(answer.status).set(answer.headers);
   if (answer.body === undefined) res.end();
   else res.json(answer.body);
-}
-
-/** At most `limit` bytes; past it, the rest is drained in the background so the connection stays usable. */
-async function readCapped(stream: IncomingMessage, limit: number): Promise<BodyFields> {
-  try {
-    return { rawBody: await getRawBody(stream, { limit }) };
-  } catch (error) {
-    if ((error as getRawBody.RawBodyError).type !== 'entity.too.large') throw error;
-    stream.resume();
-    return { bodyTooLarge: true };
-  }
 }

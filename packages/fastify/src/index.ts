@@ -1,12 +1,11 @@
-import type { IncomingMessage } from 'node:http';
 import {
   type ClickPesaPayments,
   type ClickPesaPaymentsOptions,
   createClickPesaPayments,
   type HandlerRequest,
+  readBodyStream,
 } from '@clickpesa-kit/core';
 import type { FastifyInstance, FastifyPluginAsync, HTTPMethods } from 'fastify';
-import getRawBody from 'raw-body';
 
 /** The core's options (the same object on every framework) plus Fastify's own `prefix`. */
 export type ClickPesaFastifyOptions = ClickPesaPaymentsOptions & { prefix?: string };
@@ -34,7 +33,7 @@ const routes: FastifyPluginAsync<{ payments: ClickPesaPayments }> = async (scope
 
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', (_request, payload, done) => {
-    readCapped(payload, handler.bodyLimit).then((body) => done(null, body), done);
+    readBodyStream(payload, handler.bodyLimit).then((body) => done(null, body), done);
   });
 
   scope.route({
@@ -42,7 +41,9 @@ const routes: FastifyPluginAsync<{ payments: ClickPesaPayments }> = async (scope
     url: '/*',
     handler: async (request, reply) => {
       // The raw URL, not the decoded wildcard: the core decodes path segments itself.
-      const path = request.url.slice(prefixLength).split('?', 1)[0] ?? '/';
+      const { url } = request;
+      const query = url.indexOf('?', prefixLength);
+      const path = query === -1 ? url.slice(prefixLength) : url.slice(prefixLength, query);
       if (!handler.matches(path)) return reply.callNotFound();
       const answer = await handler.handle({
         method: request.method,
@@ -81,14 +82,3 @@ Object.assign(clickpesaPayments, {
   [Symbol.for('skip-override')]: true,
   [Symbol.for('fastify.display-name')]: '@clickpesa-kit/fastify',
 });
-
-/** At most `limit` bytes; past it, the rest is drained in the background so the connection stays usable. */
-async function readCapped(stream: IncomingMessage, limit: number): Promise<BodyFields> {
-  try {
-    return { rawBody: await getRawBody(stream, { limit }) };
-  } catch (error) {
-    if ((error as getRawBody.RawBodyError).type !== 'entity.too.large') throw error;
-    stream.resume();
-    return { bodyTooLarge: true };
-  }
-}

@@ -1,12 +1,11 @@
-import type { IncomingMessage } from 'node:http';
 import {
   type ClickPesaPayments,
   type ClickPesaPaymentsOptions,
   createClickPesaPayments,
-  type HandlerRequest,
+  type HostParsedBody,
+  readRequestBody,
 } from '@clickpesa-kit/core';
 import type { Context, Next } from 'koa';
-import getRawBody from 'raw-body';
 
 /** The core's options (the same object on every framework) plus where the routes live. */
 export type ClickPesaKoaOptions = ClickPesaPaymentsOptions & {
@@ -19,9 +18,6 @@ export type { ClickPesaPayments };
 export type ClickPesaMiddleware = ((ctx: Context, next: Next) => Promise<void>) & {
   readonly payments: ClickPesaPayments;
 };
-
-/** What a host body parser (e.g. `@koa/bodyparser`) may have left on `ctx.request`. */
-type ParsedRequest = { body?: unknown; rawBody?: unknown };
 
 /**
  * The payment routes as one Koa 2/3 middleware: `app.use(clickpesaPayments({ basePath: '/api/v1', ...options }))`.
@@ -42,7 +38,8 @@ export function clickpesaPayments(options: ClickPesaKoaOptions): ClickPesaMiddle
       path,
       query: ctx.query,
       headers: ctx.headers,
-      ...(await readBody(ctx, handler.bodyLimit)),
+      // our own read first, else what a host body parser (e.g. `@koa/bodyparser`) left on `ctx.request`
+      ...(await readRequestBody(ctx.req, handler.bodyLimit, ctx.request as HostParsedBody)),
       raw: ctx,
     });
     ctx.set(answer.headers);
@@ -58,31 +55,4 @@ function relativePath(path: string, prefix: string): string | undefined {
   if (prefix === '') return path;
   if (path === prefix) return '/';
   return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : undefined;
-}
-
-type BodyFields = Pick<HandlerRequest, 'rawBody' | 'body' | 'bodyTooLarge'>;
-
-/**
- * Raw body order (architecture.md "Seams"): the bytes we read ourselves, else the host's raw bytes, else the
- * host's parsed body. A stream a host parser already consumed is never read again: that would hang.
- */
-async function readBody(ctx: Context, limit: number): Promise<BodyFields> {
-  const { req } = ctx;
-  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)
-    return {};
-  if (!req.readableEnded) return readCapped(req, limit);
-  const host = ctx.request as ParsedRequest;
-  if (Buffer.isBuffer(host.rawBody) || typeof host.rawBody === 'string') return { rawBody: host.rawBody };
-  return { body: host.body };
-}
-
-/** At most `limit` bytes; past it, the rest is drained in the background so the connection stays usable. */
-async function readCapped(stream: IncomingMessage, limit: number): Promise<BodyFields> {
-  try {
-    return { rawBody: await getRawBody(stream, { limit }) };
-  } catch (error) {
-    if ((error as getRawBody.RawBodyError).type !== 'entity.too.large') throw error;
-    stream.resume();
-    return { bodyTooLarge: true };
-  }
 }

@@ -39,7 +39,9 @@ export function successResponse(
   const body: SuccessEnvelope = { success: true, message };
   if (fields.data !== undefined) body.data = fields.data;
   if (fields.providerStatus !== undefined) body.provider_status = fields.providerStatus;
-  return { status, headers: { ...baseHeaders(), ...fields.headers }, body };
+  const headers = baseHeaders();
+  if (fields.headers) Object.assign(headers, fields.headers);
+  return { status, headers, body };
 }
 
 export function errorResponse(

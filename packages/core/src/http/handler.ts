@@ -5,9 +5,9 @@ import type { PaymentService, PushResult, WebhookInput, WebhookResult } from '..
 import { errorResponse, kitErrorResponse, successResponse } from './envelope.js';
 import { assertEmptyCommandBody, createPaymentBody, idempotencyKeyHeader, paymentIdParam } from './inputs.js';
 import { toPublicPayment, toPublicProviderStatus } from './public-payment.js';
-import { redactSecrets } from './redact-secrets.js';
+import { createSecretRedactor } from './redact-secrets.js';
 import { readJsonBody } from './request-body.js';
-import { isKnownPath, matchRoute, type RouteName } from './routes.js';
+import { isKnownPath, matchRoute, type RouteName, splitPath } from './routes.js';
 import type { Authenticate, HandlerRequest, HandlerResponse, PaymentsHandler } from './types.js';
 
 export const DEFAULT_BODY_LIMIT = 65_536;
@@ -76,8 +76,8 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     });
   }
   const logger = options.logger ?? silentLogger;
-  const secrets = (options.secrets ?? []).filter(
-    (secret) => typeof secret === 'string' && secret.length >= 4,
+  const redact = createSecretRedactor(
+    (options.secrets ?? []).filter((secret) => typeof secret === 'string' && secret.length >= 4),
   );
 
   const pushResponse = (result: PushResult, route: 'create' | 'retry'): HandlerResponse => {
@@ -85,6 +85,15 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     const headers: Record<string, string> = result.replayed ? { 'idempotent-replayed': 'true' } : {};
     if (result.outcome === 'rejected') {
       return kitErrorResponse(new ClickPesaKitError('PAYMENT_REJECTED'), data);
+    }
+    if (result.outcome === 'not_sent') {
+      // the payment is stored as failed (not_sent): the customer's phone never rang; retry is allowed
+      return kitErrorResponse(
+        new ClickPesaKitError('PROVIDER_UNAVAILABLE', {
+          message: 'ClickPesa could not be reached; no payment prompt was sent. Try again shortly.',
+        }),
+        data,
+      );
     }
     const message = PUSH_MESSAGES[route][result.outcome];
     return successResponse(201, message, { data, headers });
@@ -96,17 +105,19 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
       const result = await service.initiate(ownerId, body, idempotencyOptions(request));
       return pushResponse(result, 'create');
     },
-    get: async (_request, params, ownerId) => {
-      const payment = await service.getPayment(ownerId, paymentIdParam(params));
-      return successResponse(200, MESSAGES.retrieved, { data: toPublicPayment(payment) });
-    },
-    status: async (_request, params, ownerId) => {
-      const result = await service.refreshStatus(ownerId, paymentIdParam(params));
-      return successResponse(200, MESSAGES.statusRetrieved, {
-        data: toPublicPayment(result.payment),
-        providerStatus: result.providerStatus ? toPublicProviderStatus(result.providerStatus) : null,
-      });
-    },
+    // The two reads chain on the service's promise instead of awaiting it: one async frame less on the hot
+    // path. A bad id still throws synchronously, inside dispatch's try.
+    get: (_request, params, ownerId) =>
+      service
+        .getPayment(ownerId, paymentIdParam(params))
+        .then((payment) => successResponse(200, MESSAGES.retrieved, { data: toPublicPayment(payment) })),
+    status: (_request, params, ownerId) =>
+      service.refreshStatus(ownerId, paymentIdParam(params)).then((result) =>
+        successResponse(200, MESSAGES.statusRetrieved, {
+          data: toPublicPayment(result.payment),
+          providerStatus: result.providerStatus ? toPublicProviderStatus(result.providerStatus) : null,
+        }),
+      ),
     retry: async (request, params, ownerId) => {
       const paymentId = paymentIdParam(params);
       assertEmptyCommandBody(readJsonBody(request, bodyLimit));
@@ -153,17 +164,19 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     return errorResponse('INTERNAL_ERROR');
   };
 
-  const principalOf = async (request: HandlerRequest): Promise<string | null> => {
-    try {
-      return principalId(await authenticate(request.raw));
-    } catch (error) {
-      events?.safeEmit('error', error instanceof Error ? error : new Error(String(error)));
-      throw error;
+  // Adapters ask `matches(path)` and then `handle()` for that same path: its split is kept for that one path.
+  let lastPath: string | undefined;
+  let lastSegments: readonly string[] | null = null;
+  const segmentsOf = (path: string): readonly string[] | null => {
+    if (path !== lastPath) {
+      lastSegments = splitPath(path);
+      lastPath = path;
     }
+    return lastSegments;
   };
 
   const dispatch = async (request: HandlerRequest): Promise<HandlerResponse> => {
-    const match = matchRoute(request.method, request.path);
+    const match = matchRoute(request.method, segmentsOf(request.path));
     if (match.kind === 'no_route') return errorResponse('NOT_FOUND');
     if (match.kind === 'method_not_allowed') {
       return errorResponse('METHOD_NOT_ALLOWED', { headers: { allow: match.allow.join(', ') } });
@@ -176,7 +189,16 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
         return failureResponse(error, route.name);
       }
     }
-    const ownerId = await principalOf(request);
+    let principal: unknown;
+    try {
+      principal = authenticate(request.raw);
+      // awaited only when it is a promise: most hooks answer synchronously, and every await costs a tick
+      if (isThenable(principal)) principal = await principal;
+    } catch (error) {
+      events?.safeEmit('error', error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+    const ownerId = principalId(principal);
     if (ownerId === null) return errorResponse('UNAUTHORIZED');
     try {
       return await actions[route.name](request, params, ownerId);
@@ -187,10 +209,11 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
 
   return {
     bodyLimit,
-    matches: isKnownPath,
+    matches: (path) => isKnownPath(segmentsOf(path)),
     async handle(request) {
       const response = await dispatch(request);
-      return secrets.length > 0 ? { ...response, body: redactSecrets(response.body, secrets) } : response;
+      const body = redact(response.body);
+      return body === response.body ? response : { ...response, body };
     },
   };
 }
@@ -212,6 +235,10 @@ function webhookResponse(result: WebhookResult): HandlerResponse {
     status: result.status,
     message: result.message,
   });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /** `{ id }` with a non-empty string (or finite number) id, else null: anything else fails closed. */

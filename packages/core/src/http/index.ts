@@ -6,6 +6,12 @@ export {
   toPublicPayment,
   toPublicProviderStatus,
 } from './public-payment.js';
+export {
+  type HostParsedBody,
+  type RequestBodyFields,
+  readBodyStream,
+  readRequestBody,
+} from './read-body.js';
 export { ROUTES, type RouteDefinition, type RouteName } from './routes.js';
 export { parseJsonSafely, UnsafeJsonError } from './safe-json.js';
 export type * from './types.js';

@@ -8,8 +8,11 @@ import type { HandlerRequest } from './types.js';
  * payment (amount, msisdn, ...) live in the service, so hosts calling the service directly get them too.
  */
 
-/** Ids are opaque (UUIDs from the service); anything that cannot be one is simply not found. */
-const paymentIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);
+/**
+ * Ids are opaque (UUIDs from the service); anything that cannot be one is simply not found. A plain regex,
+ * not a zod schema: it runs on every read.
+ */
+const PAYMENT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** reliability.md IDEM-1: 1–255 printable ASCII characters. */
 const idempotencyKeySchema = z
@@ -28,9 +31,11 @@ const emptyCommandSchema = z.object({}).strict();
 
 /** The `:id` parameter, or NOT_FOUND. */
 export function paymentIdParam(params: Record<string, string>): string {
-  const parsed = paymentIdSchema.safeParse(params.id);
-  if (!parsed.success) throw new ClickPesaKitError('NOT_FOUND', { message: 'Payment not found' });
-  return parsed.data;
+  const id = params.id;
+  if (typeof id !== 'string' || !PAYMENT_ID.test(id)) {
+    throw new ClickPesaKitError('NOT_FOUND', { message: 'Payment not found' });
+  }
+  return id;
 }
 
 /** The optional `Idempotency-Key` header, validated; one value only. */

@@ -29,59 +29,77 @@ export type RouteMatch =
   | { kind: 'method_not_allowed'; allow: string[] }
   | { kind: 'no_route' };
 
-/** Finds the route for a method and a path relative to the mount point. */
-export function matchRoute(method: string, path: string): RouteMatch {
-  const segments = splitPath(path);
+/** Finds the route for a method and a path (relative to the mount point) already split by {@link splitPath}. */
+export function matchRoute(method: string, segments: readonly string[] | null): RouteMatch {
   if (segments === null) return { kind: 'no_route' };
-  const allow: string[] = [];
+  let allow: string[] | undefined;
   const upperMethod = method.toUpperCase();
   for (const route of ROUTES) {
-    const params = matchPattern(route.pattern, segments);
-    if (params === null) continue;
-    if (route.method === upperMethod) return { kind: 'matched', route, params };
+    if (!fits(route.pattern, segments)) continue;
+    if (route.method === upperMethod) return { kind: 'matched', route, params: paramsOf(route, segments) };
+    allow ??= [];
     if (!allow.includes(route.method)) allow.push(route.method);
   }
-  return allow.length > 0 ? { kind: 'method_not_allowed', allow } : { kind: 'no_route' };
+  return allow ? { kind: 'method_not_allowed', allow } : { kind: 'no_route' };
 }
 
-/** True when the path belongs to the route table, whatever the method. */
-export function isKnownPath(path: string): boolean {
-  const segments = splitPath(path);
-  return segments !== null && ROUTES.some((route) => matchPattern(route.pattern, segments) !== null);
+/** True when the (split) path belongs to the route table, whatever the method. */
+export function isKnownPath(segments: readonly string[] | null): boolean {
+  return segments !== null && ROUTES.some((route) => fits(route.pattern, segments));
 }
 
 /**
  * "/payments/abc/status/" → ["payments", "abc", "status"]. One trailing slash is allowed; empty segments
- * elsewhere ("//payments", "/payments//x") and undecodable escapes match nothing.
+ * elsewhere ("//payments", "/payments//x") and undecodable escapes match nothing (null). Runs on every
+ * request, so segments without a "%" skip decoding.
  */
-function splitPath(path: string): string[] | null {
-  let clean = path.split('?', 1)[0] ?? '';
-  if (!clean.startsWith('/')) clean = `/${clean}`;
-  if (clean.length > 1 && clean.endsWith('/')) clean = clean.slice(0, -1);
-  const raw = clean.slice(1).split('/');
-  const segments: string[] = [];
-  for (const segment of raw) {
+export function splitPath(path: string): readonly string[] | null {
+  const query = path.indexOf('?');
+  let end = query === -1 ? path.length : query;
+  const start = path.charCodeAt(0) === SLASH ? 1 : 0;
+  // one trailing slash, unless it is the whole path ("/" has no segments, hence no route)
+  if (end - start > 0 && path.charCodeAt(end - 1) === SLASH) end--;
+  const segments = path.slice(start, end).split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
     if (segment === '') return null;
-    try {
-      segments.push(decodeURIComponent(segment));
-    } catch {
-      return null;
+    if (segment.includes('%')) {
+      try {
+        segments[i] = decodeURIComponent(segment);
+      } catch {
+        return null;
+      }
     }
   }
   return segments;
 }
 
-function matchPattern(
-  pattern: readonly string[],
-  segments: readonly string[],
-): Record<string, string> | null {
-  if (pattern.length !== segments.length) return null;
-  const params: Record<string, string> = {};
+const SLASH = 0x2f;
+const COLON = 0x3a;
+
+function fits(pattern: readonly string[], segments: readonly string[]): boolean {
+  if (pattern.length !== segments.length) return false;
   for (let i = 0; i < pattern.length; i++) {
     const expected = pattern[i]!;
-    const actual = segments[i]!;
-    if (expected.startsWith(':')) params[expected.slice(1)] = actual;
-    else if (expected !== actual) return null;
+    if (expected.charCodeAt(0) !== COLON && expected !== segments[i]) return false;
+  }
+  return true;
+}
+
+function paramsOf(route: RouteDefinition, segments: readonly string[]): Record<string, string> {
+  const params: Record<string, string> = {};
+  const names = PARAM_NAMES.get(route)!;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (name) params[name] = segments[i]!;
   }
   return params;
 }
+
+/** Each route's parameter names by segment (":id" → "id", literals → null), worked out once. */
+const PARAM_NAMES = new Map<RouteDefinition, readonly (string | null)[]>(
+  ROUTES.map((route) => [
+    route,
+    route.pattern.map((segment) => (segment.charCodeAt(0) === COLON ? segment.slice(1) : null)),
+  ]),
+);
