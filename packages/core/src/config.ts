@@ -1,3 +1,4 @@
+import type { ProviderBudgetOptions } from './budget/types.js';
 import type { ClickPesaApi, ClickPesaClientOptions } from './client/types.js';
 import type { Clock } from './clock.js';
 import { ClickPesaKitError } from './errors.js';
@@ -6,7 +7,7 @@ import type { Authenticate } from './http/types.js';
 import type { Logger } from './logger.js';
 import { validateRetryDelays } from './notify/retry-schedule.js';
 import { parseCallbackSecret } from './notify/secret.js';
-import type { PollerOptions, ProviderBudgetOptions } from './poller/types.js';
+import type { PollerOptions } from './poller/types.js';
 import type { PaymentServiceOptions } from './service/types.js';
 import type { PaymentStore } from './store/contract.js';
 

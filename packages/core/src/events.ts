@@ -1,23 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
+import type { EvidenceSource, PaymentEventType } from './domain/event-types.js';
 import type { PaymentRecord, PaymentStatus } from './domain/payment.js';
 
-/** Payment lifecycle events: stored with the transition (same atomic step), emitted after it applied. */
-export const PAYMENT_EVENT_TYPES = [
-  'payment.created',
-  'payment.status_changed',
-  'payment.processing',
-  'payment.succeeded',
-  'payment.failed',
-  'payment.cancelled',
-  'payment.reversed',
-  'payment.late_success',
-  'payment.needs_attention',
-  'payment.stuck',
-] as const;
-export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
-
-/** Where a piece of provider evidence came from. */
-export type EvidenceSource = 'initiate' | 'query' | 'webhook' | 'poller' | 'manual' | 'timeout';
+export { type EvidenceSource, PAYMENT_EVENT_TYPES, type PaymentEventType } from './domain/event-types.js';
 
 export interface PaymentEvent {
   /** Stable event id (the stored event's id): the same transition never has two ids. */

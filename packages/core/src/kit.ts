@@ -1,3 +1,5 @@
+import { createProviderBudget } from './budget/budget.js';
+import type { ProviderBudget } from './budget/types.js';
 import { type ClickPesaClient, createClickPesaClient } from './client/clickpesa-client.js';
 import type { ClickPesaApi, ClickPesaClientOptions } from './client/types.js';
 import { systemClock } from './clock.js';
@@ -14,9 +16,8 @@ import type { PaymentsHandler } from './http/types.js';
 import { type Logger, silentLogger } from './logger.js';
 import { createCallbackNotifier } from './notify/notifier.js';
 import type { CallbackNotifier } from './notify/types.js';
-import { createProviderBudget } from './poller/budget.js';
 import { createPoller } from './poller/poller.js';
-import type { Poller, ProviderBudget } from './poller/types.js';
+import type { Poller } from './poller/types.js';
 import { createPaymentService } from './service/payment-service.js';
 import type { PaymentService, PaymentServiceOptions } from './service/types.js';
 import type { PaymentStore } from './store/contract.js';

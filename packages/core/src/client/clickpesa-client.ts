@@ -1,10 +1,10 @@
 import type { Dispatcher } from 'undici';
 import type { ClickPesaKitError } from '../errors.js';
-import { computeChecksum } from './checksum.js';
+import { computeChecksum } from '../shared/checksum.js';
+import { SecretRedactor } from '../shared/redact.js';
 import { type ResolvedClientConfig, resolveClientConfig } from './config.js';
 import { createDefaultAgent, TransportError } from './http.js';
 import { badResponseError, providerResponseError, transportError } from './provider-error.js';
-import { SecretRedactor } from './redact.js';
 import { type ProviderAnswer, ProviderTransport } from './request.js';
 import { parseInitiateBody, parseListBody, parsePreviewBody, parseQueryBody } from './responses.js';
 import { TokenManager, type TokenState, toAuthorizationValue } from './token-manager.js';

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ClickPesaKitError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
-import type { ChecksumMethod } from './checksum.js';
+import type { ChecksumMethod } from '../shared/checksum.js';
 import type { ClickPesaClientOptions } from './types.js';
 
 export const DEFAULT_BASE_URL = 'https://api.clickpesa.com/third-parties';

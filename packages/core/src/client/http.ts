@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import { parseJsonSafely } from '../http/safe-json.js';
+import { parseJsonSafely } from '../shared/safe-json.js';
 import type { TransportFailure } from './provider-error.js';
 
 /** Largest provider body we read; ClickPesa answers are a few KB (a list page of 100 payments is ~60 KB). */

@@ -4,7 +4,7 @@ export {
   computeChecksum,
   legacyChecksumMessage,
   verifyChecksum,
-} from './checksum.js';
+} from '../shared/checksum.js';
 export { type ClickPesaClient, createClickPesaClient } from './clickpesa-client.js';
 export { CLIENT_DEFAULTS, DEFAULT_BASE_URL } from './config.js';
 export { isRetryableProviderError, normaliseProviderMessage } from './provider-error.js';

@@ -1,6 +1,6 @@
 import { ClickPesaKitError, type ErrorCode } from '../errors.js';
 import type { ProviderEndpoint } from '../events.js';
-import type { SecretRedactor } from './redact.js';
+import type { SecretRedactor } from '../shared/redact.js';
 import { parseCooldownMessage } from './retry-after.js';
 
 /**

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import pRetry from 'p-retry';
 import type { Dispatcher } from 'undici';
 import type { ProviderEndpoint, ProviderResponseEvent } from '../events.js';
+import type { SecretRedactor } from '../shared/redact.js';
 import type { ResolvedClientConfig } from './config.js';
 import { type HttpAnswer, type ParsedBody, sendHttp, TransportError } from './http.js';
 import { isRetryableProviderError, normaliseProviderMessage, transportError } from './provider-error.js';
-import type { SecretRedactor } from './redact.js';
 import {
   exponentialCeiling,
   fullJitterBackoff,

@@ -1,6 +1,6 @@
-import type { EvidenceSource, PaymentEventType } from '../events.js';
-import type { PaymentChanges } from '../store/contract.js';
-import type { ProviderPayment } from './payment.js';
+import type { EvidenceSource, PaymentEventType } from './event-types.js';
+
+import type { PaymentChanges, ProviderPayment } from './payment.js';
 
 /**
  * Everything that can move a payment, as input to the one transition function (`decide` in transition.ts).

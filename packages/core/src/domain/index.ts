@@ -1,4 +1,5 @@
 export * from './amount.js';
+export * from './event-types.js';
 export type * from './evidence.js';
 export * from './msisdn.js';
 export * from './order-reference.js';

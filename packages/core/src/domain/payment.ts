@@ -17,6 +17,9 @@ export const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set([
   'reversed',
 ]);
 
+/** Statuses in which the customer may still be answering the prompt: the payment is being pushed or checked. */
+export const ACTIVE_STATUSES: ReadonlySet<PaymentStatus> = new Set(['pending', 'processing']);
+
 /** Why a payment is `failed`, when it is. */
 export type FailureReason =
   | 'provider_failed' // ClickPesa said FAILED
@@ -97,3 +100,8 @@ export interface PaymentRecord {
   /** When `payment.stuck` was emitted for this payment, if it was. */
   stuckNotifiedAt: Date | null;
 }
+
+/** Fields a transition may change. `id`, `ownerId`, `createdAt` and `version` are never changed by callers. */
+export type PaymentChanges = Partial<
+  Omit<PaymentRecord, 'id' | 'ownerId' | 'createdAt' | 'version' | 'orderReferences'>
+>;

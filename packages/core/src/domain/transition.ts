@@ -1,10 +1,11 @@
-import type { EvidenceSource, PaymentEventType } from '../events.js';
-import type { PaymentChanges } from '../store/contract.js';
 import { amountsEqual } from './amount.js';
+import type { EvidenceSource, PaymentEventType } from './event-types.js';
 import type { Decision, Evidence } from './evidence.js';
 import {
+  ACTIVE_STATUSES,
   type FailureReason,
   FINAL_STATUSES,
+  type PaymentChanges,
   type PaymentRecord,
   type PaymentStatus,
   type ProviderPayment,
@@ -70,8 +71,6 @@ const STATUS_EVENT: Readonly<Record<Exclude<PaymentStatus, 'pending'>, PaymentEv
 /** Sources for which a provider record means "we just asked ClickPesa" (sets lastCheckedAt). */
 const ASKED_SOURCES: ReadonlySet<EvidenceSource> = new Set(['initiate', 'query', 'poller']);
 
-const OPEN: ReadonlySet<PaymentStatus> = new Set(['pending', 'processing']);
-
 export function decide(payment: PaymentRecord, evidence: Evidence, now: Date): Decision {
   switch (evidence.kind) {
     case 'provider':
@@ -88,10 +87,10 @@ export function decide(payment: PaymentRecord, evidence: Evidence, now: Date): D
       if (payment.status !== 'pending') return ignoreTowards(payment, 'failed');
       return fail(payment, 'not_found', 'ClickPesa has no record of this payment', now);
     case 'timeout':
-      if (!OPEN.has(payment.status)) return ignoreTowards(payment, 'failed');
+      if (!ACTIVE_STATUSES.has(payment.status)) return ignoreTowards(payment, 'failed');
       return fail(payment, 'timeout', 'No final answer from ClickPesa within the polling window', now);
     case 'cancel':
-      if (!OPEN.has(payment.status)) return ignoreTowards(payment, 'cancelled');
+      if (!ACTIVE_STATUSES.has(payment.status)) return ignoreTowards(payment, 'cancelled');
       return move(payment, 'cancelled', now, {});
   }
 }
@@ -113,7 +112,7 @@ function decideProvider(
       if (payment.status !== 'pending') return ignoreTowards(payment, 'processing');
       return move(payment, 'processing', now, provider);
     case 'failed':
-      if (!OPEN.has(payment.status)) return ignoreTowards(payment, 'failed');
+      if (!ACTIVE_STATUSES.has(payment.status)) return ignoreTowards(payment, 'failed');
       return move(payment, 'failed', now, {
         ...provider,
         failureReason: 'provider_failed',

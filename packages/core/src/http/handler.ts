@@ -2,10 +2,10 @@ import { ClickPesaKitError, type ErrorCode, isClickPesaKitError } from '../error
 import type { PaymentEvents } from '../events.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { PaymentService, PushResult, WebhookInput, WebhookResult } from '../service/types.js';
+import { createSecretRedactor } from '../shared/redact.js';
 import { errorResponse, kitErrorResponse, successResponse } from './envelope.js';
 import { assertEmptyCommandBody, createPaymentBody, idempotencyKeyHeader, paymentIdParam } from './inputs.js';
 import { toPublicPayment, toPublicProviderStatus } from './public-payment.js';
-import { createSecretRedactor } from './redact-secrets.js';
 import { readJsonBody } from './request-body.js';
 import { isKnownPath, matchRoute, type RouteName, splitPath } from './routes.js';
 import type { Authenticate, HandlerRequest, HandlerResponse, PaymentsHandler } from './types.js';
@@ -76,9 +76,7 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     });
   }
   const logger = options.logger ?? silentLogger;
-  const redact = createSecretRedactor(
-    (options.secrets ?? []).filter((secret) => typeof secret === 'string' && secret.length >= 4),
-  );
+  const redact = createSecretRedactor((options.secrets ?? []).filter((secret) => typeof secret === 'string'));
 
   const pushResponse = (result: PushResult, route: 'create' | 'retry'): HandlerResponse => {
     const data = toPublicPayment(result.payment);

@@ -1,3 +1,4 @@
+export { parseJsonSafely, UnsafeJsonError } from '../shared/safe-json.js';
 export type { ErrorEnvelope, SuccessEnvelope } from './envelope.js';
 export { createPaymentsHandler, DEFAULT_BODY_LIMIT, type PaymentsHandlerOptions } from './handler.js';
 export {
@@ -13,5 +14,4 @@ export {
   readRequestBody,
 } from './read-body.js';
 export { ROUTES, type RouteDefinition, type RouteName } from './routes.js';
-export { parseJsonSafely, UnsafeJsonError } from './safe-json.js';
 export type * from './types.js';

@@ -1,6 +1,6 @@
 import type { ErrorCode, ErrorDetail } from '../errors.js';
 import type { WebhookRejectedEvent } from '../events.js';
-import { assertSafeJsonValue, parseJsonSafely, UnsafeJsonError } from './safe-json.js';
+import { assertSafeJsonValue, parseJsonSafely, UnsafeJsonError } from '../shared/safe-json.js';
 import type { HandlerRequest } from './types.js';
 
 export type JsonBody =

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { SecretRedactor } from '../client/redact.js';
 import { isClickPesaKitError } from '../errors.js';
 import type { ProviderEndpoint } from '../events.js';
 import type { Logger } from '../logger.js';
+import { SecretRedactor } from '../shared/redact.js';
 import type { AuditEntry, PaymentStore } from '../store/contract.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { canonicalize } from '../client/checksum.js';
 import { ClickPesaKitError } from '../errors.js';
+import { canonicalize } from '../shared/checksum.js';
 import type { IdempotencyRecord } from '../store/contract.js';
 import { describeError } from './audit.js';
 import { fromStore, isStoreFailure, type ServiceContext } from './context.js';

@@ -1,4 +1,4 @@
-import type { PaymentRecord, ProviderPayment } from '../domain/payment.js';
+import { ACTIVE_STATUSES, type PaymentRecord, type ProviderPayment } from '../domain/payment.js';
 import { nextPollAt } from '../domain/schedule.js';
 import { isClickPesaKitError } from '../errors.js';
 import type { Reconciler } from '../poller/types.js';
@@ -8,7 +8,6 @@ import { describeError } from './audit.js';
 import { fromStore, isStoreFailure, type ServiceContext } from './context.js';
 import { applyQueried, queryAndApply } from './refresh.js';
 
-const OPEN_STATUSES: ReadonlySet<PaymentRecord['status']> = new Set(['pending', 'processing']);
 const MAX_ROUNDS = 5;
 
 /**
@@ -70,7 +69,7 @@ function pollWrite(leaseToken: number) {
  * after which backoff reconciliation continues and a later success still wins.
  */
 async function timeOutIfWindowOver(ctx: ServiceContext, payment: PaymentRecord): Promise<void> {
-  if (!OPEN_STATUSES.has(payment.status)) return;
+  if (!ACTIVE_STATUSES.has(payment.status)) return;
   const windowEnd = payment.attemptStartedAt.getTime() + ctx.options.schedule.activeWindowMs;
   if (ctx.clock.now().getTime() < windowEnd) return;
   // no lease token: ours was just released; compare-and-set on the version still guards the write

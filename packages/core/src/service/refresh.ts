@@ -1,6 +1,11 @@
 import type { QueryResult } from '../client/types.js';
 import type { Evidence } from '../domain/evidence.js';
-import { FINAL_STATUSES, type PaymentRecord, type ProviderPayment } from '../domain/payment.js';
+import {
+  ACTIVE_STATUSES,
+  FINAL_STATUSES,
+  type PaymentRecord,
+  type ProviderPayment,
+} from '../domain/payment.js';
 import { pickAuthoritative } from '../domain/status-map.js';
 import { ClickPesaKitError } from '../errors.js';
 import type { AuditEntry, PaymentChanges } from '../store/contract.js';
@@ -128,8 +133,6 @@ export function createConfirmer(ctx: ServiceContext): Confirmer {
   };
 }
 
-const OPEN_STATUSES: ReadonlySet<PaymentRecord['status']> = new Set(['pending', 'processing']);
-
 /**
  * The status route: a payment still in flight whose last provider check is older than `statusRefreshMs` is
  * refreshed from ClickPesa (coalesced); final payments are answered from the store with no upstream call.
@@ -142,7 +145,7 @@ export async function refreshStatus(
   paymentId: string,
 ): Promise<StatusResult> {
   const payment = await getOwnedPayment(ctx, ownerId, paymentId);
-  if (FINAL_STATUSES.has(payment.status) || !OPEN_STATUSES.has(payment.status) || !isStale(ctx, payment)) {
+  if (FINAL_STATUSES.has(payment.status) || !ACTIVE_STATUSES.has(payment.status) || !isStale(ctx, payment)) {
     return { payment, providerStatus: payment.providerStatus };
   }
   try {

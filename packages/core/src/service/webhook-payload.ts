@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { canonicalize } from '../client/checksum.js';
 import type { ProviderPayment } from '../domain/payment.js';
-import { assertSafeJsonValue, parseJsonSafely } from '../http/safe-json.js';
+import { canonicalize } from '../shared/checksum.js';
+import { assertSafeJsonValue, parseJsonSafely } from '../shared/safe-json.js';
 import type { WebhookInput } from './types.js';
 
 /**

@@ -1,7 +1,7 @@
-import { verifyChecksum } from '../client/checksum.js';
 import type { PaymentRecord, ProviderPayment } from '../domain/payment.js';
 import { mapProviderStatus } from '../domain/status-map.js';
 import type { WebhookEvent, WebhookRejectedEvent } from '../events.js';
+import { verifyChecksum } from '../shared/checksum.js';
 import { applyEvidence } from './apply-evidence.js';
 import { describeError } from './audit.js';
 import { asStoreError, isStoreFailure, type ServiceContext } from './context.js';

@@ -1,5 +1,7 @@
-import type { PaymentRecord } from '../domain/payment.js';
-import type { PaymentEventType } from '../events.js';
+import type { PaymentEventType } from '../domain/event-types.js';
+import type { PaymentChanges, PaymentRecord } from '../domain/payment.js';
+
+export type { PaymentChanges };
 
 /**
  * The storage contract every store implements (memory, SQLite, PostgreSQL, custom).
@@ -91,11 +93,6 @@ export type CreatePaymentResult =
   | { kind: 'idempotency_conflict'; existing: IdempotencyRecord }
   /** Another payment is pushing to the same MSISDN: nothing was written. */
   | { kind: 'msisdn_busy'; paymentId: string };
-
-/** Fields a transition may change. `id`, `ownerId`, `createdAt` and `version` are never changed by callers. */
-export type PaymentChanges = Partial<
-  Omit<PaymentRecord, 'id' | 'ownerId' | 'createdAt' | 'version' | 'orderReferences'>
->;
 
 export interface TransitionInput {
   paymentId: string;

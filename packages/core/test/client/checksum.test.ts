@@ -5,7 +5,7 @@ import {
   computeChecksum,
   legacyChecksumMessage,
   verifyChecksum,
-} from '../../src/client/checksum.js';
+} from '../../src/shared/checksum.js';
 
 // clickpesa-api.md §5 vectors (computed with the documented algorithm in Node 20 and Python 3)
 const DOCS_EXAMPLE = {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { computeChecksum } from '../../src/client/checksum.js';
+import { computeChecksum } from '../../src/shared/checksum.js';
 import { type Harness, nextReference, push, startHarness, waitForSandboxStatus } from './sandbox-harness.js';
 
 let harness: Harness | undefined;

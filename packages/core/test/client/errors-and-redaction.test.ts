@@ -4,7 +4,7 @@ import {
   normaliseProviderMessage,
   providerResponseError,
 } from '../../src/client/provider-error.js';
-import { maskPhone, REDACTED, SecretRedactor } from '../../src/client/redact.js';
+import { maskPhone, REDACTED, SecretRedactor } from '../../src/shared/redact.js';
 
 describe('normaliseProviderMessage', () => {
   it('reads {message} and NestJS {statusCode, message: [...], error}', () => {

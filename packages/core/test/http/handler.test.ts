@@ -366,7 +366,7 @@ describe('envelope and status codes', () => {
     });
     const response = await handler.handle(request('POST', '/payments', { json: validBody }));
     expect(JSON.stringify(response.body)).not.toContain('SENTINEL_API_KEY_123');
-    expect(envelope(response).message).toBe('bad key [redacted] here');
+    expect(envelope(response).message).toBe('bad key [REDACTED] here');
   });
 
   it('marks Idempotency-Key replays and passes the key to the service', async () => {

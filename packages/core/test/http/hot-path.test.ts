@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatIso, toPublicPayment } from '../../src/http/public-payment.js';
-import { createSecretRedactor } from '../../src/http/redact-secrets.js';
 import { splitPath } from '../../src/http/routes.js';
+import { createSecretRedactor } from '../../src/shared/redact.js';
 import { paymentRecord } from './fake-service.js';
 
 // The read path's hand-written shortcuts must give exactly what the builtins they replace give.
@@ -61,15 +61,15 @@ describe('createSecretRedactor', () => {
     const redacted = redact(body);
     expect(redacted).toEqual({
       success: false,
-      message: 'no [redacted] here',
-      data: { provider_status: { message: '[redacted] said [redacted]' }, tags: ['x', '[redacted]'] },
+      message: 'no [REDACTED] here',
+      data: { provider_status: { message: '[REDACTED] said [REDACTED]' }, tags: ['x', '[REDACTED]'] },
       count: 3,
     });
     expect(body.message).toBe('no SECRET-KEY-1 here'); // the original is left alone
   });
 
   it('finds a secret in a top-level string and does nothing without secrets', () => {
-    expect(redact('SECRET-KEY-1')).toBe('[redacted]');
+    expect(redact('SECRET-KEY-1')).toBe('[REDACTED]');
     const none = createSecretRedactor([]);
     const body = { message: 'SECRET-KEY-1' };
     expect(none(body)).toBe(body);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isJsonContentType } from '../../src/http/request-body.js';
-import { assertSafeJsonValue, parseJsonSafely, UnsafeJsonError } from '../../src/http/safe-json.js';
+import { assertSafeJsonValue, parseJsonSafely, UnsafeJsonError } from '../../src/shared/safe-json.js';
 
 function problemOf(run: () => unknown): string | null {
   try {

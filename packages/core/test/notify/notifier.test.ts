@@ -5,7 +5,7 @@ import { ClickPesaKitError } from '../../src/errors.js';
 import { PaymentEvents } from '../../src/events.js';
 import { createCallbackNotifier } from '../../src/notify/notifier.js';
 import type { CallbackNotifier, CallbackNotifierOptions } from '../../src/notify/types.js';
-import { createManualClock, type ManualClock } from '../../src/poller/manual-clock.js';
+import { createManualClock, type ManualClock } from '../../src/testing/manual-clock.js';
 import { eventually } from '../kit/fixture.js';
 import { type Receiver, type ScriptedAnswer, startReceiver } from './receiver.js';
 import {

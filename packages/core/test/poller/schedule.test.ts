@@ -6,7 +6,7 @@ import {
   type PollSchedule,
   resolvePollSchedule,
 } from '../../src/domain/schedule.js';
-import { createSeededRandom as seededRandom } from '../../src/poller/seeded-random.js';
+import { createSeededRandom as seededRandom } from '../../src/testing/seeded-random.js';
 
 type Polled = Pick<PaymentRecord, 'status' | 'failureReason' | 'pollCount'>;
 const processing: Polled = { status: 'processing', failureReason: null, pollCount: 0 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeChecksum } from '../../src/client/checksum.js';
 import type { WebhookRejectedEvent } from '../../src/events.js';
+import { computeChecksum } from '../../src/shared/checksum.js';
 import { callsSince, eventTypes, OWNER, paymentBody, useHarness, waitFor } from './harness.js';
 
 const CHECKSUM_KEY = 'sandbox-checksum-key-0123456789';

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Sandbox, type SandboxOptions, startSandbox } from '@clickpesa-kit/sandbox';
+import { createProviderBudget } from '../../../src/budget/budget.js';
+import type { ProviderBudget, ProviderBudgetOptions } from '../../../src/budget/types.js';
 import { createClickPesaClient } from '../../../src/client/clickpesa-client.js';
 import type { ClickPesaApi } from '../../../src/client/types.js';
 import {
@@ -9,19 +11,13 @@ import {
   PaymentEvents,
   type PaymentEventType,
 } from '../../../src/events.js';
-import { createProviderBudget } from '../../../src/poller/budget.js';
-import { createManualClock, type ManualClock } from '../../../src/poller/manual-clock.js';
 import { createPoller } from '../../../src/poller/poller.js';
-import { createSeededRandom as seededRandom } from '../../../src/poller/seeded-random.js';
-import type {
-  Poller,
-  PollerOptions,
-  ProviderBudget,
-  ProviderBudgetOptions,
-} from '../../../src/poller/types.js';
+import type { Poller, PollerOptions } from '../../../src/poller/types.js';
 import { createPaymentService } from '../../../src/service/payment-service.js';
 import type { PaymentService, PaymentServiceOptions } from '../../../src/service/types.js';
 import { createMemoryStore, type MemoryStore } from '../../../src/store/memory-store.js';
+import { createManualClock, type ManualClock } from '../../../src/testing/manual-clock.js';
+import { createSeededRandom as seededRandom } from '../../../src/testing/seeded-random.js';
 
 export interface PollerHarnessOptions {
   sandbox?: SandboxOptions;

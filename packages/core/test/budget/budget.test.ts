@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { createProviderBudget } from '../../src/budget/budget.js';
+import type { ProviderBudgetOptions } from '../../src/budget/types.js';
 import { isClickPesaKitError } from '../../src/errors.js';
 import type { ProviderEndpoint } from '../../src/events.js';
-import { createProviderBudget } from '../../src/poller/budget.js';
-import { createManualClock, type ManualClock } from '../../src/poller/manual-clock.js';
-import type { ProviderBudgetOptions } from '../../src/poller/types.js';
 import type { SharedBudget } from '../../src/store/contract.js';
+import { createManualClock, type ManualClock } from '../../src/testing/manual-clock.js';
 
 type Priority = 'user' | 'background';
 

@@ -1,0 +1,2 @@
+export { createProviderBudget } from './budget.js';
+export type * from './types.js';

@@ -1,0 +1,3 @@
+// Test aids for hosts and store authors: `@clickpesa-kit/core/testing`. Not for production code.
+export { createManualClock, type ManualClock } from './manual-clock.js';
+export { createSeededRandom } from './seeded-random.js';
