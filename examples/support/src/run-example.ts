@@ -1,4 +1,4 @@
-import { ClickPesaKitError } from '@clickpesa-kit/core';
+import { isClickPesaKitError } from '@clickpesa-kit/core';
 import { type ExampleConfig, readExampleConfig } from './config.js';
 import { sandboxBanner } from './sandbox-mode.js';
 import { prepareShop, type RunningShop, type Shop, type StartShop } from './shop.js';
@@ -38,7 +38,7 @@ export async function runExample(framework: string, startShop: StartShop): Promi
 
 /** One sentence for the reasons a start usually fails; StartupErrors already are one. */
 export function startupProblem(error: unknown, config: ExampleConfig | undefined): string {
-  if (error instanceof StartupError || error instanceof ClickPesaKitError) return error.message;
+  if (error instanceof StartupError || isClickPesaKitError(error)) return error.message;
   const code = (error as { code?: unknown } | null)?.code;
   const port = config?.port ?? 'the';
   switch (code) {

@@ -1,6 +1,6 @@
 /**
- * One error class, one frozen catalog of codes. `httpStatus` is what our routes answer with;
- * messages never contain secrets (API key, checksum key, token).
+ * One frozen catalog of codes, a base error class and a few subclasses (provider, store). `httpStatus` is
+ * what our routes answer with; messages never contain secrets (API key, checksum key, token).
  */
 export const ERROR_CODES = Object.freeze({
   // configuration
@@ -63,37 +63,83 @@ export interface ClickPesaKitErrorOptions {
   httpStatus?: number;
   cause?: unknown;
   details?: ErrorDetail[];
+  /** How long to wait before trying again, in ms (rate limits, pauses); sent as `Retry-After`. */
+  retryAfterMs?: number;
+}
+
+export interface ClickPesaProviderErrorOptions extends ClickPesaKitErrorOptions {
   /** ClickPesa's own HTTP status, when the error came from a ClickPesa response. */
   providerStatus?: number;
   /** ClickPesa's message, normalised from `{message}` or `{statusCode, message: [...], error}`. */
   providerMessage?: string;
-  /** For rate limits: how long to wait, in ms. */
-  retryAfterMs?: number;
 }
 
+/**
+ * Marks every error of this toolkit. A registered symbol (the same in every copy of the module), so an error
+ * thrown by the CommonJS build is still recognised by the ES module build, and by a second installed copy.
+ */
+const BRAND: unique symbol = Symbol.for('clickpesa-kit.error') as never;
+
+/** The base of every error the toolkit throws; recognise it with `isClickPesaKitError`, not `instanceof`. */
 export class ClickPesaKitError extends Error {
   readonly code: ErrorCode;
   readonly httpStatus: number;
   readonly details?: ErrorDetail[];
-  readonly providerStatus?: number;
-  readonly providerMessage?: string;
   readonly retryAfterMs?: number;
+  declare readonly [BRAND]: true;
 
   constructor(code: ErrorCode, options: ClickPesaKitErrorOptions = {}) {
     super(
       options.message ?? ERROR_CODES[code].message,
       options.cause === undefined ? undefined : { cause: options.cause },
     );
-    this.name = 'ClickPesaKitError';
+    this.name = new.target.name;
     this.code = code;
     this.httpStatus = options.httpStatus ?? ERROR_CODES[code].httpStatus;
     if (options.details) this.details = options.details;
-    if (options.providerStatus !== undefined) this.providerStatus = options.providerStatus;
-    if (options.providerMessage !== undefined) this.providerMessage = options.providerMessage;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    // not enumerable: the brand stays out of JSON and of test equality checks
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
+/** ClickPesa failed, refused or is unreachable (or our budget holds the call back): the PROVIDER_* codes. */
+export class ClickPesaProviderError extends ClickPesaKitError {
+  readonly providerStatus?: number;
+  readonly providerMessage?: string;
+
+  constructor(code: ErrorCode, options: ClickPesaProviderErrorOptions = {}) {
+    super(code, options);
+    if (options.providerStatus !== undefined) this.providerStatus = options.providerStatus;
+    if (options.providerMessage !== undefined) this.providerMessage = options.providerMessage;
+  }
+}
+
+/** The payment store failed (connection lost, timeout): STORE_UNAVAILABLE, answered with 503. */
+export class StoreUnavailableError extends ClickPesaKitError {
+  constructor(options: ClickPesaKitErrorOptions = {}) {
+    super('STORE_UNAVAILABLE', options);
+  }
+}
+
+/** A write lost to another one (a unique value taken, a payment that kept changing): STORE_CONFLICT. */
+export class StoreConflictError extends ClickPesaKitError {
+  constructor(options: ClickPesaKitErrorOptions = {}) {
+    super('STORE_CONFLICT', options);
+  }
+}
+
+/** True for any error of this toolkit (optionally with this code), from whichever copy of it threw. */
 export function isClickPesaKitError(error: unknown, code?: ErrorCode): error is ClickPesaKitError {
-  return error instanceof ClickPesaKitError && (code === undefined || error.code === code);
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { [BRAND]?: unknown })[BRAND] === true &&
+    (code === undefined || (error as ClickPesaKitError).code === code)
+  );
+}
+
+/** True for errors about ClickPesa (they may carry `providerStatus` and `providerMessage`). */
+export function isClickPesaProviderError(error: unknown): error is ClickPesaProviderError {
+  return isClickPesaKitError(error) && error.code.startsWith('PROVIDER_');
 }

@@ -1,6 +1,6 @@
 import type { GateOutcome } from '../client/types.js';
 import { type Clock, systemClock } from '../clock.js';
-import { ClickPesaKitError } from '../errors.js';
+import { ClickPesaKitError, ClickPesaProviderError } from '../errors.js';
 import type { ProviderEndpoint } from '../events.js';
 import { silentLogger } from '../logger.js';
 import { createCircuitBreaker } from './circuit-breaker.js';
@@ -74,11 +74,11 @@ export function createProviderBudget(options: ProviderBudgetOptions = {}): Provi
   const userRefusal = (pauseClass: string, at: number): ClickPesaKitError | null => {
     const paused = pauseEnd(pauseClass, at);
     if (paused !== null && paused - at > userMaxWaitMs) {
-      return new ClickPesaKitError('PROVIDER_RATE_LIMITED', { retryAfterMs: paused - at });
+      return new ClickPesaProviderError('PROVIDER_RATE_LIMITED', { retryAfterMs: paused - at });
     }
     const blocked = breaker.blockedUntil(at);
     if (blocked !== null && blocked - at > userMaxWaitMs) {
-      return new ClickPesaKitError('PROVIDER_CIRCUIT_OPEN', { retryAfterMs: blocked - at });
+      return new ClickPesaProviderError('PROVIDER_CIRCUIT_OPEN', { retryAfterMs: blocked - at });
     }
     return null;
   };

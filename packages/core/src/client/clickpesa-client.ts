@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { ClickPesaKitError } from '../errors.js';
+import type { ClickPesaProviderError } from '../errors.js';
 import { computeChecksum } from '../shared/checksum.js';
 import { SecretRedactor } from '../shared/redact.js';
 import { type ResolvedClientConfig, resolveClientConfig } from './config.js';
@@ -219,7 +219,7 @@ function classifyInitiate(
     );
     return { kind: 'ambiguous', error: badResponseError('initiate', status, describeProblem(answer)) };
   }
-  const error: ClickPesaKitError = errorFor('initiate', answer);
+  const error: ClickPesaProviderError = errorFor('initiate', answer);
   if (status === 409) return { kind: 'exists', error };
   // 5xx: ClickPesa may have created the push before failing (e.g. "Error validating fee")
   if (status >= 500 || status < 400) return { kind: 'ambiguous', error };

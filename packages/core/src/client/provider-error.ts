@@ -1,10 +1,10 @@
-import { ClickPesaKitError, type ErrorCode } from '../errors.js';
+import { ClickPesaProviderError, type ErrorCode, isClickPesaKitError } from '../errors.js';
 import type { ProviderEndpoint } from '../events.js';
 import type { SecretRedactor } from '../shared/redact.js';
 import { parseCooldownMessage } from './retry-after.js';
 
 /**
- * Turns ClickPesa answers and transport failures into ClickPesaKitError with catalog codes.
+ * Turns ClickPesa answers and transport failures into ClickPesaProviderError with catalog codes.
  * Provider bodies never pass through (SEC-12): only the normalised, scrubbed `message` of a JSON body is kept.
  */
 
@@ -18,8 +18,8 @@ const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set([
   'PROVIDER_RATE_LIMITED',
 ]);
 
-export function isRetryableProviderError(error: unknown): error is ClickPesaKitError {
-  return error instanceof ClickPesaKitError && RETRYABLE_CODES.has(error.code);
+export function isRetryableProviderError(error: unknown): error is ClickPesaProviderError {
+  return isClickPesaKitError(error) && RETRYABLE_CODES.has(error.code);
 }
 
 /**
@@ -75,10 +75,10 @@ export interface ProviderResponseErrorInput {
 }
 
 /** An error for a ClickPesa HTTP answer. The message is ours, plus ClickPesa's (scrubbed) message if any. */
-export function providerResponseError(input: ProviderResponseErrorInput): ClickPesaKitError {
+export function providerResponseError(input: ProviderResponseErrorInput): ClickPesaProviderError {
   const code = codeForStatus(input.endpoint, input.status, input.providerMessage);
   const base = `ClickPesa ${ENDPOINT_LABEL[input.endpoint]} failed with HTTP ${input.status}`;
-  return new ClickPesaKitError(code, {
+  return new ClickPesaProviderError(code, {
     message: input.providerMessage ? `${base}: ${input.providerMessage}` : base,
     providerStatus: input.status,
     ...(input.providerMessage !== undefined ? { providerMessage: input.providerMessage } : {}),
@@ -91,8 +91,8 @@ export function badResponseError(
   endpoint: ProviderEndpoint,
   status: number,
   problem: string,
-): ClickPesaKitError {
-  return new ClickPesaKitError('PROVIDER_BAD_RESPONSE', {
+): ClickPesaProviderError {
+  return new ClickPesaProviderError('PROVIDER_BAD_RESPONSE', {
     message: `ClickPesa ${ENDPOINT_LABEL[endpoint]} returned an unreadable response (HTTP ${status}): ${problem}`,
     providerStatus: status,
   });
@@ -106,11 +106,11 @@ export function transportError(
   failure: TransportFailure,
   detail: string,
   cause?: unknown,
-): ClickPesaKitError {
+): ClickPesaProviderError {
   const code: ErrorCode = failure === 'timeout' ? 'PROVIDER_TIMEOUT' : 'PROVIDER_UNAVAILABLE';
   const what =
     failure === 'timeout' ? 'timed out' : failure === 'aborted' ? 'was aborted' : `failed (${detail})`;
-  return new ClickPesaKitError(code, {
+  return new ClickPesaProviderError(code, {
     message: `ClickPesa ${ENDPOINT_LABEL[endpoint]} ${what}`,
     ...(cause !== undefined ? { cause } : {}),
   });

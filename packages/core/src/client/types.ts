@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { ProviderPayment } from '../domain/payment.js';
-import type { ClickPesaKitError } from '../errors.js';
+import type { ClickPesaProviderError } from '../errors.js';
 import type { ProviderEndpoint, ProviderRequestEvent, ProviderResponseEvent } from '../events.js';
 import type { Logger } from '../logger.js';
 
@@ -81,11 +81,11 @@ export interface PreviewResult {
 export type InitiateResult =
   | { kind: 'accepted'; payment: ProviderPayment; raw: unknown }
   /** A definitive 4xx rejection: the push was not created. */
-  | { kind: 'rejected'; error: ClickPesaKitError }
+  | { kind: 'rejected'; error: ClickPesaProviderError }
   /** 409 "order reference already used": the payment exists at ClickPesa; query it. */
-  | { kind: 'exists'; error: ClickPesaKitError }
+  | { kind: 'exists'; error: ClickPesaProviderError }
   /** Timeout, reset, 5xx, malformed 2xx: the push may or may not exist; reconcile by query. */
-  | { kind: 'ambiguous'; error: ClickPesaKitError };
+  | { kind: 'ambiguous'; error: ClickPesaProviderError };
 
 export type QueryResult =
   | { kind: 'found'; payments: ProviderPayment[]; raw: unknown }
@@ -118,7 +118,7 @@ export interface ClickPesaApi {
    * before sending); every answer or failure after sending is an InitiateResult.
    */
   initiateUssdPush(request: UssdPushRequest, options?: CallOptions): Promise<InitiateResult>;
-  /** Throws ClickPesaKitError (retryable codes after retries are spent) on failures other than not-found. */
+  /** Throws ClickPesaProviderError (retryable codes after retries are spent) on failures other than not-found. */
   queryPayment(orderReference: string, options?: CallOptions): Promise<QueryResult>;
   listPayments(filters?: ListPaymentsFilters, options?: CallOptions): Promise<ListPaymentsResult>;
 }

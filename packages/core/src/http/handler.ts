@@ -1,4 +1,4 @@
-import { ClickPesaKitError, type ErrorCode, isClickPesaKitError } from '../errors.js';
+import { ClickPesaKitError, ClickPesaProviderError, type ErrorCode, isClickPesaKitError } from '../errors.js';
 import type { PaymentEvents } from '../events.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { PaymentService, PushResult, WebhookInput, WebhookResult } from '../service/types.js';
@@ -27,7 +27,7 @@ export interface PaymentsHandlerOptions {
   bodyLimit?: number;
   /** Default: silent. */
   logger?: Logger;
-  /** Values that must never appear in a response (API key, checksum key); replaced by "[redacted]". */
+  /** Values that must never appear in a response (API key, checksum key); replaced by "[REDACTED]". */
   secrets?: readonly string[];
 }
 
@@ -87,7 +87,7 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     if (result.outcome === 'not_sent') {
       // the payment is stored as failed (not_sent): the customer's phone never rang; retry is allowed
       return kitErrorResponse(
-        new ClickPesaKitError('PROVIDER_UNAVAILABLE', {
+        new ClickPesaProviderError('PROVIDER_UNAVAILABLE', {
           message: 'ClickPesa could not be reached; no payment prompt was sent. Try again shortly.',
         }),
         data,
@@ -151,10 +151,6 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     if (isClickPesaKitError(error) && error.httpStatus !== 500) {
       if (error.httpStatus >= 500) logger.warn({ route, code: error.code }, 'payments route failed');
       return kitErrorResponse(error);
-    }
-    if (!isClickPesaKitError(error) && isStoreUnavailable(error)) {
-      logger.warn({ route, code: 'STORE_UNAVAILABLE' }, 'payment store unavailable');
-      return errorResponse('STORE_UNAVAILABLE');
     }
     const reported = error instanceof Error ? error : new Error(String(error));
     logger.error({ route, errorName: reported.name }, 'unexpected error in payments route');
@@ -246,9 +242,4 @@ function principalId(result: unknown): string | null {
   if (typeof id === 'string' && id.length > 0) return id;
   if (typeof id === 'number' && Number.isFinite(id)) return String(id);
   return null;
-}
-
-/** Stores that predate the catalog may throw their own `StoreUnavailableError` (store/contract.ts `ping`). */
-function isStoreUnavailable(error: unknown): boolean {
-  return error instanceof Error && error.name === 'StoreUnavailableError';
 }

@@ -3,7 +3,7 @@ import type { Decision, Evidence } from '../domain/evidence.js';
 import type { PaymentRecord } from '../domain/payment.js';
 import { nextPollAt } from '../domain/schedule.js';
 import { decide } from '../domain/transition.js';
-import { ClickPesaKitError } from '../errors.js';
+import { ClickPesaKitError, StoreConflictError } from '../errors.js';
 import type { EvidenceSource, PaymentEvent } from '../events.js';
 import type { AuditEntry, NewEvent, PaymentChanges, StoredEvent } from '../store/contract.js';
 import { fromStore, type ServiceContext } from './context.js';
@@ -124,7 +124,7 @@ export async function applyEvidence(
     // version_conflict: somebody else wrote first; decide again on what they wrote
     current = null;
   }
-  throw new ClickPesaKitError('STORE_CONFLICT', { message: 'The payment kept changing; try again' });
+  throw new StoreConflictError({ message: 'The payment kept changing; try again' });
 }
 
 /** Emits stored events in order, after the store accepted them (product.md §4). */

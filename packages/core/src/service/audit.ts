@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isClickPesaKitError } from '../errors.js';
+import { type ClickPesaKitError, isClickPesaKitError, isClickPesaProviderError } from '../errors.js';
 import type { ProviderEndpoint } from '../events.js';
 import type { Logger } from '../logger.js';
 import { SecretRedactor } from '../shared/redact.js';
@@ -90,14 +90,21 @@ export function createAuditRecorder(
   };
 }
 
+function providerFields(error: ClickPesaKitError): Record<string, unknown> {
+  if (!isClickPesaProviderError(error)) return {};
+  return {
+    ...(error.providerStatus === undefined ? {} : { providerStatus: error.providerStatus }),
+    ...(error.providerMessage === undefined ? {} : { providerMessage: error.providerMessage }),
+  };
+}
+
 /** A secret-free description of an error for logs and audit entries. */
 export function describeError(error: unknown): Record<string, unknown> {
   if (isClickPesaKitError(error)) {
     return {
       code: error.code,
       message: error.message,
-      ...(error.providerStatus === undefined ? {} : { providerStatus: error.providerStatus }),
-      ...(error.providerMessage === undefined ? {} : { providerMessage: error.providerMessage }),
+      ...providerFields(error),
     };
   }
   return { message: error instanceof Error ? error.message : String(error) };

@@ -1,7 +1,7 @@
 import type { ClickPesaApi } from '../client/types.js';
 import type { Clock } from '../clock.js';
 import type { PaymentRecord } from '../domain/payment.js';
-import { ClickPesaKitError, isClickPesaKitError } from '../errors.js';
+import { ClickPesaKitError, isClickPesaKitError, StoreUnavailableError } from '../errors.js';
 import type { PaymentEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { PaymentStore } from '../store/contract.js';
@@ -33,7 +33,7 @@ export async function fromStore<T>(operation: () => Promise<T>): Promise<T> {
 
 export function asStoreError(error: unknown): ClickPesaKitError {
   if (isClickPesaKitError(error)) return error;
-  return new ClickPesaKitError('STORE_UNAVAILABLE', { cause: error });
+  return new StoreUnavailableError({ cause: error });
 }
 
 /** True for errors that mean our own storage failed (as opposed to ClickPesa or the request). */

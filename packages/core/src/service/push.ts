@@ -2,7 +2,7 @@ import type { InitiateResult, UssdPushRequest } from '../client/types.js';
 import { toProviderAmount } from '../domain/amount.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { PaymentRecord } from '../domain/payment.js';
-import { ClickPesaKitError, isClickPesaKitError } from '../errors.js';
+import { type ClickPesaKitError, ClickPesaProviderError, isClickPesaKitError } from '../errors.js';
 import type { AuditEntry, PaymentChanges } from '../store/contract.js';
 import { applyEvidence } from './apply-evidence.js';
 import { describeError } from './audit.js';
@@ -144,5 +144,5 @@ function describeInitiate(result: InitiateResult): Record<string, unknown> {
 
 function asKitError(error: unknown): ClickPesaKitError {
   if (isClickPesaKitError(error)) return error;
-  return new ClickPesaKitError('PROVIDER_UNAVAILABLE', { cause: error });
+  return new ClickPesaProviderError('PROVIDER_UNAVAILABLE', { cause: error });
 }

@@ -3,7 +3,7 @@ import { generateOrderReference } from '../domain/order-reference.js';
 import type { PaymentRecord } from '../domain/payment.js';
 import { nextPollAt } from '../domain/schedule.js';
 import { mapProviderStatus } from '../domain/status-map.js';
-import { ClickPesaKitError, isClickPesaKitError } from '../errors.js';
+import { ClickPesaKitError, isClickPesaKitError, StoreConflictError } from '../errors.js';
 import type { PaymentChanges, TransitionResult } from '../store/contract.js';
 import { emitStoredEvents } from './apply-evidence.js';
 import { fromStore, getOwnedPayment, type ServiceContext } from './context.js';
@@ -167,5 +167,5 @@ async function startNewAttempt(ctx: ServiceContext, confirmed: PaymentRecord): P
       throw new ClickPesaKitError('NOT_FOUND', { message: 'Payment not found' });
     latest = result.payment ?? (await fromStore(() => ctx.store.getPayment(confirmed.id)));
   }
-  throw new ClickPesaKitError('STORE_CONFLICT', { message: 'The payment kept changing; try again' });
+  throw new StoreConflictError({ message: 'The payment kept changing; try again' });
 }

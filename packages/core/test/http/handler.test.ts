@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClickPesaKitError } from '../../src/errors.js';
+import { ClickPesaKitError, StoreUnavailableError } from '../../src/errors.js';
 import { PaymentEvents } from '../../src/events.js';
 import { createPaymentsHandler } from '../../src/http/handler.js';
 import type { HandlerRequest, HandlerResponse } from '../../src/http/types.js';
@@ -349,11 +349,9 @@ describe('envelope and status codes', () => {
     expect(emitted.map((event) => event.type)).toEqual(['error']);
   });
 
-  it('maps a store-specific StoreUnavailableError to 503', async () => {
+  it('maps a StoreUnavailableError to 503', async () => {
     const { handler, service } = setup();
-    const error = new Error('connect ECONNREFUSED');
-    error.name = 'StoreUnavailableError';
-    service.failWith = error;
+    service.failWith = new StoreUnavailableError({ cause: new Error('connect ECONNREFUSED') });
     const response = await handler.handle(request('GET', '/payments/abc'));
     expect(response.status).toBe(503);
     expect(envelope(response).error?.code).toBe('STORE_UNAVAILABLE');
