@@ -18,7 +18,8 @@ import type { PaymentStore } from './store/contract.js';
  * Payment rules (amount limits, idempotency, webhook verification, ...) are the payment service's options and
  * are passed through unchanged; their defaults are listed on each field.
  */
-export interface ClickPesaPaymentsOptions extends Omit<PaymentServiceOptions, 'onConfirm' | 'checksumKey'> {
+export interface ClickPesaPaymentsOptions
+  extends Omit<PaymentServiceOptions, 'confirmWithinMs' | 'checksumKey'> {
   /**
    * Where payments live: `@clickpesa-kit/store-sqlite`, `@clickpesa-kit/store-postgres`, `createMemoryStore()`
    * or your own implementation of the store contract. Required (no default). The host owns it:

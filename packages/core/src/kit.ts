@@ -16,6 +16,7 @@ import type { PaymentsHandler } from './http/types.js';
 import { type Logger, silentLogger } from './logger.js';
 import { createCallbackNotifier } from './notify/notifier.js';
 import type { CallbackNotifier } from './notify/types.js';
+import { DEFAULT_WEBHOOK_CONFIRM_WINDOW_MS } from './poller/options.js';
 import { createPoller } from './poller/poller.js';
 import type { Poller } from './poller/types.js';
 import { createPaymentService } from './service/payment-service.js';
@@ -53,7 +54,7 @@ export interface ClickPesaPayments {
 
 /**
  * The one factory every adapter calls: validates the configuration (failing fast, naming options and
- * environment variables but never their values), then wires client → budget, service ↔ poller and the
+ * environment variables but never their values), then wires client → budget, poller → service and the
  * route handler onto one event bus.
  */
 export function createClickPesaPayments(options: ClickPesaPaymentsOptions): ClickPesaPayments {
@@ -98,21 +99,23 @@ export function createClickPesaPayments(options: ClickPesaPaymentsOptions): Clic
   // the service computes next poll times and the poller follows them: both must use one schedule
   const schedule = paymentRules.schedule ?? pollerOptions?.schedule;
   const random = paymentRules.random ?? pollerOptions?.random;
-  let poller: Poller | null = null;
 
   const serviceOptions: PaymentServiceOptions = { ...paymentRules, checksumKey: checksumKeys };
   if (schedule) serviceOptions.schedule = schedule;
   if (random) serviceOptions.random = random;
   serviceOptions.checksumMethod ??= clickpesa?.checksumMethod;
-  // late-bound: the poller needs the service as its reconciler, the service needs the poller to confirm
+  // the service hands webhook confirmations to the poller by moving nextPollAt; it never calls the poller
   if (pollerOptions)
-    serviceOptions.onConfirm = (paymentId) => (poller as Poller).requestConfirmation(paymentId);
+    serviceOptions.confirmWithinMs =
+      pollerOptions.webhookConfirmWindowMs ?? DEFAULT_WEBHOOK_CONFIRM_WINDOW_MS;
   const service = createPaymentService({ store, client, events, clock, logger, options: serviceOptions });
 
+  let poller: Poller | null = null;
   if (pollerOptions) {
     const withShared = { ...pollerOptions };
     if (schedule) withShared.schedule = schedule;
     if (random) withShared.random = random;
+    // the poller drives the service through its narrow Reconciler side
     poller = createPoller({ store, client, reconciler: service, events, clock, logger }, withShared);
   }
 

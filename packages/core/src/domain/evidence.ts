@@ -17,7 +17,9 @@ export type Evidence =
   /** Our active polling window ended without a provider answer (→ failed, timeout; reconciliation continues). */
   | { kind: 'timeout' }
   /** The owner cancelled locally. */
-  | { kind: 'cancel' };
+  | { kind: 'cancel' }
+  /** Someone (a webhook) asked for an early check. Changes no status; the caller moves `nextPollAt`. */
+  | { kind: 'check_requested' };
 
 /** What the transition function decided; the caller writes it with compare-and-set. */
 export interface Decision {

@@ -55,7 +55,9 @@ export type IgnoredReason =
   /** ON-HOLD/unknown status, or an unexpected reversal, while needs_attention is already set. */
   | 'already_flagged'
   /** The provider record names an order reference this payment never used. */
-  | 'reference_mismatch';
+  | 'reference_mismatch'
+  /** The evidence only asks for an earlier check (`check_requested`). */
+  | 'schedule_only';
 
 /** Why `decide` raised needs_attention. */
 export type AttentionReason = 'on_hold' | 'unknown_status' | 'amount_mismatch' | 'unexpected_reversal';
@@ -92,6 +94,8 @@ export function decide(payment: PaymentRecord, evidence: Evidence, now: Date): D
     case 'cancel':
       if (!ACTIVE_STATUSES.has(payment.status)) return ignoreTowards(payment, 'cancelled');
       return move(payment, 'cancelled', now, {});
+    case 'check_requested':
+      return ignored('schedule_only');
   }
 }
 

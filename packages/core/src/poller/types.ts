@@ -3,27 +3,8 @@ import type { Clock } from '../clock.js';
 import type { PollSchedule, Random } from '../domain/schedule.js';
 import type { PaymentEvents } from '../events.js';
 import type { Logger } from '../logger.js';
+import type { Reconciler } from '../service/reconciler.js';
 import type { PaymentStore } from '../store/contract.js';
-
-/** The part of the payment service the poller drives (implemented in service/). */
-export interface Reconciler {
-  /**
-   * Asks ClickPesa about one claimed payment (query by its current order reference) and applies the answer
-   * through the transition function with the lease token as fence, rescheduling `nextPollAt` and freeing the lease.
-   */
-  reconcile(
-    paymentId: string,
-    leaseToken: number,
-    /** `signal` aborts the query (and its wait in the budget) before the lease runs out. */
-    options?: { priority?: 'user' | 'background'; signal?: AbortSignal },
-  ): Promise<void>;
-  /** Applies already-known provider records (from `GET /payments/all`) to claimed payments the same way. */
-  applyListed(
-    paymentId: string,
-    leaseToken: number,
-    record: import('../domain/payment.js').ProviderPayment,
-  ): Promise<void>;
-}
 
 export interface PollerOptions {
   /** Payments claimed per store call (a tick may make several, up to what one sweep can cover). Default 100. */

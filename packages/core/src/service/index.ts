@@ -1,3 +1,4 @@
 export { DEFAULT_WEBHOOK_CHECKSUM_HEADERS } from './options.js';
 export { createPaymentService } from './payment-service.js';
+export type { Reconciler } from './reconciler.js';
 export type * from './types.js';

@@ -22,7 +22,7 @@ export interface ResolvedServiceOptions {
   prefixTable: PaymentServiceOptions['prefixTable'];
   schedule: PollSchedule;
   random: Random;
-  onConfirm: PaymentServiceOptions['onConfirm'];
+  confirmWithinMs: number | undefined;
 }
 
 export const DEFAULT_WEBHOOK_CHECKSUM_HEADERS: readonly string[] = Object.freeze([
@@ -53,7 +53,7 @@ export function resolveServiceOptions(options: PaymentServiceOptions = {}): Reso
     prefixTable: options.prefixTable,
     schedule: { ...DEFAULT_POLL_SCHEDULE, ...options.schedule },
     random: options.random ?? Math.random,
-    onConfirm: options.onConfirm,
+    confirmWithinMs: options.confirmWithinMs,
   };
   validate(resolved);
   return resolved;
@@ -65,6 +65,7 @@ function validate(options: ResolvedServiceOptions): void {
     idempotencyTtlMs: options.idempotencyTtlMs,
     idempotencyLockMs: options.idempotencyLockMs,
     notFoundGraceMs: options.notFoundGraceMs,
+    ...(options.confirmWithinMs === undefined ? {} : { confirmWithinMs: options.confirmWithinMs }),
   };
   for (const [name, value] of Object.entries(durations)) {
     if (!Number.isFinite(value) || value < 0) {

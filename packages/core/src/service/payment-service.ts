@@ -48,6 +48,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
     handleWebhook: (input) => handleWebhook(ctx, confirmer, input),
     reconcile: reconciler.reconcile,
     applyListed: reconciler.applyListed,
+    checkBy: reconciler.checkBy,
   };
 }
 

@@ -1,11 +1,12 @@
 import { ACTIVE_STATUSES, type PaymentRecord, type ProviderPayment } from '../domain/payment.js';
 import { nextPollAt } from '../domain/schedule.js';
 import { isClickPesaKitError } from '../errors.js';
-import type { Reconciler } from '../poller/types.js';
 import type { PaymentChanges } from '../store/contract.js';
 import { applyEvidence } from './apply-evidence.js';
 import { describeError } from './audit.js';
+import { checkBy } from './check-by.js';
 import { fromStore, isStoreFailure, type ServiceContext } from './context.js';
+import type { Reconciler } from './reconciler.js';
 import { applyQueried, queryAndApply } from './refresh.js';
 
 const MAX_ROUNDS = 5;
@@ -51,7 +52,7 @@ export function createReconciler(ctx: ServiceContext): Reconciler {
           queryAndApply(ctx, payment, { priority: 'background', source: 'poller', ...pollWrite(leaseToken) }),
     );
 
-  return { reconcile, applyListed };
+  return { reconcile, applyListed, checkBy: (paymentId, at) => checkBy(ctx, paymentId, at) };
 }
 
 /** Every poller write is fenced by the lease, counts the check, reschedules and frees the lease. */

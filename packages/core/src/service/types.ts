@@ -5,8 +5,8 @@ import type { PaymentRecord, ProviderPayment } from '../domain/payment.js';
 import type { PollSchedule, Random } from '../domain/schedule.js';
 import type { PaymentEvents } from '../events.js';
 import type { Logger } from '../logger.js';
-import type { Reconciler } from '../poller/types.js';
 import type { PaymentStore } from '../store/contract.js';
+import type { Reconciler } from './reconciler.js';
 
 /**
  * The payment service: all business logic behind the routes. Input validation lives here too (zod, in
@@ -100,8 +100,10 @@ export interface PaymentServiceOptions {
   /** Randomness for poll-schedule jitter; keep it equal to the poller's [Math.random]. */
   random?: Random;
   /**
-   * The poller's batched webhook confirmation. When given, a webhook is answered without waiting for the
-   * confirming query; when absent, the service confirms inline with a coalesced query.
+   * Batched webhook confirmation, for when a poller runs (the kit sets it to the poller's
+   * `webhookConfirmWindowMs`): a webhook is answered without waiting for the confirming query, and the
+   * payment's next poll is moved to at most this many ms ahead. When absent, the service confirms inline
+   * with a coalesced query [absent].
    */
-  onConfirm?: (paymentId: string) => Promise<void>;
+  confirmWithinMs?: number;
 }

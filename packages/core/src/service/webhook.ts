@@ -4,6 +4,7 @@ import type { WebhookEvent, WebhookRejectedEvent } from '../events.js';
 import { verifyChecksum } from '../shared/checksum.js';
 import { applyEvidence } from './apply-evidence.js';
 import { describeError } from './audit.js';
+import { checkBy } from './check-by.js';
 import { asStoreError, isStoreFailure, type ServiceContext } from './context.js';
 import { checkEarlierAttempt } from './earlier-attempt.js';
 import type { Confirmer } from './refresh.js';
@@ -126,16 +127,18 @@ function tellsNothingNew(payment: PaymentRecord, record: ProviderPayment): boole
 }
 
 /**
- * The confirming query. With the poller's batched confirmation (`onConfirm`) the answer does not wait for it;
+ * The confirming query. With the poller's batched confirmation (`confirmWithinMs`) the answer does not wait for it;
  * otherwise it runs inline, coalesced per payment. A ClickPesa failure is not the sender's problem: 200
  * anyway, the poller keeps reconciling.
  */
 async function confirm(ctx: ServiceContext, confirmer: Confirmer, payment: PaymentRecord): Promise<void> {
-  const { onConfirm } = ctx.options;
-  if (onConfirm) {
-    onConfirm(payment.id).catch((error: unknown) => {
-      ctx.logger.warn({ paymentId: payment.id, err: describeError(error) }, 'webhook confirmation failed');
-    });
+  const { confirmWithinMs } = ctx.options;
+  if (confirmWithinMs !== undefined) {
+    checkBy(ctx, payment.id, new Date(ctx.clock.now().getTime() + confirmWithinMs)).catch(
+      (error: unknown) => {
+        ctx.logger.warn({ paymentId: payment.id, err: describeError(error) }, 'webhook confirmation failed');
+      },
+    );
     return;
   }
   try {

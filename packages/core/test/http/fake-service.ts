@@ -116,4 +116,6 @@ export class FakePaymentService implements PaymentService {
 
   async reconcile(): Promise<void> {}
   async applyListed(): Promise<void> {}
+
+  async checkBy(): Promise<void> {}
 }

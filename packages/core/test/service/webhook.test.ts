@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { WebhookRejectedEvent } from '../../src/events.js';
 import { computeChecksum } from '../../src/shared/checksum.js';
 import { callsSince, eventTypes, OWNER, paymentBody, useHarness, waitFor } from './harness.js';
@@ -151,14 +151,8 @@ describe('webhooks without a checksum key (every webhook is confirmed by query)'
     expect(await h.sb.sendWebhook(payment.orderReference, { url: h.webhookUrl })).toBe(200);
   });
 
-  it('with onConfirm, answers without waiting for the confirmation and queries nothing itself', async () => {
-    const confirmations: string[] = [];
-    const service = h.serviceWith({
-      onConfirm: (paymentId) => {
-        confirmations.push(paymentId);
-        return new Promise<void>(() => {}); // never settles: the answer must not wait for it
-      },
-    });
+  it('with confirmWithinMs, leaves the confirmation to the poller: an earlier nextPollAt, no query', async () => {
+    const service = h.serviceWith({ confirmWithinMs: 10 });
     const { payment } = await service.initiate(OWNER, paymentBody(7));
     h.sb.approve(payment.orderReference);
     const before = callsSince(h.sb);
@@ -170,9 +164,13 @@ describe('webhooks without a checksum key (every webhook is confirmed by query)'
       status: 200,
       message: 'accepted',
     });
-    expect(confirmations).toEqual([payment.id]);
     expect(before('query')).toBe(0);
-    expect((await service.getPayment(OWNER, payment.id)).status).toBe('processing');
+    const answeredAt = h.clock.now().getTime();
+    await vi.waitFor(async () => {
+      const stored = await service.getPayment(OWNER, payment.id);
+      expect(stored.status).toBe('processing');
+      expect(stored.nextPollAt!.getTime()).toBeLessThanOrEqual(answeredAt + 10);
+    });
   });
 });
 

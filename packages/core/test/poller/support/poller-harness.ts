@@ -11,6 +11,7 @@ import {
   PaymentEvents,
   type PaymentEventType,
 } from '../../../src/events.js';
+import { DEFAULT_WEBHOOK_CONFIRM_WINDOW_MS } from '../../../src/poller/options.js';
 import { createPoller } from '../../../src/poller/poller.js';
 import type { Poller, PollerOptions } from '../../../src/poller/types.js';
 import { createPaymentService } from '../../../src/service/payment-service.js';
@@ -115,15 +116,17 @@ export async function startPollerHarness(options: PollerHarnessOptions = {}) {
     const events = new PaymentEvents();
     for (const type of PAYMENT_EVENT_TYPES) events.on(type, (event) => emitted.push(event));
     events.on('poller.error', ({ error }) => errors.push(error));
-    let poller: Poller | null = null;
     const service = createPaymentService({
       store,
       client,
       events,
       clock,
-      options: { ...serviceOptions, onConfirm: (paymentId) => poller!.requestConfirmation(paymentId) },
+      options: {
+        ...serviceOptions,
+        confirmWithinMs: pollerOptions.webhookConfirmWindowMs ?? DEFAULT_WEBHOOK_CONFIRM_WINDOW_MS,
+      },
     });
-    poller = createPoller(
+    const poller: Poller = createPoller(
       { store, client, reconciler: service, events, clock, logger: quietLogger },
       { random: seededRandom(instances.length + 1), ...pollerOptions },
     );
