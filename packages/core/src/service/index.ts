@@ -1,4 +1,3 @@
-export { DEFAULT_WEBHOOK_CHECKSUM_HEADERS } from './options.js';
 export { createPaymentService } from './payment-service.js';
 export type { Reconciler } from './reconciler.js';
 export type * from './types.js';

@@ -1,5 +1,6 @@
 import { DEFAULT_POLL_SCHEDULE, type PollSchedule, type Random } from '../domain/schedule.js';
 import { ClickPesaKitError } from '../errors.js';
+import { DEFAULT_WEBHOOK_CHECKSUM_HEADERS } from '../webhook/verify.js';
 import type { PaymentServiceOptions } from './types.js';
 
 /** The options with every default filled in. */
@@ -24,11 +25,6 @@ export interface ResolvedServiceOptions {
   random: Random;
   confirmWithinMs: number | undefined;
 }
-
-export const DEFAULT_WEBHOOK_CHECKSUM_HEADERS: readonly string[] = Object.freeze([
-  'x-clickpesa-checksum',
-  'checksum',
-]);
 
 export function resolveServiceOptions(options: PaymentServiceOptions = {}): ResolvedServiceOptions {
   const rawKeys = options.checksumKey === undefined ? [] : [options.checksumKey].flat();

@@ -42,9 +42,9 @@ export interface StatusResult {
 }
 
 export interface WebhookInput {
-  /** The body bytes, when the adapter has them (preferred). */
+  /** The body bytes (or text); read only when `body` is absent. */
   rawBody?: Buffer | string;
-  /** The parsed body, when a host parser already consumed the stream. */
+  /** The parsed body (the route handler passes its own safe parse), used as is: the body is parsed once. */
   body?: unknown;
   headers: Record<string, string | string[] | undefined>;
 }

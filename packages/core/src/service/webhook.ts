@@ -1,7 +1,8 @@
 import type { PaymentRecord, ProviderPayment } from '../domain/payment.js';
 import { mapProviderStatus } from '../domain/status-map.js';
 import type { WebhookEvent, WebhookRejectedEvent } from '../events.js';
-import { verifyChecksum } from '../shared/checksum.js';
+import type { ParsedWebhook } from '../webhook/payload.js';
+import { verifyClickPesaWebhook } from '../webhook/verify.js';
 import { applyEvidence } from './apply-evidence.js';
 import { describeError } from './audit.js';
 import { checkBy } from './check-by.js';
@@ -9,7 +10,6 @@ import { asStoreError, isStoreFailure, type ServiceContext } from './context.js'
 import { checkEarlierAttempt } from './earlier-attempt.js';
 import type { Confirmer } from './refresh.js';
 import type { WebhookInput, WebhookResult } from './types.js';
-import { type ParsedWebhook, parseWebhook } from './webhook-payload.js';
 
 /**
  * POST /callback (reliability.md WH-1..14, decision b). Webhooks are notifications, not commands: by default
@@ -43,14 +43,17 @@ async function processWebhook(
   confirmer: Confirmer,
   input: WebhookInput,
 ): Promise<WebhookResult> {
-  const parsed = parseWebhook(input);
-  if (!parsed.ok) return reject(ctx, 400, 'malformed', parsed.message);
-  const webhook = parsed.webhook;
-
-  const signature = checkSignature(ctx, webhook.body, input.headers);
-  if (signature === 'missing') return reject(ctx, 401, 'missing_checksum', 'missing checksum');
-  if (signature === 'invalid') return reject(ctx, 401, 'bad_checksum', 'bad checksum');
-  const verified = signature === 'verified';
+  const { checksumKeys, checksumMethod, webhookChecksumHeaders } = ctx.options;
+  // a body the handler already parsed is not parsed again: the checksum covers the parsed JSON
+  const checked = verifyClickPesaWebhook(input.body ?? input.rawBody, input.headers, {
+    checksumKey: checksumKeys,
+    checksumMethod,
+    checksumHeaders: webhookChecksumHeaders,
+  });
+  if (!checked.ok) {
+    return reject(ctx, checked.reason === 'malformed' ? 400 : 401, checked.reason, checked.message);
+  }
+  const { webhook, verified } = checked;
 
   const payment =
     webhook.orderReference === null
@@ -150,46 +153,6 @@ async function confirm(ctx: ServiceContext, confirmer: Confirmer, payment: Payme
       'webhook confirmation query failed',
     );
   }
-}
-
-type SignatureCheck = 'verified' | 'unverified' | 'missing' | 'invalid';
-
-/**
- * The checksum (decision b): first the body's own top-level `checksum` (+ `checksumMethod`), then the
- * configured headers. Without a configured key nothing can be verified (and nothing is trusted). Never throws
- * on odd input ("", short, non-hex, arrays): those are simply invalid.
- */
-function checkSignature(
-  ctx: ServiceContext,
-  body: Record<string, unknown>,
-  headers: WebhookInput['headers'],
-): SignatureCheck {
-  const { checksumKeys, checksumMethod, webhookChecksumHeaders } = ctx.options;
-  if (checksumKeys.length === 0) return 'unverified';
-  let checksum: unknown = body.checksum;
-  if (checksum === undefined) {
-    for (const name of webhookChecksumHeaders) {
-      const value = headerValue(headers, name);
-      if (value !== undefined) {
-        checksum = value;
-        break;
-      }
-    }
-  }
-  if (checksum === undefined || checksum === null) return 'missing';
-  const method = body.checksumMethod ?? checksumMethod;
-  // the legacy algorithm only when the host opted in (WH-1)
-  if (method !== 'canonical' && !(method === 'legacy' && checksumMethod === 'legacy')) return 'invalid';
-  return verifyChecksum(body, checksum, checksumKeys, method) ? 'verified' : 'invalid';
-}
-
-/** A header by lower-case name; a repeated header (array) is kept as an array, which never verifies. */
-function headerValue(headers: WebhookInput['headers'], name: string): unknown {
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== name || value === undefined) continue;
-    return Array.isArray(value) && value.length === 1 ? value[0] : value;
-  }
-  return undefined;
 }
 
 function reject(

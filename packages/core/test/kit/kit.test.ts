@@ -185,11 +185,11 @@ describe('wiring against the sandbox', () => {
       budget: { requestsPerMinute: 60_000, burst: 1_000 },
     });
     expect(kit.poller?.heartbeat().running).toBe(true);
-    // the service hands a confirmation to the poller by moving nextPollAt forward (an audited write)
-    const confirmationRequested = async (paymentId: string) =>
-      (await store.listAudit(paymentId)).some(
-        (entry) => (entry.data.evidence as { kind?: string } | undefined)?.kind === 'check_requested',
-      );
+    // the service never queries for a webhook itself (that would be source 'query'): the poller confirms
+    const successSource = async (paymentId: string) =>
+      (await store.listAudit(paymentId)).find(
+        (entry) => entry.kind === 'transition' && entry.data.to === 'success',
+      )?.data.source;
     const http = await serveHandler(kit.handler);
     sandbox.configure({ webhookUrl: `${http.url}/callback` });
     try {
@@ -200,7 +200,7 @@ describe('wiring against the sandbox', () => {
         msisdn: '255712340018',
       });
       await eventually(async () => (await store.getPayment(silent.payment.id))?.status === 'success');
-      expect(await confirmationRequested(silent.payment.id)).toBe(false);
+      expect(await successSource(silent.payment.id)).toBe('poller');
       // last digit 1: a webhook arrives and the service hands its confirmation to the poller
       const noisy = await kit.service.initiate('alice', {
         amount: 1000,
@@ -208,7 +208,7 @@ describe('wiring against the sandbox', () => {
         msisdn: '255712340021',
       });
       await eventually(async () => (await store.getPayment(noisy.payment.id))?.status === 'success');
-      await eventually(() => confirmationRequested(noisy.payment.id));
+      expect(await successSource(noisy.payment.id)).toBe('poller');
     } finally {
       await kit.close();
       await http.close();

@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import type { ProviderPayment } from '../domain/payment.js';
 import { canonicalize } from '../shared/checksum.js';
 import { assertSafeJsonValue, parseJsonSafely } from '../shared/safe-json.js';
-import type { WebhookInput } from './types.js';
 
 /**
- * Reading a ClickPesa webhook: both payload generations (clickpesa-api.md §4) — `event` or `eventType`;
+ * Reading a ClickPesa webhook: both payload generations ClickPesa sends — `event` or `eventType`;
  * `data.id` or `data.paymentId`; `collectedAmount` or `amount`; `collectedCurrency` or `currency`.
  */
 export interface ParsedWebhook {
@@ -25,17 +24,18 @@ export type ParseWebhookResult = { ok: true; webhook: ParsedWebhook } | { ok: fa
 
 const SIGNATURE_FIELDS = new Set(['checksum', 'checksumMethod']);
 
-export function parseWebhook(input: WebhookInput): ParseWebhookResult {
+/**
+ * Parses a webhook body once: bytes or text are parsed (safely: no prototype keys, bounded depth), a value a
+ * host's body parser already made is checked the same way.
+ */
+export function parseWebhook(raw: unknown): ParseWebhookResult {
   let body: unknown;
   try {
-    if (input.rawBody !== undefined) {
-      const text = typeof input.rawBody === 'string' ? input.rawBody : input.rawBody.toString('utf8');
-      body = parseJsonSafely(text);
-    } else if (typeof input.body === 'string') {
-      body = parseJsonSafely(input.body);
-    } else {
-      assertSafeJsonValue(input.body);
-      body = input.body;
+    if (Buffer.isBuffer(raw)) body = parseJsonSafely(raw.toString('utf8'));
+    else if (typeof raw === 'string') body = parseJsonSafely(raw);
+    else {
+      assertSafeJsonValue(raw);
+      body = raw;
     }
   } catch (error) {
     return {
