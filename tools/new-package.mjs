@@ -41,7 +41,7 @@ write('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
 write('tsconfig.json', '{ "extends": "../../tsconfig.base.json", "include": ["src", "test", "*.ts"] }\n');
 write(
   'tsup.config.ts',
-  `import { defineConfig } from 'tsup';\n\nexport default defineConfig({\n  entry: ['src/index.ts'],\n  format: ['esm', 'cjs'],\n  dts: true,\n  sourcemap: true,\n  clean: true,\n  target: 'node20',\n});\n`,
+  `import { defineConfig } from 'tsup';\nimport { nodePackage } from '../../tsup.preset.js';\n\nexport default defineConfig(nodePackage());\n`,
 );
 write(
   'vitest.config.ts',

@@ -6,7 +6,8 @@
  *   pnpm --filter @clickpesa-kit/bench adapters:profile            (BENCH_CALLS=200000)
  *   cd bench && node --cpu-prof --cpu-prof-dir=/tmp/prof --conditions=@clickpesa-kit/source --import tsx adapters/profile.ts
  */
-import { createClickPesaPayments, type HandlerRequest } from '@clickpesa-kit/core';
+import { createClickPesaPayments } from '@clickpesa-kit/core';
+import type { HandlerRequest } from '@clickpesa-kit/core/adapter';
 import { BENCH_TOKEN, finalPayment, kitOptions, startBenchSandbox } from './setup.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 200_000);

@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  createClickPesaClient,
-  createProviderBudget,
-  pickAuthoritative,
-  createSeededRandom as seededRandom,
-} from '@clickpesa-kit/core';
+import { createClickPesaClient, createProviderBudget, pickAuthoritative } from '@clickpesa-kit/core';
+import { createSeededRandom as seededRandom } from '@clickpesa-kit/core/testing';
 import { startSandbox } from '@clickpesa-kit/sandbox';
 import { type RunResult, summarise } from './metrics.js';
 import { createScaledClock } from './scaled-clock.js';

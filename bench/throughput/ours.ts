@@ -1,11 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  createClickPesaPayments,
-  createMemoryStore,
-  PaymentEvents,
-  createSeededRandom as seededRandom,
-} from '@clickpesa-kit/core';
+import { createClickPesaPayments, createMemoryStore, PaymentEvents } from '@clickpesa-kit/core';
+import { createSeededRandom as seededRandom } from '@clickpesa-kit/core/testing';
 import { startSandbox } from '@clickpesa-kit/sandbox';
 import { type RunResult, summarise } from './metrics.js';
 import { createScaledClock } from './scaled-clock.js';

@@ -1,15 +1,9 @@
 import { defineConfig } from 'tsup';
+import { nodePackage } from '../../tsup.preset.js';
 
 export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    // both builds write to dist/ at the same time: leave the browser file to the other one
-    clean: ['!browser.*'],
-    target: 'node20',
-  },
+  // both builds write to dist/ at the same time: leave the browser file to the other one
+  nodePackage({ clean: ['!browser.*'] }),
   {
     // One self-contained ES module for a <script type="module"> (the example checkout page serves it as
     // /client.js): platform 'neutral' keeps Node built-ins out, the target keeps it readable by older browsers.

@@ -1,11 +1,5 @@
 import { defineConfig } from 'tsup';
+import { nodePackage } from '../../tsup.preset.js';
 
-export default defineConfig({
-  // src/cli.ts starts with a #!/usr/bin/env node line; esbuild keeps it, so only the CLI gets the shebang.
-  entry: ['src/index.ts', 'src/cli.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+// src/cli.ts starts with a #!/usr/bin/env node line; esbuild keeps it, so only the CLI gets the shebang.
+export default defineConfig(nodePackage({ entry: ['src/index.ts', 'src/cli.ts'] }));

@@ -1,21 +1,8 @@
 import { defineConfig } from 'tsup';
+import { nodePackage } from '../../tsup.preset.js';
 
 export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'node20',
-    external: ['pg'],
-  },
-  {
-    // The migrate CLI (`bin`): ESM only, no types.
-    entry: ['src/cli.ts'],
-    format: ['esm'],
-    sourcemap: true,
-    target: 'node20',
-    external: ['pg'],
-  },
+  nodePackage({ external: ['pg'] }),
+  // The migrate CLI (`bin`): ESM only, no types.
+  { entry: ['src/cli.ts'], format: ['esm'], sourcemap: true, target: 'node20', external: ['pg'] },
 ]);

@@ -1,11 +1,11 @@
+import type { PaymentRecord } from '@clickpesa-kit/core';
 import type {
   AuditEntry,
   IdempotencyRecord,
   NewEvent,
-  PaymentRecord,
   StoredEvent,
   WebhookReceipt,
-} from '@clickpesa-kit/core';
+} from '@clickpesa-kit/core/store';
 
 /**
  * How records become Redis strings and back. Dates are stored as epoch milliseconds (exact, and numbers a

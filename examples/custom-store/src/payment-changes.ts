@@ -1,4 +1,5 @@
-import type { PaymentChanges, PaymentRecord, PaymentStatus } from '@clickpesa-kit/core';
+import type { PaymentRecord, PaymentStatus } from '@clickpesa-kit/core';
+import type { PaymentChanges } from '@clickpesa-kit/core/store';
 
 /** Statuses that hold an MSISDN: another push to the same number waits (IDEM-11). */
 export const ACTIVE_STATUSES: ReadonlySet<PaymentStatus> = new Set(['pending', 'processing']);

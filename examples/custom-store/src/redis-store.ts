@@ -1,20 +1,22 @@
 import {
-  type AuditEntry,
-  type ClaimedPayment,
-  type ClaimIdempotencyResult,
   ClickPesaKitError,
-  type CreatePaymentInput,
-  type CreatePaymentResult,
-  type IdempotencyRecord,
   isClickPesaKitError,
   type PaymentRecord,
   type PaymentStore,
-  type SharedBudget,
-  type StoredEvent,
-  type TransitionInput,
-  type TransitionResult,
-  type WebhookReceipt,
 } from '@clickpesa-kit/core';
+import type {
+  AuditEntry,
+  ClaimedPayment,
+  ClaimIdempotencyResult,
+  CreatePaymentInput,
+  CreatePaymentResult,
+  IdempotencyRecord,
+  SharedBudget,
+  StoredEvent,
+  TransitionInput,
+  TransitionResult,
+  WebhookReceipt,
+} from '@clickpesa-kit/core/store';
 import { Redis } from 'ioredis';
 import {
   decodeAudit,

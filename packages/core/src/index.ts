@@ -1,14 +1,60 @@
-// Public API of @clickpesa-kit/core. Each area owns its barrel file.
-export * from './client/index.js';
-export * from './clock.js';
+// @clickpesa-kit/core for hosts: the kit, its options and events, errors, the client for direct use,
+// webhook verification and the few domain helpers a host needs. Store authors: `@clickpesa-kit/core/store`;
+// adapter authors: `@clickpesa-kit/core/adapter`; tests: `@clickpesa-kit/core/testing`.
+// Every name here is public API: the API report test (test/api/) shows each change in review.
+
+export { createProviderBudget } from './budget/budget.js';
+export type { ProviderBudget, ProviderBudgetOptions } from './budget/types.js';
+export { type ClickPesaClient, createClickPesaClient } from './client/clickpesa-client.js';
+export type { ClickPesaApi, ClickPesaClientOptions } from './client/types.js';
+export type { Clock } from './clock.js';
 export type { ClickPesaPaymentsOptions } from './config.js';
-export * from './domain/index.js';
-export * from './errors.js';
-export * from './events.js';
-export * from './http/index.js';
-export * from './kit.js';
-export * from './logger.js';
-export * from './notify/index.js';
-export * from './poller/index.js';
-export * from './service/index.js';
-export * from './store/index.js';
+export { parseAmount } from './domain/amount.js';
+export { normaliseMsisdn } from './domain/msisdn.js';
+export { generateOrderReference } from './domain/order-reference.js';
+export {
+  FINAL_STATUSES,
+  type FailureReason,
+  type Operator,
+  PAYMENT_STATUSES,
+  type PaymentRecord,
+  type PaymentStatus,
+  type ProviderPayment,
+} from './domain/payment.js';
+export type { PollSchedule } from './domain/schedule.js';
+export { pickAuthoritative } from './domain/status-map.js';
+export {
+  ClickPesaKitError,
+  ClickPesaProviderError,
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorDetail,
+  isClickPesaKitError,
+  isClickPesaProviderError,
+  StoreConflictError,
+  StoreUnavailableError,
+} from './errors.js';
+export {
+  PAYMENT_EVENT_TYPES,
+  type PaymentEvent,
+  type PaymentEventType,
+  PaymentEvents,
+  type ProviderRequestEvent,
+  type ProviderResponseEvent,
+  type ToolkitEvents,
+  type WebhookEvent,
+  type WebhookRejectedEvent,
+} from './events.js';
+export type { PublicPayment, PublicProviderStatus } from './http/public-payment.js';
+export type { Authenticate, PaymentsHandler } from './http/types.js';
+export { type ClickPesaPayments, createClickPesaPayments } from './kit.js';
+export { type Logger, silentLogger } from './logger.js';
+export type { Poller, PollerOptions } from './poller/types.js';
+export type { PaymentService, PushResult, StatusResult, WebhookInput, WebhookResult } from './service/types.js';
+export type { PaymentStore } from './store/contract.js';
+export { createMemoryStore, type MemoryStore } from './store/memory-store.js';
+export {
+  verifyClickPesaWebhook,
+  type WebhookVerification,
+  type WebhookVerificationKeys,
+} from './webhook/verify.js';

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ERROR_CODES, PAYMENT_STATUSES, ROUTES } from '@clickpesa-kit/core';
+import { ERROR_CODES, PAYMENT_STATUSES } from '@clickpesa-kit/core';
+import { ROUTES } from '@clickpesa-kit/core/adapter';
 import type ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {

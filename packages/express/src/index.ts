@@ -2,10 +2,8 @@ import {
   type ClickPesaPayments,
   type ClickPesaPaymentsOptions,
   createClickPesaPayments,
-  type HandlerRequest,
-  type HandlerResponse,
-  readRequestBody,
 } from '@clickpesa-kit/core';
+import { type HandlerRequest, type HandlerResponse, readRequestBody } from '@clickpesa-kit/core/adapter';
 import express, { type Request, type Response, type Router } from 'express';
 
 /** The core's options: the same object on every framework (product.md §1). */

@@ -2,9 +2,8 @@ import {
   type ClickPesaPayments,
   type ClickPesaPaymentsOptions,
   createClickPesaPayments,
-  type HandlerRequest,
-  readBodyStream,
 } from '@clickpesa-kit/core';
+import { type HandlerRequest, readBodyStream } from '@clickpesa-kit/core/adapter';
 import type { FastifyInstance, FastifyPluginAsync, HTTPMethods } from 'fastify';
 
 /** The core's options (the same object on every framework) plus Fastify's own `prefix`. */

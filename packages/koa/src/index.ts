@@ -2,9 +2,8 @@ import {
   type ClickPesaPayments,
   type ClickPesaPaymentsOptions,
   createClickPesaPayments,
-  type HostParsedBody,
-  readRequestBody,
 } from '@clickpesa-kit/core';
+import { type HostParsedBody, readRequestBody } from '@clickpesa-kit/core/adapter';
 import type { Context, Next } from 'koa';
 
 /** The core's options (the same object on every framework) plus where the routes live. */

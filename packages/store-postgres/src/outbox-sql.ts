@@ -1,4 +1,4 @@
-import type { AuditEntry, NewEvent } from '@clickpesa-kit/core';
+import type { AuditEntry, NewEvent } from '@clickpesa-kit/core/store';
 import { postgresJson } from './postgres-text.js';
 import type { SqlParams } from './sql-params.js';
 

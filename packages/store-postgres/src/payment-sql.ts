@@ -1,4 +1,4 @@
-import type { CreatePaymentInput, TransitionInput } from '@clickpesa-kit/core';
+import type { CreatePaymentInput, TransitionInput } from '@clickpesa-kit/core/store';
 import { insertAuditSql, insertEventsSql } from './outbox-sql.js';
 import { encodeField, FIELD_BY_NAME, PAYMENT_FIELDS } from './payment-columns.js';
 import { SqlParams } from './sql-params.js';

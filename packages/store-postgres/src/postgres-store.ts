@@ -1,20 +1,17 @@
-import {
-  type AuditEntry,
-  type ClaimedPayment,
-  type ClaimIdempotencyResult,
-  type CreatePaymentInput,
-  type CreatePaymentResult,
-  type IdempotencyRecord,
-  type Logger,
-  type PaymentRecord,
-  type PaymentStore,
-  type SharedBudget,
-  type StoredEvent,
-  silentLogger,
-  type TransitionInput,
-  type TransitionResult,
-  type WebhookReceipt,
-} from '@clickpesa-kit/core';
+import { type Logger, type PaymentRecord, type PaymentStore, silentLogger } from '@clickpesa-kit/core';
+import type {
+  AuditEntry,
+  ClaimedPayment,
+  ClaimIdempotencyResult,
+  CreatePaymentInput,
+  CreatePaymentResult,
+  IdempotencyRecord,
+  SharedBudget,
+  StoredEvent,
+  TransitionInput,
+  TransitionResult,
+  WebhookReceipt,
+} from '@clickpesa-kit/core/store';
 import pg from 'pg';
 import { DEFAULT_SCHEMA, migrateWith } from './migrate.js';
 import { insertAuditSql } from './outbox-sql.js';

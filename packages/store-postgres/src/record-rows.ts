@@ -1,4 +1,4 @@
-import type { AuditEntry, IdempotencyRecord, StoredEvent, WebhookReceipt } from '@clickpesa-kit/core';
+import type { AuditEntry, IdempotencyRecord, StoredEvent, WebhookReceipt } from '@clickpesa-kit/core/store';
 import { postgresJson } from './postgres-text.js';
 
 // Decoders of the tables beside `payments`. pg already parses timestamptz, jsonb and boolean columns.

@@ -1,4 +1,4 @@
-import type { AuditEntry, IdempotencyRecord, StoredEvent, WebhookReceipt } from '@clickpesa-kit/core';
+import type { AuditEntry, IdempotencyRecord, StoredEvent, WebhookReceipt } from '@clickpesa-kit/core/store';
 
 // Row shapes and codecs of the tables beside `payments` (dates as epoch ms, JSON as TEXT).
 

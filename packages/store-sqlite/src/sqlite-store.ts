@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { PaymentRecord, PaymentStore } from '@clickpesa-kit/core';
 import type {
   AuditEntry,
   ClaimedPayment,
@@ -9,14 +10,12 @@ import type {
   IdempotencyRecord,
   NewEvent,
   PaymentChanges,
-  PaymentRecord,
-  PaymentStore,
   SharedBudget,
   StoredEvent,
   TransitionInput,
   TransitionResult,
   WebhookReceipt,
-} from '@clickpesa-kit/core';
+} from '@clickpesa-kit/core/store';
 import Database from 'better-sqlite3';
 import { migrateSqlite } from './migrate.js';
 import { PAYMENT_COLUMNS, type PaymentRow, paymentToParams, rowToPayment } from './payment-row.js';

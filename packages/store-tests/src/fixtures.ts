@@ -1,14 +1,11 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import {
-  type AuditEntry,
   generateOrderReference,
-  type IdempotencyRecord,
-  type NewEvent,
   type PaymentEventType,
   type PaymentRecord,
   type ProviderPayment,
-  type WebhookReceipt,
 } from '@clickpesa-kit/core';
+import type { AuditEntry, IdempotencyRecord, NewEvent, WebhookReceipt } from '@clickpesa-kit/core/store';
 
 /**
  * Fixture builders for store tests (ours and custom stores'). Every builder returns a fresh, valid object

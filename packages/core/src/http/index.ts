@@ -1,12 +1,7 @@
-export { parseJsonSafely, UnsafeJsonError } from '../shared/safe-json.js';
+// @clickpesa-kit/core/adapter for adapter authors: the framework-neutral route handler, the body reader,
+// and the request and response shapes an adapter translates to and from its framework.
 export type { ErrorEnvelope, SuccessEnvelope } from './envelope.js';
 export { createPaymentsHandler, DEFAULT_BODY_LIMIT, type PaymentsHandlerOptions } from './handler.js';
-export {
-  type PublicPayment,
-  type PublicProviderStatus,
-  toPublicPayment,
-  toPublicProviderStatus,
-} from './public-payment.js';
 export {
   type HostParsedBody,
   type RequestBodyFields,

@@ -7,11 +7,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
   createClickPesaPayments,
-  type HandlerRequest,
   type Logger,
   PAYMENT_EVENT_TYPES,
   PaymentEvents,
 } from '@clickpesa-kit/core';
+import type { HandlerRequest } from '@clickpesa-kit/core/adapter';
 import { createPostgresStore } from '../../src/index.js';
 import {
   INSTANCE_CONFIG_VARIABLE,

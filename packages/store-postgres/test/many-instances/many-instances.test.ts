@@ -4,7 +4,8 @@
  * through the sandbox with ~30 % of the webhooks lost, one instance SIGKILLed at 40 %. The sandbox's request
  * log is the ground truth for upstream calls; the store's rows are the truth for state and events.
  */
-import type { PaymentStatus, StoredEvent } from '@clickpesa-kit/core';
+import type { PaymentStatus } from '@clickpesa-kit/core';
+import type { StoredEvent } from '@clickpesa-kit/core/store';
 import { type RequestLogEntry, type Sandbox, startSandbox } from '@clickpesa-kit/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore, type PostgresStore } from '../../src/index.js';

@@ -1,5 +1,5 @@
 /** The verdicts the "many instances" run relies on must themselves catch what they claim to catch. */
-import type { StoredEvent } from '@clickpesa-kit/core';
+import type { StoredEvent } from '@clickpesa-kit/core/store';
 import type { RequestLogEntry, SandboxPayment } from '@clickpesa-kit/sandbox';
 import { describe, expect, it } from 'vitest';
 import {

@@ -2,7 +2,8 @@
  * The verdicts of the "many instances" run, as pure functions over the sandbox's request log (the ground
  * truth for upstream calls) and the store's rows. Each returns the offending items, so a failure shows them.
  */
-import type { PaymentStatus, StoredEvent } from '@clickpesa-kit/core';
+import type { PaymentStatus } from '@clickpesa-kit/core';
+import type { StoredEvent } from '@clickpesa-kit/core/store';
 import type { RequestLogEntry, SandboxPayment } from '@clickpesa-kit/sandbox';
 
 const API_ENDPOINTS: ReadonlySet<string> = new Set(['token', 'preview', 'initiate', 'query', 'list']);
