@@ -22,7 +22,7 @@ interface Waiter {
 const FALLBACK_PAUSE_MS = 1_000;
 
 /**
- * One provider budget per deployment (reliability.md decision e): every ClickPesa call — initiates, status
+ * One provider budget per deployment: every ClickPesa call — initiates, status
  * refreshes, webhook confirmations, the poller — acquires from it first. User calls go before background
  * ones (with a small guaranteed background share so polling never starves), a rate limit pauses the whole
  * endpoint class, and a circuit breaker stops calls after consecutive failures, lets one probe through per
@@ -191,7 +191,7 @@ export function createProviderBudget(options: ProviderBudgetOptions = {}): Provi
     const ms =
       Number.isFinite(retryAfterMs) && retryAfterMs > 0
         ? Math.min(retryAfterMs, maxPauseMs)
-        : // missing or garbage Retry-After: jittered exponential backoff (POLL-6)
+        : // missing or garbage Retry-After: jittered exponential backoff
           Math.min(maxPauseMs, FALLBACK_PAUSE_MS * 2 ** Math.min(rateLimitStreak - 1, 20)) *
           (0.5 + random() / 2);
     const until = now() + Math.ceil(ms);

@@ -2,7 +2,7 @@ import type { CircuitState } from './types.js';
 
 /**
  * Consecutive failures open the circuit; after `probeIntervalMs` one probe call goes through (half-open);
- * its success closes the circuit, its failure (or silence for another interval) opens it again (POLL-7).
+ * its success closes the circuit, its failure (or silence for another interval) opens it again.
  */
 export interface CircuitBreaker {
   readonly state: CircuitState;

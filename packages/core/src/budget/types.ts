@@ -8,10 +8,10 @@ import type { SharedBudget } from '../store/contract.js';
 /** The provider budget (token bucket + pauses + circuit breaker) is a ProviderGate. */
 export type { ProviderGate };
 
-/** The circuit breaker's state (POLL-7). */
+/** The circuit breaker's state. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
-/** Options of `createProviderBudget` (reliability.md decision e, POLL-5..7). */
+/** Options of `createProviderBudget`: one request budget per deployment, pauses after rate limits, a circuit breaker. */
 export interface ProviderBudgetOptions {
   /** Calls per `windowMs`, all endpoints together. Default 120 (ClickPesa's documented per-IP limit). */
   requestsPerMinute?: number;

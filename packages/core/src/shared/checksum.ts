@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * ClickPesa's request/webhook checksum (clickpesa-api.md §5).
+ * ClickPesa's request/webhook checksum.
  *
  * canonical (default since Jan 2026): drop `checksum`/`checksumMethod`, sort object keys recursively, serialise
  * as compact JSON (JSON.stringify semantics), HMAC-SHA256 with the checksum key, lowercase hex.

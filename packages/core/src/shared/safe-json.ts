@@ -1,5 +1,5 @@
 /**
- * JSON parsing that is safe against prototype poisoning and deep-nesting abuse (reliability.md SEC-9, WH-10).
+ * JSON parsing that is safe against prototype poisoning and deep-nesting abuse.
  *
  * - Keys `__proto__` and `constructor` holding a `prototype` are rejected (not stripped): a payload that
  *   carries them is hostile or broken, and answering 400 tells the sender so.
