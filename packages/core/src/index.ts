@@ -13,8 +13,8 @@ export { parseAmount } from './domain/amount.js';
 export { normaliseMsisdn } from './domain/msisdn.js';
 export { generateOrderReference } from './domain/order-reference.js';
 export {
-  FINAL_STATUSES,
   type FailureReason,
+  FINAL_STATUSES,
   type Operator,
   PAYMENT_STATUSES,
   type PaymentRecord,
@@ -37,8 +37,8 @@ export {
 export {
   PAYMENT_EVENT_TYPES,
   type PaymentEvent,
-  type PaymentEventType,
   PaymentEvents,
+  type PaymentEventType,
   type ProviderRequestEvent,
   type ProviderResponseEvent,
   type ToolkitEvents,
@@ -50,7 +50,13 @@ export type { Authenticate, PaymentsHandler } from './http/types.js';
 export { type ClickPesaPayments, createClickPesaPayments } from './kit.js';
 export { type Logger, silentLogger } from './logger.js';
 export type { Poller, PollerOptions } from './poller/types.js';
-export type { PaymentService, PushResult, StatusResult, WebhookInput, WebhookResult } from './service/types.js';
+export type {
+  PaymentService,
+  PushResult,
+  StatusResult,
+  WebhookInput,
+  WebhookResult,
+} from './service/types.js';
 export type { PaymentStore } from './store/contract.js';
 export { createMemoryStore, type MemoryStore } from './store/memory-store.js';
 export {
