@@ -1,2 +1,0 @@
-export { createProviderBudget } from './budget.js';
-export type * from './types.js';

@@ -1,2 +1,0 @@
-export { createPoller } from './poller.js';
-export type * from './types.js';
