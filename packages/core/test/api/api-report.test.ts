@@ -91,7 +91,7 @@ describe('API report', () => {
   it('lists at runtime exactly the values the types promise', async () => {
     for (const [name, file] of Object.entries(ENTRY_POINTS)) {
       const loaded = await import(/* @vite-ignore */ `${packageDir}${file}`);
-      expect(Object.keys(loaded).sort(), name).toEqual(api[name as keyof typeof ENTRY_POINTS].values);
+      expect(Object.keys(loaded).sort(), name).toEqual(api[name]?.values);
     }
   });
 });
