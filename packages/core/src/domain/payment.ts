@@ -17,6 +17,9 @@ export const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set([
   'reversed',
 ]);
 
+/** Statuses of a payment still in flight: it holds its MSISDN (another push to the number waits) and is polled. */
+export const ACTIVE_STATUSES: ReadonlySet<PaymentStatus> = new Set(['pending', 'processing']);
+
 /** Why a payment is `failed`, when it is. */
 export type FailureReason =
   | 'provider_failed' // ClickPesa said FAILED

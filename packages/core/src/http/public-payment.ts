@@ -5,9 +5,10 @@ import type {
   PaymentStatus,
   ProviderPayment,
 } from '../domain/payment.js';
+import { PUBLIC_PAYMENT_FIELDS } from '../store/payment-fields.js';
 
 /**
- * The payment as clients see it (product.md §2, the seed guide's field names). Deliberately an explicit
+ * The payment as clients see it (the field names of ClickPesa's integration guide). Deliberately an explicit
  * list: the owner id, idempotency data, poll bookkeeping and ClickPesa's raw record never leave the server.
  */
 export interface PublicPayment {
@@ -32,7 +33,7 @@ export interface PublicPayment {
   settled_at: string | null;
 }
 
-/** ClickPesa's record for the current reference, as the seed guide shows it under `provider_status`. */
+/** ClickPesa's record for the current reference, as ClickPesa's guide shows it under `provider_status`. */
 export interface PublicProviderStatus {
   id: string | null;
   status: string;
@@ -45,30 +46,23 @@ export interface PublicProviderStatus {
   updatedAt?: string;
 }
 
+/**
+ * The public fields of the payment table, in the order clients see them; dates as ISO strings. Built from
+ * the table so that a field made public there shows here, in `PublicPayment`'s order (checked by a test).
+ */
 export function toPublicPayment(payment: PaymentRecord): PublicPayment {
-  return {
-    id: payment.id,
-    transaction_id: payment.transactionId,
-    reference: payment.orderReference,
-    status: payment.status,
-    amount: payment.amount,
-    currency: payment.currency,
-    msisdn: payment.msisdn,
-    provider: payment.provider,
-    customer_name: payment.customerName,
-    error_message: payment.errorMessage,
-    failure_reason: payment.failureReason,
-    needs_attention: payment.needsAttention,
-    attempts: payment.attempts,
-    metadata: payment.metadata,
-    created_at: isoString(payment.createdAt),
-    updated_at: isoString(payment.updatedAt),
-    completed_at: payment.completedAt ? isoString(payment.completedAt) : null,
-    settled_at: payment.settledAt ? isoString(payment.settledAt) : null,
-  };
+  const result: Record<string, unknown> = {};
+  for (const [name, publicName, isDate] of PUBLIC_FIELDS) {
+    const value = payment[name];
+    result[publicName] = isDate ? (value ? isoString(value as Date | string) : null) : value;
+  }
+  return result as unknown as PublicPayment;
 }
 
-/** Copies only the guide's fields: the payer's phone number and our client id are left out. */
+const PUBLIC_FIELDS: ReadonlyArray<readonly [keyof PaymentRecord, string, boolean]> =
+  PUBLIC_PAYMENT_FIELDS.map((field) => [field.name, field.publicName!, field.kind === 'timestamp'] as const);
+
+/** Copies only the fields of ClickPesa's guide: the payer's phone number and our client id are left out. */
 export function toPublicProviderStatus(record: ProviderPayment): PublicProviderStatus {
   const result: PublicProviderStatus = {
     id: record.id,
