@@ -21,7 +21,8 @@ import type {
 } from '../../../src/poller/types.js';
 import { createPaymentService } from '../../../src/service/payment-service.js';
 import type { PaymentService, PaymentServiceOptions } from '../../../src/service/types.js';
-import { createMemoryStore, type MemoryStore } from '../../../src/store/memory-store.js';
+import { createMemoryStore } from '../../../src/store/memory-store.js';
+import { withFaults } from '../../../src/testing/faulty-store.js';
 
 export interface PollerHarnessOptions {
   sandbox?: SandboxOptions;
@@ -72,7 +73,7 @@ export async function startPollerHarness(options: PollerHarnessOptions = {}) {
       : {}),
     ...options.sandbox,
   });
-  const store: MemoryStore = createMemoryStore();
+  const store = withFaults(createMemoryStore());
   const emitted: PaymentEvent[] = [];
   const instances: PollerInstance[] = [];
   const budgets: ProviderBudget[] = [];

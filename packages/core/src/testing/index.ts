@@ -1,0 +1,1 @@
+export * from './faulty-store.js';
