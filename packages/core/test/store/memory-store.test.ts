@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { PaymentRecord } from '../../src/domain/payment.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import { payment as basePayment, T0 } from '../domain/transition-fixtures.js';
+import { payment as basePayment } from '../domain/transition-fixtures.js';
 
 // The full contract (races included) runs in packages/store-tests/test/memory.test.ts;
 // this file covers what only the memory store has: its identity and its isolation. Fault injection is
