@@ -1,12 +1,19 @@
 import {
+  ACTIVE_STATUSES,
   type AuditEntry,
+  applyPaymentChanges,
+  type ClaimDueInput,
   type ClaimedPayment,
   type ClaimIdempotencyResult,
   ClickPesaKitError,
   type CreatePaymentInput,
   type CreatePaymentResult,
   type IdempotencyRecord,
+  inFlightIdempotency,
   isClickPesaKitError,
+  isIdempotencyLive,
+  leaseEnd,
+  orderReferencesOf,
   type PaymentRecord,
   type PaymentStore,
   type SharedBudget,
@@ -46,7 +53,6 @@ import { type ClaimDueReply, claimDueScript, releaseLeaseScript } from './lua/le
 import { type AuditItem, type LuaScript, runScript } from './lua/script.js';
 import { type TransitionPlan, type TransitionReply, transitionScript } from './lua/transition.js';
 import { recordWebhookReceiptScript } from './lua/webhook-receipt.js';
-import { ACTIVE_STATUSES, applyChanges, withCurrentReference } from './payment-changes.js';
 
 export interface RedisStoreOptions {
   /**
@@ -111,13 +117,9 @@ class RedisPaymentStore implements RedisStore {
 
   createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
     return this.run(async () => {
-      const payment = withCurrentReference(input.payment);
+      const payment = { ...input.payment, orderReferences: orderReferencesOf(input.payment) };
       const events = (input.events ?? []).map(encodeEvent);
-      const idempotency = input.idempotency && {
-        ...input.idempotency,
-        paymentId: payment.id,
-        state: 'in_flight' as const,
-      };
+      const idempotency = input.idempotency && inFlightIdempotency(input.idempotency, payment.id);
       const plan: CreatePaymentPlan = {
         id: payment.id,
         doc: encodePayment(payment),
@@ -204,7 +206,7 @@ class RedisPaymentStore implements RedisStore {
         return { applied: false, payment: current, reason: 'version_conflict' };
       }
 
-      const { next, newOrderReference } = applyChanges(current, input.changes);
+      const { next, newOrderReference } = applyPaymentChanges(current, input.changes);
       const events = (input.events ?? []).map(encodeEvent);
       const plan: TransitionPlan = {
         id: current.id,
@@ -264,9 +266,9 @@ class RedisPaymentStore implements RedisStore {
   getIdempotency(ownerId: string, key: string, now: Date): Promise<IdempotencyRecord | null> {
     return this.run(async () => {
       const fields = await this.redis.hgetall(this.keys.idempotency(ownerId, key));
-      if (fields.expiresAt === undefined) return null;
+      if (fields.expires_at === undefined) return null;
       const record = decodeIdempotency(fields);
-      return record.expiresAt.getTime() > now.getTime() ? record : null;
+      return isIdempotencyLive(record, now) ? record : null;
     });
   }
 
@@ -336,9 +338,9 @@ class RedisPaymentStore implements RedisStore {
     });
   }
 
-  claimDue(input: { now: Date; limit: number; leaseMs: number; owner: string }): Promise<ClaimedPayment[]> {
+  claimDue(input: ClaimDueInput): Promise<ClaimedPayment[]> {
     return this.run(async () => {
-      const leaseUntil = new Date(input.now.getTime() + input.leaseMs);
+      const leaseUntil = leaseEnd(input.now, input.leaseMs);
       const reply = (await this.script(
         claimDueScript,
         msArg(input.now),
