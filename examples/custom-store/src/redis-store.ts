@@ -20,6 +20,7 @@ import {
   type StoredEvent,
   type TransitionInput,
   type TransitionResult,
+  transitionRefusal,
   type WebhookReceipt,
 } from '@clickpesa-kit/core';
 import { Redis } from 'ioredis';
@@ -198,19 +199,15 @@ class RedisPaymentStore implements RedisStore {
       );
       if (doc === null || doc === undefined) return { applied: false, payment: null, reason: 'not_found' };
       const current = decodePayment(doc);
-      if (input.leaseToken !== undefined && leaseToken !== String(input.leaseToken)) {
-        return { applied: false, payment: current, reason: 'stale_lease' };
-      }
       // Also needed for correctness: the changes must be merged into the row at expectedVersion.
-      if (version !== String(input.expectedVersion)) {
-        return { applied: false, payment: current, reason: 'version_conflict' };
-      }
+      const refusal = transitionRefusal(input, { version: Number(version), leaseToken: Number(leaseToken) });
+      if (refusal) return { applied: false, payment: current, reason: refusal };
 
       const { next, newOrderReference } = applyPaymentChanges(current, input.changes);
       const events = (input.events ?? []).map(encodeEvent);
       const plan: TransitionPlan = {
         id: current.id,
-        expectedVersion: version,
+        expectedVersion: String(input.expectedVersion),
         leaseToken: input.leaseToken === undefined ? undefined : String(input.leaseToken),
         releaseLease: input.leaseToken !== undefined && input.releaseLease === true,
         doc: encodePayment(next),

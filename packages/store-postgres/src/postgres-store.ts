@@ -18,6 +18,7 @@ import {
   silentLogger,
   type TransitionInput,
   type TransitionResult,
+  transitionRefusal,
   type WebhookReceipt,
 } from '@clickpesa-kit/core';
 import pg from 'pg';
@@ -194,10 +195,8 @@ class PostgresPaymentStore implements PostgresStore {
     // Not applied: read the current row to say why (lease first: a stale holder must stop, not retry).
     const current = (await this.query<PaymentRow>(this.sql.paymentById, [input.paymentId])).rows[0];
     if (!current) return { applied: false, payment: null, reason: 'not_found' };
-    const reason =
-      input.leaseToken !== undefined && current.lease_token !== input.leaseToken
-        ? 'stale_lease'
-        : 'version_conflict';
+    const stored = { version: current.version as number, leaseToken: current.lease_token };
+    const reason = transitionRefusal(input, stored) ?? 'version_conflict';
     return { applied: false, payment: paymentRows.fromRow(current), reason };
   }
 

@@ -20,6 +20,7 @@ import {
   type StoredEvent,
   type TransitionInput,
   type TransitionResult,
+  transitionRefusal,
   type WebhookReceipt,
 } from '@clickpesa-kit/core';
 import Database from 'better-sqlite3';
@@ -164,12 +165,8 @@ class SqlitePaymentStore implements SqliteStore {
       const row = this.sql.paymentById.get(input.paymentId);
       if (!row) return { applied: false, payment: null, reason: 'not_found' };
       const current = paymentRows.fromRow(row);
-      if (input.leaseToken !== undefined && row.lease_token !== input.leaseToken) {
-        return { applied: false, payment: current, reason: 'stale_lease' };
-      }
-      if (row.version !== input.expectedVersion) {
-        return { applied: false, payment: current, reason: 'version_conflict' };
-      }
+      const refusal = transitionRefusal(input, { version: row.version, leaseToken: row.lease_token });
+      if (refusal) return { applied: false, payment: current, reason: refusal };
       const { next, newOrderReference } = applyPaymentChanges(current, input.changes);
       // A reference is never reused, not even one of this payment's earlier attempts: the insert fails then.
       if (newOrderReference !== null) this.sql.insertReference.run(newOrderReference, current.id);

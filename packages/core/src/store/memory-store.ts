@@ -23,6 +23,7 @@ import {
   isIdempotencyPrunable,
   leaseEnd,
   numberEvents,
+  transitionRefusal,
 } from './store-rules.js';
 
 /**
@@ -174,13 +175,8 @@ export function createMemoryStore(): MemoryStore {
       enter('transition');
       const row = payments.get(input.paymentId);
       if (!row) return { applied: false, payment: null, reason: 'not_found' };
-      // The lease is checked first: a fenced-out writer is told so even when its version is stale too.
-      if (input.leaseToken !== undefined && input.leaseToken !== row.leaseToken) {
-        return { applied: false, payment: copyPayment(row.payment), reason: 'stale_lease' };
-      }
-      if (row.payment.version !== input.expectedVersion) {
-        return { applied: false, payment: copyPayment(row.payment), reason: 'version_conflict' };
-      }
+      const refusal = transitionRefusal(input, { version: row.payment.version, leaseToken: row.leaseToken });
+      if (refusal) return { applied: false, payment: copyPayment(row.payment), reason: refusal };
       const { next, newOrderReference: newReference } = applyPaymentChanges(
         row.payment,
         clone(input.changes),

@@ -1,5 +1,5 @@
 import type { PaymentRecord } from '../domain/payment.js';
-import type { IdempotencyRecord, NewEvent, StoredEvent } from './contract.js';
+import type { IdempotencyRecord, NewEvent, StoredEvent, TransitionInput } from './contract.js';
 
 // The contract's rules every store applies the same way, written once. A store's own code is then its
 // queries: where rows live, and how a check and its write are made atomic.
@@ -59,4 +59,16 @@ export function byDueOrder(
     (a.nextPollAt?.getTime() ?? 0) - (b.nextPollAt?.getTime() ?? 0) ||
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   );
+}
+
+/**
+ * Why a transition does not apply to the stored row, or null when it does. The lease is checked first: a
+ * fenced-out writer is told so even when its version is stale too.
+ */
+export function transitionRefusal(
+  input: Pick<TransitionInput, 'expectedVersion' | 'leaseToken'>,
+  stored: { version: number; leaseToken: number },
+): 'stale_lease' | 'version_conflict' | null {
+  if (input.leaseToken !== undefined && input.leaseToken !== stored.leaseToken) return 'stale_lease';
+  return stored.version === input.expectedVersion ? null : 'version_conflict';
 }
