@@ -1,16 +1,13 @@
 import {
-  AUDIT_FIELDS,
   type AuditEntry,
   type ColumnCodec,
   createRecordMapper,
+  createRecordMappers,
   EVENT_FIELDS,
-  IDEMPOTENCY_FIELDS,
   type IdempotencyRecord,
   type NewEvent,
-  PAYMENT_FIELDS,
   type PaymentRecord,
   type StoredEvent,
-  WEBHOOK_RECEIPT_FIELDS,
   type WebhookReceipt,
 } from '@clickpesa-kit/core';
 
@@ -25,10 +22,7 @@ const REDIS_CODEC: ColumnCodec = {
   decode: { timestamp: (ms: number | string) => new Date(Number(ms)) },
 };
 
-const payments = createRecordMapper(PAYMENT_FIELDS, REDIS_CODEC);
-const receipts = createRecordMapper(WEBHOOK_RECEIPT_FIELDS, REDIS_CODEC);
-const audit = createRecordMapper(AUDIT_FIELDS, REDIS_CODEC);
-const idempotency = createRecordMapper(IDEMPOTENCY_FIELDS, REDIS_CODEC);
+const { payments, receipts, audit, idempotency } = createRecordMappers(REDIS_CODEC);
 // An event's payment is its list's, and its seq its position in the list: neither is stored.
 const events = createRecordMapper(
   EVENT_FIELDS.filter((field) => field.name !== 'paymentId' && field.name !== 'seq'),

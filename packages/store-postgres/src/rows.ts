@@ -1,13 +1,4 @@
-import {
-  AUDIT_FIELDS,
-  type ColumnCodec,
-  type ColumnTypes,
-  createRecordMapper,
-  EVENT_FIELDS,
-  IDEMPOTENCY_FIELDS,
-  PAYMENT_FIELDS,
-  WEBHOOK_RECEIPT_FIELDS,
-} from '@clickpesa-kit/core';
+import { type ColumnCodec, type ColumnTypes, createRecordMappers } from '@clickpesa-kit/core';
 import { postgresJson } from './postgres-text.js';
 
 /** PostgreSQL's types per field kind: timestamptz for dates, jsonb for JSON, text for amounts (never float). */
@@ -31,8 +22,10 @@ export type Row = Record<string, unknown>;
 /** A `payments` row as pg returns it: the table's columns plus the store's own (event counter, lease). */
 export type PaymentRow = Row & { last_event_seq: number; lease_token: number; lease_until: Date | null };
 
-export const paymentRows = createRecordMapper(PAYMENT_FIELDS, POSTGRES_CODEC);
-export const idempotencyRows = createRecordMapper(IDEMPOTENCY_FIELDS, POSTGRES_CODEC);
-export const receiptRows = createRecordMapper(WEBHOOK_RECEIPT_FIELDS, POSTGRES_CODEC);
-export const auditRows = createRecordMapper(AUDIT_FIELDS, POSTGRES_CODEC);
-export const eventRows = createRecordMapper(EVENT_FIELDS, POSTGRES_CODEC);
+export const {
+  payments: paymentRows,
+  idempotency: idempotencyRows,
+  receipts: receiptRows,
+  audit: auditRows,
+  events: eventRows,
+} = createRecordMappers(POSTGRES_CODEC);

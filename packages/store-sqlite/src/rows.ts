@@ -1,13 +1,4 @@
-import {
-  AUDIT_FIELDS,
-  type ColumnCodec,
-  type ColumnTypes,
-  createRecordMapper,
-  EVENT_FIELDS,
-  IDEMPOTENCY_FIELDS,
-  PAYMENT_FIELDS,
-  WEBHOOK_RECEIPT_FIELDS,
-} from '@clickpesa-kit/core';
+import { type ColumnCodec, type ColumnTypes, createRecordMappers, PAYMENT_FIELDS } from '@clickpesa-kit/core';
 
 /** SQLite's types per field kind: dates are integer milliseconds since the epoch, JSON is TEXT, amounts TEXT. */
 export const SQLITE_TYPES: ColumnTypes = {
@@ -52,8 +43,10 @@ export type IdempotencyRow = Row & { expires_at: number };
 /** The columns a payment record maps to (everything but the event counter and the lease). */
 export const PAYMENT_COLUMNS: readonly string[] = PAYMENT_FIELDS.map((field) => field.column);
 
-export const paymentRows = createRecordMapper(PAYMENT_FIELDS, SQLITE_CODEC);
-export const idempotencyRows = createRecordMapper(IDEMPOTENCY_FIELDS, SQLITE_CODEC);
-export const receiptRows = createRecordMapper(WEBHOOK_RECEIPT_FIELDS, SQLITE_CODEC);
-export const auditRows = createRecordMapper(AUDIT_FIELDS, SQLITE_CODEC);
-export const eventRows = createRecordMapper(EVENT_FIELDS, SQLITE_CODEC);
+export const {
+  payments: paymentRows,
+  idempotency: idempotencyRows,
+  receipts: receiptRows,
+  audit: auditRows,
+  events: eventRows,
+} = createRecordMappers(SQLITE_CODEC);

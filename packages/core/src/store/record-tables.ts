@@ -1,5 +1,6 @@
 import type { AuditEntry, IdempotencyRecord, StoredEvent, WebhookReceipt } from './contract.js';
-import type { FieldKind, RecordField } from './record-fields.js';
+import { PAYMENT_FIELDS } from './payment-fields.js';
+import { type ColumnCodec, createRecordMapper, type FieldKind, type RecordField } from './record-fields.js';
 
 // The field tables of the records stored beside payments, in the column order of their tables.
 
@@ -55,3 +56,14 @@ export const EVENT_FIELDS: readonly RecordField<StoredEvent>[] = [
   event('occurredAt', 'occurred_at', 'timestamp'),
   event('data', 'data', 'json'),
 ];
+
+/** Mappers for every stored record type under one codec: what a store's row mapping amounts to. */
+export function createRecordMappers(codec: ColumnCodec) {
+  return {
+    payments: createRecordMapper(PAYMENT_FIELDS, codec),
+    idempotency: createRecordMapper(IDEMPOTENCY_FIELDS, codec),
+    receipts: createRecordMapper(WEBHOOK_RECEIPT_FIELDS, codec),
+    audit: createRecordMapper(AUDIT_FIELDS, codec),
+    events: createRecordMapper(EVENT_FIELDS, codec),
+  };
+}

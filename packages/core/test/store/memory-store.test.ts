@@ -1,23 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { PaymentRecord } from '../../src/domain/payment.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import { payment as basePayment } from '../domain/transition-fixtures.js';
+import { payment } from './unique-payment.js';
 
 // The full contract (races included) runs in packages/store-tests/test/memory.test.ts;
 // this file covers what only the memory store has: its identity and its isolation. Fault injection is
 // the store-independent wrapper's (test/testing/faulty-store.test.ts).
-
-/** A pending payment with its own id and order reference. */
-function payment(overrides: Partial<PaymentRecord> = {}): PaymentRecord {
-  const reference = `PAY${randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase()}`;
-  return basePayment({
-    id: randomUUID(),
-    orderReference: reference,
-    orderReferences: [reference],
-    ...overrides,
-  });
-}
 
 describe('createMemoryStore', () => {
   it('is the single-process memory kind', () => {

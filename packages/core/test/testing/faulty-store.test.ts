@@ -1,23 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { PaymentRecord } from '../../src/domain/payment.js';
 import { ClickPesaKitError } from '../../src/errors.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { withFaults } from '../../src/testing/faulty-store.js';
-import { payment as basePayment, T0 } from '../domain/transition-fixtures.js';
+import { T0 } from '../domain/transition-fixtures.js';
+import { payment } from '../store/unique-payment.js';
 
 // The fault-injecting wrapper, over the memory store (store-sqlite's tests run it over SQLite too).
-
-/** A pending payment with its own id and order reference. */
-function payment(overrides: Partial<PaymentRecord> = {}): PaymentRecord {
-  const reference = `PAY${randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase()}`;
-  return basePayment({
-    id: randomUUID(),
-    orderReference: reference,
-    orderReferences: [reference],
-    ...overrides,
-  });
-}
 
 const idempotency = (paymentId: string) => ({
   ownerId: 'owner-a',
