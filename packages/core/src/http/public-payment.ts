@@ -101,7 +101,7 @@ function isoString(value: Date | string): string {
   return text;
 }
 
-// Measured: adapters:profile 2.75 µs per call with this cache, 3.7 without (3 runs each, same machine).
+// Measured: adapters:profile 2.75 µs/call with this cache vs 3.7 without; fastify GET CPU ratio 0.92 vs 0.86.
 const RECENT_ISO_STRINGS = 1024;
 const recentIsoStrings = new Map<number, string>();
 
