@@ -1,124 +1,64 @@
 import type { PaymentRecord } from '@clickpesa-kit/core';
-import type {
-  AuditEntry,
-  IdempotencyRecord,
-  NewEvent,
-  StoredEvent,
-  WebhookReceipt,
+import {
+  type AuditEntry,
+  type ColumnCodec,
+  createRecordMapper,
+  createRecordMappers,
+  EVENT_FIELDS,
+  type IdempotencyRecord,
+  type NewEvent,
+  type StoredEvent,
+  type WebhookReceipt,
 } from '@clickpesa-kit/core/store';
 
 /**
- * How records become Redis strings and back. Dates are stored as epoch milliseconds (exact, and numbers a
- * Lua script can compare); everything else is plain JSON. Every read parses a fresh object, so callers
- * can never mutate stored state through what a call returned.
+ * How records become Redis strings and back, from the core's field tables: documents keyed by column name,
+ * dates as epoch milliseconds (exact, and numbers a Lua script can compare), the rest as JSON has it.
+ * Every read parses a fresh object, so callers can never mutate stored state through what a call returned.
  */
+const REDIS_CODEC: ColumnCodec = {
+  encode: { timestamp: (date: Date) => date.getTime() },
+  // Hash fields come back as strings, JSON documents as numbers.
+  decode: { timestamp: (ms: number | string) => new Date(Number(ms)) },
+};
 
-const PAYMENT_DATE_FIELDS = [
-  'attemptStartedAt',
-  'createdAt',
-  'updatedAt',
-  'completedAt',
-  'settledAt',
-  'lastCheckedAt',
-  'nextPollAt',
-  'stuckNotifiedAt',
-] as const satisfies readonly (keyof PaymentRecord)[];
+const { payments, receipts, audit, idempotency } = createRecordMappers(REDIS_CODEC);
+// An event's payment is its list's, and its seq its position in the list: neither is stored.
+const events = createRecordMapper(
+  EVENT_FIELDS.filter((field) => field.name !== 'paymentId' && field.name !== 'seq'),
+  REDIS_CODEC,
+);
 
-type PaymentDateField = (typeof PAYMENT_DATE_FIELDS)[number];
-type PaymentDocument = Omit<PaymentRecord, PaymentDateField> & Record<PaymentDateField, number | null>;
+export const encodePayment = (payment: PaymentRecord): string => JSON.stringify(payments.toRow(payment));
+export const decodePayment = (json: string): PaymentRecord => payments.fromRow(JSON.parse(json));
 
-export function encodePayment(payment: PaymentRecord): string {
-  const document: Record<string, unknown> = { ...payment };
-  for (const field of PAYMENT_DATE_FIELDS) document[field] = toMs(payment[field]);
-  return JSON.stringify(document);
-}
+export const encodeEvent = (event: NewEvent): string => JSON.stringify(events.toRow(event as StoredEvent));
+export const decodeEvent = (json: string, paymentId: string, seq: number): StoredEvent => ({
+  ...events.fromRow(JSON.parse(json)),
+  paymentId,
+  seq,
+});
 
-export function decodePayment(json: string): PaymentRecord {
-  const document = JSON.parse(json) as PaymentDocument;
-  const payment: Record<string, unknown> = { ...document };
-  for (const field of PAYMENT_DATE_FIELDS) payment[field] = fromMs(document[field]);
-  return payment as unknown as PaymentRecord;
-}
+export const encodeAudit = (entry: AuditEntry): string => JSON.stringify(audit.toRow(entry));
+export const decodeAudit = (json: string): AuditEntry => audit.fromRow(JSON.parse(json));
 
-export function encodeEvent(event: NewEvent): string {
-  return JSON.stringify({ ...event, occurredAt: event.occurredAt.getTime() });
-}
+export const encodeReceipt = (receipt: WebhookReceipt): string => JSON.stringify(receipts.toRow(receipt));
+export const decodeReceipt = (json: string): WebhookReceipt => receipts.fromRow(JSON.parse(json));
 
-export function decodeEvent(json: string, paymentId: string, seq: number): StoredEvent {
-  const event = JSON.parse(json) as Omit<NewEvent, 'occurredAt'> & { occurredAt: number };
-  return { ...event, occurredAt: new Date(event.occurredAt), paymentId, seq };
-}
-
-export function encodeAudit(entry: AuditEntry): string {
-  return JSON.stringify({ ...entry, at: entry.at.getTime() });
-}
-
-export function decodeAudit(json: string): AuditEntry {
-  const entry = JSON.parse(json) as Omit<AuditEntry, 'at'> & { at: number };
-  return { ...entry, at: new Date(entry.at) };
-}
-
-export function encodeReceipt(receipt: WebhookReceipt): string {
-  return JSON.stringify({ ...receipt, receivedAt: receipt.receivedAt.getTime() });
-}
-
-export function decodeReceipt(json: string): WebhookReceipt {
-  const receipt = JSON.parse(json) as Omit<WebhookReceipt, 'receivedAt'> & { receivedAt: number };
-  return { ...receipt, receivedAt: new Date(receipt.receivedAt) };
-}
-
-/** An idempotency record as the flat field/value list HSET takes (all strings, Dates as epoch ms). */
+/** An idempotency record as the flat field/value list HSET takes (all strings). */
 export function idempotencyFields(record: IdempotencyRecord): string[] {
-  return [
-    'ownerId',
-    record.ownerId,
-    'key',
-    record.key,
-    'fingerprint',
-    record.fingerprint,
-    'scope',
-    record.scope,
-    'paymentId',
-    record.paymentId,
-    'state',
-    record.state,
-    'createdAt',
-    String(record.createdAt.getTime()),
-    'expiresAt',
-    String(record.expiresAt.getTime()),
-  ];
+  return Object.entries(idempotency.toRow(record)).flatMap(([field, value]) => [field, String(value)]);
 }
 
 /** From HGETALL's reply: an object (ioredis' own HGETALL) or a flat [field, value, ...] list (from Lua). */
 export function decodeIdempotency(reply: Record<string, string> | string[]): IdempotencyRecord {
-  const fields = Array.isArray(reply) ? pairsToObject(reply) : reply;
-  return {
-    ownerId: fields.ownerId ?? '',
-    key: fields.key ?? '',
-    fingerprint: fields.fingerprint ?? '',
-    scope: fields.scope ?? '',
-    paymentId: fields.paymentId ?? '',
-    state: fields.state === 'completed' ? 'completed' : 'in_flight',
-    createdAt: new Date(Number(fields.createdAt)),
-    expiresAt: new Date(Number(fields.expiresAt)),
-  };
+  if (!Array.isArray(reply)) return idempotency.fromRow(reply);
+  const fields: Record<string, string> = {};
+  for (let index = 0; index + 1 < reply.length; index += 2) fields[reply[index]!] = reply[index + 1]!;
+  return idempotency.fromRow(fields);
 }
 
 /** Epoch ms as the decimal string Redis arguments take; '' for "none". */
 export function msArg(date: Date | null): string {
   return date === null ? '' : String(date.getTime());
-}
-
-function toMs(date: Date | null): number | null {
-  return date === null ? null : date.getTime();
-}
-
-function fromMs(ms: number | null): Date | null {
-  return ms === null ? null : new Date(ms);
-}
-
-function pairsToObject(pairs: string[]): Record<string, string> {
-  const object: Record<string, string> = {};
-  for (let index = 0; index + 1 < pairs.length; index += 2) object[pairs[index]!] = pairs[index + 1]!;
-  return object;
 }

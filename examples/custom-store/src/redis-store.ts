@@ -4,18 +4,26 @@ import {
   type PaymentRecord,
   type PaymentStore,
 } from '@clickpesa-kit/core';
-import type {
-  AuditEntry,
-  ClaimedPayment,
-  ClaimIdempotencyResult,
-  CreatePaymentInput,
-  CreatePaymentResult,
-  IdempotencyRecord,
-  SharedBudget,
-  StoredEvent,
-  TransitionInput,
-  TransitionResult,
-  WebhookReceipt,
+import {
+  ACTIVE_STATUSES,
+  type AuditEntry,
+  applyPaymentChanges,
+  type ClaimDueInput,
+  type ClaimedPayment,
+  type ClaimIdempotencyResult,
+  type CreatePaymentInput,
+  type CreatePaymentResult,
+  type IdempotencyRecord,
+  inFlightIdempotency,
+  isIdempotencyLive,
+  leaseEnd,
+  orderReferencesOf,
+  type SharedBudget,
+  type StoredEvent,
+  type TransitionInput,
+  type TransitionResult,
+  transitionRefusal,
+  type WebhookReceipt,
 } from '@clickpesa-kit/core/store';
 import { Redis } from 'ioredis';
 import {
@@ -48,7 +56,6 @@ import { type ClaimDueReply, claimDueScript, releaseLeaseScript } from './lua/le
 import { type AuditItem, type LuaScript, runScript } from './lua/script.js';
 import { type TransitionPlan, type TransitionReply, transitionScript } from './lua/transition.js';
 import { recordWebhookReceiptScript } from './lua/webhook-receipt.js';
-import { ACTIVE_STATUSES, applyChanges, withCurrentReference } from './payment-changes.js';
 
 export interface RedisStoreOptions {
   /**
@@ -113,13 +120,9 @@ class RedisPaymentStore implements RedisStore {
 
   createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
     return this.run(async () => {
-      const payment = withCurrentReference(input.payment);
+      const payment = { ...input.payment, orderReferences: orderReferencesOf(input.payment) };
       const events = (input.events ?? []).map(encodeEvent);
-      const idempotency = input.idempotency && {
-        ...input.idempotency,
-        paymentId: payment.id,
-        state: 'in_flight' as const,
-      };
+      const idempotency = input.idempotency && inFlightIdempotency(input.idempotency, payment.id);
       const plan: CreatePaymentPlan = {
         id: payment.id,
         doc: encodePayment(payment),
@@ -198,19 +201,15 @@ class RedisPaymentStore implements RedisStore {
       );
       if (doc === null || doc === undefined) return { applied: false, payment: null, reason: 'not_found' };
       const current = decodePayment(doc);
-      if (input.leaseToken !== undefined && leaseToken !== String(input.leaseToken)) {
-        return { applied: false, payment: current, reason: 'stale_lease' };
-      }
       // Also needed for correctness: the changes must be merged into the row at expectedVersion.
-      if (version !== String(input.expectedVersion)) {
-        return { applied: false, payment: current, reason: 'version_conflict' };
-      }
+      const refusal = transitionRefusal(input, { version: Number(version), leaseToken: Number(leaseToken) });
+      if (refusal) return { applied: false, payment: current, reason: refusal };
 
-      const { next, newOrderReference } = applyChanges(current, input.changes);
+      const { next, newOrderReference } = applyPaymentChanges(current, input.changes);
       const events = (input.events ?? []).map(encodeEvent);
       const plan: TransitionPlan = {
         id: current.id,
-        expectedVersion: version,
+        expectedVersion: String(input.expectedVersion),
         leaseToken: input.leaseToken === undefined ? undefined : String(input.leaseToken),
         releaseLease: input.leaseToken !== undefined && input.releaseLease === true,
         doc: encodePayment(next),
@@ -266,9 +265,9 @@ class RedisPaymentStore implements RedisStore {
   getIdempotency(ownerId: string, key: string, now: Date): Promise<IdempotencyRecord | null> {
     return this.run(async () => {
       const fields = await this.redis.hgetall(this.keys.idempotency(ownerId, key));
-      if (fields.expiresAt === undefined) return null;
+      if (fields.expires_at === undefined) return null;
       const record = decodeIdempotency(fields);
-      return record.expiresAt.getTime() > now.getTime() ? record : null;
+      return isIdempotencyLive(record, now) ? record : null;
     });
   }
 
@@ -338,9 +337,9 @@ class RedisPaymentStore implements RedisStore {
     });
   }
 
-  claimDue(input: { now: Date; limit: number; leaseMs: number; owner: string }): Promise<ClaimedPayment[]> {
+  claimDue(input: ClaimDueInput): Promise<ClaimedPayment[]> {
     return this.run(async () => {
-      const leaseUntil = new Date(input.now.getTime() + input.leaseMs);
+      const leaseUntil = leaseEnd(input.now, input.leaseMs);
       const reply = (await this.script(
         claimDueScript,
         msArg(input.now),

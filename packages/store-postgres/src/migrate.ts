@@ -1,7 +1,7 @@
 import { ClickPesaKitError } from '@clickpesa-kit/core';
 import pg from 'pg';
 import { toStoreError } from './pg-errors.js';
-import { MIGRATIONS, type Migration } from './schema.js';
+import { MIGRATIONS, type Migration, postgresBaseline } from './schema.js';
 import { quoteSchema } from './sql-params.js';
 import { withTransaction } from './transaction.js';
 
@@ -34,10 +34,15 @@ export async function migratePostgres(options: MigrateOptions): Promise<number[]
   }
 }
 
+/**
+ * A new schema gets `baseline` (the whole current schema) and every migration's version instead of the
+ * migrations one by one; without a baseline it replays them.
+ */
 export function migrateWith(
   pool: pg.Pool,
   schema: string,
   migrations: readonly Migration[],
+  baseline: string | undefined = migrations === MIGRATIONS ? postgresBaseline() : undefined,
 ): Promise<number[]> {
   const quoted = quoteSchema(schema);
   return withTransaction(pool, async (tx) => {
@@ -60,9 +65,11 @@ export function migrateWith(
       });
     }
     const applied: number[] = [];
+    const fromBaseline = current === 0 && baseline !== undefined;
+    if (fromBaseline) await tx.query(baseline);
     for (const migration of migrations) {
       if (migration.version <= current) continue;
-      await tx.query(migration.sql);
+      if (!fromBaseline) await tx.query(migration.sql);
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
         migration.version,
         migration.name,

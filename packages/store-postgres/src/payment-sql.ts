@@ -1,17 +1,17 @@
-import type { CreatePaymentInput, TransitionInput } from '@clickpesa-kit/core/store';
+import {
+  type CreatePaymentInput,
+  PAYMENT_FIELDS,
+  type PaymentField,
+  type TransitionInput,
+  writablePaymentChanges,
+} from '@clickpesa-kit/core/store';
 import { insertAuditSql, insertEventsSql } from './outbox-sql.js';
-import { encodeField, FIELD_BY_NAME, PAYMENT_FIELDS } from './payment-columns.js';
+import { POSTGRES_TYPES, paymentRows } from './rows.js';
 import { SqlParams } from './sql-params.js';
 
-/** Fields a transition may never touch, whatever the caller sends at runtime. */
-const IMMUTABLE_FIELDS = new Set([
-  'id',
-  'ownerId',
-  'createdAt',
-  'version',
-  'orderReferences',
-  'orderReference',
-]);
+const FIELD_BY_NAME: ReadonlyMap<string, PaymentField> = new Map(
+  PAYMENT_FIELDS.map((field) => [field.name, field]),
+);
 
 export interface Statement {
   text: string;
@@ -30,7 +30,9 @@ export function insertPaymentStatement(
   const params = new SqlParams();
   const record = { ...input.payment, orderReferences };
   const events = input.events ?? [];
-  const values = PAYMENT_FIELDS.map(({ field, cast }) => params.add(encodeField(cast, record[field]), cast));
+  const values = paymentRows
+    .toValues(record)
+    .map((value, index) => params.add(value, POSTGRES_TYPES[PAYMENT_FIELDS[index]!.kind]));
   const columns = PAYMENT_FIELDS.map(({ column }) => column);
   const id = params.add(record.id, 'text');
   const parts = [
@@ -57,10 +59,13 @@ export function transitionStatement(schema: string, input: TransitionInput): Sta
   const params = new SqlParams();
   const events = input.events ?? [];
   const sets: string[] = [];
-  for (const [field, value] of Object.entries(input.changes)) {
-    const column = FIELD_BY_NAME.get(field);
-    if (value === undefined || column === undefined || IMMUTABLE_FIELDS.has(field)) continue;
-    sets.push(`${column.column} = ${params.add(encodeField(column.cast, value), column.cast)}`);
+  for (const [name, value] of writablePaymentChanges(input.changes)) {
+    // The order reference is written below, with its history.
+    const field = FIELD_BY_NAME.get(name);
+    if (name === 'orderReference' || field === undefined) continue;
+    sets.push(
+      `${field.column} = ${params.add(paymentRows.encodeField(field, value), POSTGRES_TYPES[field.kind])}`,
+    );
   }
   const reference = input.changes.orderReference;
   const referenceParam = reference === undefined ? undefined : params.add(reference, 'text');

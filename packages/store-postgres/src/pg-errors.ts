@@ -1,6 +1,6 @@
 import { ClickPesaKitError } from '@clickpesa-kit/core';
 
-/** SQLSTATEs worth retrying the whole local transaction for (F-DB-2). */
+/** SQLSTATEs worth retrying the whole local transaction for */
 const RETRYABLE_STATES = new Set(['40001', '40P01']);
 
 /** Node network errors and pg messages that mean "the database cannot be reached". */

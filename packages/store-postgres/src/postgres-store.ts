@@ -1,37 +1,39 @@
 import { type Logger, type PaymentRecord, type PaymentStore, silentLogger } from '@clickpesa-kit/core';
-import type {
-  AuditEntry,
-  ClaimedPayment,
-  ClaimIdempotencyResult,
-  CreatePaymentInput,
-  CreatePaymentResult,
-  IdempotencyRecord,
-  SharedBudget,
-  StoredEvent,
-  TransitionInput,
-  TransitionResult,
-  WebhookReceipt,
+import {
+  type AuditEntry,
+  byDueOrder,
+  type ClaimDueInput,
+  type ClaimedPayment,
+  type ClaimIdempotencyResult,
+  type CreatePaymentInput,
+  type CreatePaymentResult,
+  type IdempotencyRecord,
+  inFlightIdempotency,
+  numberEvents,
+  orderReferencesOf,
+  type SharedBudget,
+  type StoredEvent,
+  type TransitionInput,
+  type TransitionResult,
+  transitionRefusal,
+  type WebhookReceipt,
 } from '@clickpesa-kit/core/store';
 import pg from 'pg';
 import { DEFAULT_SCHEMA, migrateWith } from './migrate.js';
 import { insertAuditSql } from './outbox-sql.js';
-import { type PaymentRow, rowToPayment } from './payment-columns.js';
 import { insertPaymentStatement, transitionStatement } from './payment-sql.js';
 import { isRetryable, toStoreError } from './pg-errors.js';
 import { postgresValue } from './postgres-text.js';
 import { buildQueries, type Queries } from './queries.js';
 import {
-  type AuditRow,
-  type EventRow,
-  type IdempotencyRow,
-  idempotencyValues,
-  receiptValues,
-  rowToAudit,
-  rowToEvent,
-  rowToIdempotency,
-  rowToReceipt,
-  type WebhookReceiptRow,
-} from './record-rows.js';
+  auditRows,
+  eventRows,
+  idempotencyRows,
+  type PaymentRow,
+  paymentRows,
+  type Row,
+  receiptRows,
+} from './rows.js';
 import { MIGRATIONS } from './schema.js';
 import { quoteSchema, SqlParams } from './sql-params.js';
 import { type Transaction, withTransaction } from './transaction.js';
@@ -45,7 +47,7 @@ export interface PostgresStoreOptions {
   schema?: string;
   /**
    * Which clock leases and due times are compared with: `database` (default, `now()`: instances with skewed
-   * clocks still agree, POLL-15) or `caller` (the `now` the poller passes: fake clocks in tests).
+   * clocks still agree) or `caller` (the `now` the poller passes: fake clocks in tests).
    */
   clock?: 'database' | 'caller';
   /** Run `migrate()` before the first operation. Default false: run it explicitly or with the CLI. */
@@ -54,7 +56,7 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** How long to wait for a connection before STORE_UNAVAILABLE. Default 5000 ms. */
   connectionTimeoutMs?: number;
-  /** Retries of a transaction that hit a serialization failure or a deadlock (F-DB-2). Default 5. */
+  /** Retries of a transaction that hit a serialization failure or a deadlock. Default 5. */
   retries?: number;
   logger?: Logger;
 }
@@ -124,23 +126,18 @@ class PostgresPaymentStore implements PostgresStore {
 
   async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
     const { payment, idempotency } = input;
-    const orderReferences = payment.orderReferences.includes(payment.orderReference)
-      ? [...payment.orderReferences]
-      : [...payment.orderReferences, payment.orderReference];
+    const orderReferences = orderReferencesOf(payment);
     return this.transaction(async (tx): Promise<CreatePaymentResult> => {
       if (input.exclusiveMsisdn) {
         // Serialises creators for one MSISDN, so "none active" stays true until this one commits.
         await tx.query(this.sql.lockMsisdn, [`clickpesa-kit:${this.schema}:msisdn:${payment.msisdn}`]);
       }
       if (idempotency) {
-        const claim = { ...idempotency, paymentId: payment.id, state: 'in_flight' as const };
-        const claimed = await tx.query(this.sql.claimIdempotency, idempotencyValues(claim));
+        const claim = inFlightIdempotency(idempotency, payment.id);
+        const claimed = await tx.query(this.sql.claimIdempotency, idempotencyRows.toValues(claim));
         if (claimed.rowCount === 0) {
-          const existing = await tx.query<IdempotencyRow>(this.sql.idempotency, [
-            idempotency.ownerId,
-            idempotency.key,
-          ]);
-          return { kind: 'idempotency_conflict', existing: rowToIdempotency(existing.rows[0]!) };
+          const existing = await tx.query<Row>(this.sql.idempotency, [idempotency.ownerId, idempotency.key]);
+          return { kind: 'idempotency_conflict', existing: idempotencyRows.fromRow(existing.rows[0]!) };
         }
       }
       if (input.exclusiveMsisdn) {
@@ -155,11 +152,7 @@ class PostgresPaymentStore implements PostgresStore {
       }
       const statement = insertPaymentStatement(this.quoted, input, orderReferences);
       await tx.query(statement.text, statement.values);
-      const events: StoredEvent[] = (input.events ?? []).map((event, index) => ({
-        ...event,
-        paymentId: payment.id,
-        seq: index + 1,
-      }));
+      const events = numberEvents(payment.id, 0, input.events);
       return { kind: 'created', payment: { ...payment, orderReferences }, events };
     });
   }
@@ -169,17 +162,17 @@ class PostgresPaymentStore implements PostgresStore {
       ownerId === undefined
         ? await this.query<PaymentRow>(this.sql.paymentById, [id])
         : await this.query<PaymentRow>(this.sql.paymentByIdAndOwner, [id, ownerId]);
-    return rows[0] ? rowToPayment(rows[0]) : null;
+    return rows[0] ? paymentRows.fromRow(rows[0]) : null;
   }
 
   async getPaymentByOrderReference(orderReference: string): Promise<PaymentRecord | null> {
     const { rows } = await this.query<PaymentRow>(this.sql.paymentByReference, [orderReference]);
-    return rows[0] ? rowToPayment(rows[0]) : null;
+    return rows[0] ? paymentRows.fromRow(rows[0]) : null;
   }
 
   async getPaymentByTransactionId(transactionId: string): Promise<PaymentRecord | null> {
     const { rows } = await this.query<PaymentRow>(this.sql.paymentByTransactionId, [transactionId]);
-    return rows[0] ? rowToPayment(rows[0]) : null;
+    return rows[0] ? paymentRows.fromRow(rows[0]) : null;
   }
 
   async hasActivePush(msisdn: string, exceptPaymentId?: string): Promise<boolean> {
@@ -192,37 +185,31 @@ class PostgresPaymentStore implements PostgresStore {
     const { rows } = await this.query<PaymentRow>(statement.text, statement.values);
     const updated = rows[0];
     if (updated) {
-      const firstSeq = (updated.last_event_seq as number) - (input.events?.length ?? 0) + 1;
-      const events = (input.events ?? []).map((event, index) => ({
-        ...event,
-        paymentId: input.paymentId,
-        seq: firstSeq + index,
-      }));
-      return { applied: true, payment: rowToPayment(updated), events };
+      const lastSeqBefore = updated.last_event_seq - (input.events?.length ?? 0);
+      const events = numberEvents(input.paymentId, lastSeqBefore, input.events);
+      return { applied: true, payment: paymentRows.fromRow(updated), events };
     }
     // Not applied: read the current row to say why (lease first: a stale holder must stop, not retry).
     const current = (await this.query<PaymentRow>(this.sql.paymentById, [input.paymentId])).rows[0];
     if (!current) return { applied: false, payment: null, reason: 'not_found' };
-    const reason =
-      input.leaseToken !== undefined && current.lease_token !== input.leaseToken
-        ? 'stale_lease'
-        : 'version_conflict';
-    return { applied: false, payment: rowToPayment(current), reason };
+    const stored = { version: current.version as number, leaseToken: current.lease_token };
+    const reason = transitionRefusal(input, stored) ?? 'version_conflict';
+    return { applied: false, payment: paymentRows.fromRow(current), reason };
   }
 
   async claimIdempotency(record: IdempotencyRecord): Promise<ClaimIdempotencyResult> {
     return this.transaction(async (tx): Promise<ClaimIdempotencyResult> => {
-      const claimed = await tx.query(this.sql.claimIdempotency, idempotencyValues(record));
+      const claimed = await tx.query(this.sql.claimIdempotency, idempotencyRows.toValues(record));
       if ((claimed.rowCount ?? 0) > 0) return { kind: 'claimed' };
       // The conflicting row is locked by the INSERT above, so it is still there to read.
-      const existing = await tx.query<IdempotencyRow>(this.sql.idempotency, [record.ownerId, record.key]);
-      return { kind: 'exists', existing: rowToIdempotency(existing.rows[0]!) };
+      const existing = await tx.query<Row>(this.sql.idempotency, [record.ownerId, record.key]);
+      return { kind: 'exists', existing: idempotencyRows.fromRow(existing.rows[0]!) };
     });
   }
 
   async getIdempotency(ownerId: string, key: string, now: Date): Promise<IdempotencyRecord | null> {
-    const { rows } = await this.query<IdempotencyRow>(this.sql.liveIdempotency, [ownerId, key, now]);
-    return rows[0] ? rowToIdempotency(rows[0]) : null;
+    const { rows } = await this.query<Row>(this.sql.liveIdempotency, [ownerId, key, now]);
+    return rows[0] ? idempotencyRows.fromRow(rows[0]) : null;
   }
 
   async completeIdempotency(ownerId: string, key: string): Promise<void> {
@@ -234,16 +221,16 @@ class PostgresPaymentStore implements PostgresStore {
   }
 
   async recordWebhookReceipt(receipt: WebhookReceipt): Promise<{ inserted: boolean }> {
-    const result = await this.query(this.sql.insertReceipt, receiptValues(receipt));
+    const result = await this.query(this.sql.insertReceipt, receiptRows.toValues(receipt));
     return { inserted: result.rowCount === 1 };
   }
 
   async listWebhookReceipts(filter?: { orderReference?: string }): Promise<WebhookReceipt[]> {
     const { rows } =
       filter?.orderReference === undefined
-        ? await this.query<WebhookReceiptRow>(this.sql.allReceipts)
-        : await this.query<WebhookReceiptRow>(this.sql.receiptsByReference, [filter.orderReference]);
-    return rows.map(rowToReceipt);
+        ? await this.query<Row>(this.sql.allReceipts)
+        : await this.query<Row>(this.sql.receiptsByReference, [filter.orderReference]);
+    return rows.map(receiptRows.fromRow);
   }
 
   async appendAudit(entries: AuditEntry[]): Promise<void> {
@@ -253,19 +240,14 @@ class PostgresPaymentStore implements PostgresStore {
   }
 
   async listAudit(paymentId: string): Promise<AuditEntry[]> {
-    return (await this.query<AuditRow>(this.sql.auditOf, [paymentId])).rows.map(rowToAudit);
+    return (await this.query<Row>(this.sql.auditOf, [paymentId])).rows.map(auditRows.fromRow);
   }
 
   async listEvents(paymentId: string): Promise<StoredEvent[]> {
-    return (await this.query<EventRow>(this.sql.eventsOf, [paymentId])).rows.map(rowToEvent);
+    return (await this.query<Row>(this.sql.eventsOf, [paymentId])).rows.map(eventRows.fromRow);
   }
 
-  async claimDue(input: {
-    now: Date;
-    limit: number;
-    leaseMs: number;
-    owner: string;
-  }): Promise<ClaimedPayment[]> {
+  async claimDue(input: ClaimDueInput): Promise<ClaimedPayment[]> {
     if (input.limit <= 0) return [];
     const { rows } = await this.query<PaymentRow>(
       this.sql.claimDue,
@@ -273,15 +255,11 @@ class PostgresPaymentStore implements PostgresStore {
     );
     return rows
       .map((row) => ({
-        payment: rowToPayment(row),
+        payment: paymentRows.fromRow(row),
         leaseToken: row.lease_token,
         leaseUntil: row.lease_until as Date,
       }))
-      .sort(
-        (a, b) =>
-          (a.payment.nextPollAt?.getTime() ?? 0) - (b.payment.nextPollAt?.getTime() ?? 0) ||
-          (a.payment.id < b.payment.id ? -1 : 1),
-      );
+      .sort((a, b) => byDueOrder(a.payment, b.payment));
   }
 
   async releaseLease(paymentId: string, leaseToken: number): Promise<void> {

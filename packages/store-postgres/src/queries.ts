@@ -1,6 +1,10 @@
+import { ACTIVE_STATUSES } from '@clickpesa-kit/core/store';
+
+const ACTIVE_STATUS_LIST = [...ACTIVE_STATUSES].map((status) => `'${status}'`).join(', ');
+
 /**
  * The fixed statements of the store, for one schema. `now` is the SQL expression for "now": the database
- * clock (`now()`, POLL-15) or the caller's clock as a parameter.
+ * clock (`now()`: instances with skewed clocks still agree) or the caller's clock as a parameter.
  */
 export function buildQueries(s: string, clock: 'database' | 'caller') {
   // Positional parameter numbers of `now` differ per statement, so each one takes it as an argument.
@@ -12,7 +16,7 @@ export function buildQueries(s: string, clock: 'database' | 'caller') {
     paymentByIdAndOwner: `SELECT * FROM ${s}.payments WHERE id = $1 AND owner_id = $2`,
     paymentByReference: `SELECT p.* FROM ${s}.payment_references r JOIN ${s}.payments p ON p.id = r.payment_id WHERE r.order_reference = $1`,
     paymentByTransactionId: `SELECT * FROM ${s}.payments WHERE transaction_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`,
-    activePushForMsisdn: `SELECT id FROM ${s}.payments WHERE msisdn = $1 AND status IN ('pending', 'processing') AND id <> $2 LIMIT 1`,
+    activePushForMsisdn: `SELECT id FROM ${s}.payments WHERE msisdn = $1 AND status IN (${ACTIVE_STATUS_LIST}) AND id <> $2 LIMIT 1`,
     lockMsisdn: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
     /** Inserts, or replaces an expired record; no row back means a live record holds the key (now locked). */
     claimIdempotency: `INSERT INTO ${s}.idempotency_keys AS k (owner_id, key, fingerprint, scope, payment_id, state, created_at, expires_at)
@@ -32,7 +36,7 @@ export function buildQueries(s: string, clock: 'database' | 'caller') {
     eventsOf: `SELECT * FROM ${s}.payment_events WHERE payment_id = $1 ORDER BY seq`,
     auditOf: `SELECT payment_id, at, kind, data FROM ${s}.audit_log WHERE payment_id = $1 ORDER BY id`,
     /**
-     * POLL-1: oldest due first, rows another claimer is locking are skipped, each claim bumps the fencing token.
+     * Oldest due first, rows another claimer is locking are skipped, each claim bumps the fencing token.
      * `= ANY (ARRAY(...))` makes the update find its rows by primary key (a join may scan a small table whole).
      */
     claimDue: `WITH due AS (

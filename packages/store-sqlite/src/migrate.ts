@@ -1,15 +1,17 @@
 import { ClickPesaKitError } from '@clickpesa-kit/core';
 import type Database from 'better-sqlite3';
-import { MIGRATIONS, type Migration } from './schema.js';
+import { MIGRATIONS, type Migration, SQLITE_BASELINE } from './schema.js';
 
 /**
  * Brings the file's schema up to date. Runs in one BEGIN IMMEDIATE, so a second process opening the
  * same file at the same moment waits, then finds the migrations applied.
- * Returns the versions it applied.
+ * A new file gets `baseline` (the whole current schema) and every migration's version instead of the
+ * migrations one by one; without a baseline it replays them. Returns the versions it applied.
  */
 export function migrateSqlite(
   db: Database.Database,
   migrations: readonly Migration[] = MIGRATIONS,
+  baseline: string | undefined = migrations === MIGRATIONS ? SQLITE_BASELINE : undefined,
 ): number[] {
   const run = db.transaction(() => {
     db.exec(
@@ -27,9 +29,11 @@ export function migrateSqlite(
     }
     const applied: number[] = [];
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    const fromBaseline = current === 0 && baseline !== undefined;
+    if (fromBaseline) db.exec(baseline);
     for (const migration of migrations) {
       if (migration.version <= current) continue;
-      db.exec(migration.sql);
+      if (!fromBaseline) db.exec(migration.sql);
       record.run(migration.version, migration.name, Date.now());
       applied.push(migration.version);
     }

@@ -1,7 +1,21 @@
+import {
+  columnDefinitions,
+  PAYMENT_FIELDS,
+  PAYMENT_KEY_COLUMN,
+  type PaymentField,
+} from '@clickpesa-kit/core/store';
+import { SQLITE_TYPES } from './rows.js';
+
 /**
  * Versioned schema. Each migration runs once, in order, inside the same BEGIN IMMEDIATE as the bump of
  * `schema_migrations`, so two processes opening the same file never both apply it.
  * Append new migrations; never edit one that has shipped.
+ *
+ * A new file does not replay them: it is created from the baseline, `SQLITE_BASELINE`, whose payments table
+ * is generated from the payment field table, and is stamped with every migration's version. So a payment
+ * field is added in the field table, plus one migration adding its column to existing files
+ * (`ALTER TABLE payments ADD COLUMN ${columnDefinition(field, SQLITE_TYPES)}`); a test checks that an old file
+ * migrated and a new file end with the same schema.
  *
  * Storage choices: dates are integer milliseconds since the epoch, JSON is TEXT, amounts are TEXT (never REAL).
  */
@@ -11,11 +25,8 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: 'initial',
-    sql: `
+/** The payments table as version 1 shipped it (what existing files were created with). */
+const PAYMENTS_V1 = `
 CREATE TABLE payments (
   id TEXT PRIMARY KEY,
   owner_id TEXT NOT NULL,
@@ -52,19 +63,30 @@ CREATE TABLE payments (
   lease_token INTEGER NOT NULL DEFAULT 0,
   lease_until INTEGER
 );
--- The poller's due query walks this index in order (ORDER BY next_poll_at, id LIMIT n).
+`;
+
+/** The store's own columns of the payments table: the event counter and the lease. */
+const PAYMENT_BOOKKEEPING_COLUMNS = [
+  'last_event_seq INTEGER NOT NULL DEFAULT 0',
+  'lease_owner TEXT',
+  'lease_token INTEGER NOT NULL DEFAULT 0',
+  'lease_until INTEGER',
+];
+
+/** Everything of version 1 beside the payments table: its indexes and the other tables. */
+const TABLES_V1 = `-- The poller's due query walks this index in order (ORDER BY next_poll_at, id LIMIT n).
 CREATE INDEX payments_due ON payments (next_poll_at, id) WHERE next_poll_at IS NOT NULL;
 CREATE INDEX payments_transaction_id ON payments (transaction_id) WHERE transaction_id IS NOT NULL;
 CREATE INDEX payments_active_msisdn ON payments (msisdn) WHERE status IN ('pending', 'processing');
 
--- Every order reference any attempt of any payment has used: unique across all of them (CS-6).
+-- Every order reference any attempt of any payment has used: unique across all of them.
 CREATE TABLE payment_references (
   order_reference TEXT PRIMARY KEY,
   payment_id TEXT NOT NULL REFERENCES payments (id)
 ) WITHOUT ROWID;
 CREATE INDEX payment_references_payment ON payment_references (payment_id);
 
--- The outbox: one row per event, seq 1, 2, 3... per payment (SM-9).
+-- The outbox: one row per event, seq 1, 2, 3... per payment.
 CREATE TABLE payment_events (
   payment_id TEXT NOT NULL REFERENCES payments (id),
   seq INTEGER NOT NULL,
@@ -117,6 +139,25 @@ CREATE TABLE provider_budget (
   tokens REAL NOT NULL,
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
-`,
-  },
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: PAYMENTS_V1 + TABLES_V1 },
 ];
+
+/** The payments table generated from a field table. */
+function paymentsTableSql(fields: readonly PaymentField[]): string {
+  const columns = [
+    ...columnDefinitions(fields, SQLITE_TYPES, PAYMENT_KEY_COLUMN),
+    ...PAYMENT_BOOKKEEPING_COLUMNS,
+  ];
+  return `\nCREATE TABLE payments (\n  ${columns.join(',\n  ')}\n);\n`;
+}
+
+/** The whole schema for a field table: what applying every migration to an empty file gives. */
+export function sqliteBaseline(fields: readonly PaymentField[] = PAYMENT_FIELDS): string {
+  return paymentsTableSql(fields) + TABLES_V1;
+}
+
+/** The current schema, for a new file. */
+export const SQLITE_BASELINE: string = sqliteBaseline();

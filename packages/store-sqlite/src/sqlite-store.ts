@@ -1,34 +1,38 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { PaymentRecord, PaymentStore } from '@clickpesa-kit/core';
-import type {
-  AuditEntry,
-  ClaimedPayment,
-  ClaimIdempotencyResult,
-  CreatePaymentInput,
-  CreatePaymentResult,
-  IdempotencyRecord,
-  NewEvent,
-  PaymentChanges,
-  SharedBudget,
-  StoredEvent,
-  TransitionInput,
-  TransitionResult,
-  WebhookReceipt,
+import {
+  type AuditEntry,
+  applyPaymentChanges,
+  byDueOrder,
+  type ClaimDueInput,
+  type ClaimedPayment,
+  type ClaimIdempotencyResult,
+  type CreatePaymentInput,
+  type CreatePaymentResult,
+  type IdempotencyRecord,
+  inFlightIdempotency,
+  isIdempotencyLive,
+  numberEvents,
+  orderReferencesOf,
+  type SharedBudget,
+  type StoredEvent,
+  type TransitionInput,
+  type TransitionResult,
+  transitionRefusal,
+  type WebhookReceipt,
 } from '@clickpesa-kit/core/store';
 import Database from 'better-sqlite3';
 import { migrateSqlite } from './migrate.js';
-import { PAYMENT_COLUMNS, type PaymentRow, paymentToParams, rowToPayment } from './payment-row.js';
 import {
-  auditToParams,
-  eventToParams,
-  idempotencyToParams,
-  receiptToParams,
-  rowToAudit,
-  rowToEvent,
-  rowToIdempotency,
-  rowToReceipt,
-} from './record-rows.js';
+  auditRows,
+  eventRows,
+  idempotencyRows,
+  PAYMENT_COLUMNS,
+  type PaymentRow,
+  paymentRows,
+  receiptRows,
+} from './rows.js';
 import { isBusy, storeClosedError, toOpenError, toStoreError } from './sqlite-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { takeToken } from './token-bucket.js';
@@ -54,9 +58,6 @@ export interface SqliteStore extends PaymentStore {
   /** The schema version of the open file. */
   readonly schemaVersion: number;
 }
-
-/** Fields a transition may never touch, whatever the caller sends at runtime. */
-const IMMUTABLE_FIELDS = new Set(['id', 'ownerId', 'createdAt', 'version', 'orderReferences']);
 
 /**
  * A PaymentStore in one SQLite file (WAL mode), shared safely by several processes.
@@ -124,21 +125,17 @@ class SqlitePaymentStore implements SqliteStore {
         const busy = this.sql.activePushForMsisdn.get(payment.msisdn, payment.id);
         if (busy) return { kind: 'msisdn_busy', paymentId: busy.id };
       }
-      const orderReferences = payment.orderReferences.includes(payment.orderReference)
-        ? [...payment.orderReferences]
-        : [...payment.orderReferences, payment.orderReference];
-      const params = paymentToParams({ ...payment, orderReferences });
-      const events = this.numberEvents(payment.id, 0, input.events);
+      const orderReferences = orderReferencesOf(payment);
+      const params = paymentRows.toRow({ ...payment, orderReferences });
+      const events = numberEvents(payment.id, 0, input.events);
       this.sql.insertPayment.run({ ...params, last_event_seq: events.length });
       for (const reference of orderReferences) this.sql.insertReference.run(reference, payment.id);
       if (idempotency) {
-        this.sql.insertIdempotency.run(
-          idempotencyToParams({ ...idempotency, paymentId: payment.id, state: 'in_flight' }),
-        );
+        this.sql.insertIdempotency.run(idempotencyRows.toRow(inFlightIdempotency(idempotency, payment.id)));
       }
-      for (const event of events) this.sql.insertEvent.run(eventToParams(event));
+      for (const event of events) this.sql.insertEvent.run(eventRows.toRow(event));
       this.insertAudit(input.audit);
-      return { kind: 'created', payment: rowToPayment(params), events };
+      return { kind: 'created', payment: paymentRows.fromRow(params), events };
     });
   }
 
@@ -166,29 +163,22 @@ class SqlitePaymentStore implements SqliteStore {
     return this.write((): TransitionResult => {
       const row = this.sql.paymentById.get(input.paymentId);
       if (!row) return { applied: false, payment: null, reason: 'not_found' };
-      const current = rowToPayment(row);
-      if (input.leaseToken !== undefined && row.lease_token !== input.leaseToken) {
-        return { applied: false, payment: current, reason: 'stale_lease' };
-      }
-      if (row.version !== input.expectedVersion) {
-        return { applied: false, payment: current, reason: 'version_conflict' };
-      }
-      const next = applyChanges(current, input.changes);
-      if (next.orderReference !== current.orderReference) {
-        // A reference is never reused, not even one of this payment's earlier attempts: the insert fails then.
-        this.sql.insertReference.run(next.orderReference, current.id);
-        next.orderReferences = [...current.orderReferences, next.orderReference];
-      }
-      const events = this.numberEvents(current.id, row.last_event_seq, input.events);
-      const params = paymentToParams(next);
+      const current = paymentRows.fromRow(row);
+      const refusal = transitionRefusal(input, { version: row.version, leaseToken: row.lease_token });
+      if (refusal) return { applied: false, payment: current, reason: refusal };
+      const { next, newOrderReference } = applyPaymentChanges(current, input.changes);
+      // A reference is never reused, not even one of this payment's earlier attempts: the insert fails then.
+      if (newOrderReference !== null) this.sql.insertReference.run(newOrderReference, current.id);
+      const events = numberEvents(current.id, row.last_event_seq, input.events);
+      const params = paymentRows.toRow(next);
       // Only the columns that changed are written, so untouched indexes are left alone.
       const changed = PAYMENT_COLUMNS.filter((column) => params[column] !== row[column]);
       this.sql
         .updatePayment(changed, input.leaseToken !== undefined && input.releaseLease === true)
         .run({ ...params, last_event_seq: row.last_event_seq + events.length });
-      for (const event of events) this.sql.insertEvent.run(eventToParams(event));
+      for (const event of events) this.sql.insertEvent.run(eventRows.toRow(event));
       this.insertAudit(input.audit);
-      return { applied: true, payment: rowToPayment(params), events };
+      return { applied: true, payment: paymentRows.fromRow(params), events };
     });
   }
 
@@ -196,7 +186,7 @@ class SqlitePaymentStore implements SqliteStore {
     return this.write((): ClaimIdempotencyResult => {
       const existing = this.liveIdempotency(record.ownerId, record.key, record.createdAt);
       if (existing) return { kind: 'exists', existing };
-      this.sql.insertIdempotency.run(idempotencyToParams(record));
+      this.sql.insertIdempotency.run(idempotencyRows.toRow(record));
       return { kind: 'claimed' };
     });
   }
@@ -204,7 +194,8 @@ class SqlitePaymentStore implements SqliteStore {
   getIdempotency(ownerId: string, key: string, now: Date): Promise<IdempotencyRecord | null> {
     return this.read(() => {
       const row = this.sql.idempotency.get(ownerId, key);
-      return row && row.expires_at > now.getTime() ? rowToIdempotency(row) : null;
+      const record = row && idempotencyRows.fromRow(row);
+      return record && isIdempotencyLive(record, now) ? record : null;
     });
   }
 
@@ -220,7 +211,7 @@ class SqlitePaymentStore implements SqliteStore {
 
   recordWebhookReceipt(receipt: WebhookReceipt): Promise<{ inserted: boolean }> {
     return this.write(() => ({
-      inserted: this.sql.insertReceipt.run(receiptToParams(receipt)).changes === 1,
+      inserted: this.sql.insertReceipt.run(receiptRows.toRow(receipt)).changes === 1,
     }));
   }
 
@@ -230,7 +221,7 @@ class SqlitePaymentStore implements SqliteStore {
         filter?.orderReference === undefined
           ? this.sql.allReceipts.all()
           : this.sql.receiptsByReference.all(filter.orderReference);
-      return rows.map(rowToReceipt);
+      return rows.map(receiptRows.fromRow);
     });
   }
 
@@ -239,14 +230,14 @@ class SqlitePaymentStore implements SqliteStore {
   }
 
   listAudit(paymentId: string): Promise<AuditEntry[]> {
-    return this.read(() => this.sql.auditOf.all(paymentId).map(rowToAudit));
+    return this.read(() => this.sql.auditOf.all(paymentId).map(auditRows.fromRow));
   }
 
   listEvents(paymentId: string): Promise<StoredEvent[]> {
-    return this.read(() => this.sql.eventsOf.all(paymentId).map(rowToEvent));
+    return this.read(() => this.sql.eventsOf.all(paymentId).map(eventRows.fromRow));
   }
 
-  claimDue(input: { now: Date; limit: number; leaseMs: number; owner: string }): Promise<ClaimedPayment[]> {
+  claimDue(input: ClaimDueInput): Promise<ClaimedPayment[]> {
     return this.write(() => {
       if (input.limit <= 0) return [];
       const now = input.now.getTime();
@@ -257,12 +248,13 @@ class SqlitePaymentStore implements SqliteStore {
         limit: input.limit,
       });
       // RETURNING has no defined order: restore "oldest due first".
-      rows.sort((a, b) => (a.next_poll_at ?? 0) - (b.next_poll_at ?? 0) || (a.id < b.id ? -1 : 1));
-      return rows.map((row) => ({
-        payment: rowToPayment(row),
-        leaseToken: row.lease_token,
-        leaseUntil: new Date(row.lease_until ?? now + input.leaseMs),
-      }));
+      return rows
+        .map((row) => ({
+          payment: paymentRows.fromRow(row),
+          leaseToken: row.lease_token,
+          leaseUntil: new Date(row.lease_until ?? now + input.leaseMs),
+        }))
+        .sort((a, b) => byDueOrder(a.payment, b.payment));
     });
   }
 
@@ -301,17 +293,14 @@ class SqlitePaymentStore implements SqliteStore {
   private liveIdempotency(ownerId: string, key: string, now: Date): IdempotencyRecord | null {
     const row = this.sql.idempotency.get(ownerId, key);
     if (!row) return null;
-    if (row.expires_at > now.getTime()) return rowToIdempotency(row);
+    const record = idempotencyRows.fromRow(row);
+    if (isIdempotencyLive(record, now)) return record;
     this.sql.deleteIdempotency.run(ownerId, key);
     return null;
   }
 
-  private numberEvents(paymentId: string, lastSeq: number, events: NewEvent[] | undefined): StoredEvent[] {
-    return (events ?? []).map((event, index) => ({ ...event, paymentId, seq: lastSeq + index + 1 }));
-  }
-
   private insertAudit(entries: AuditEntry[] | undefined): void {
-    for (const entry of entries ?? []) this.sql.insertAudit.run(auditToParams(entry));
+    for (const entry of entries ?? []) this.sql.insertAudit.run(auditRows.toRow(entry));
   }
 
   private read<T>(operation: () => T): Promise<T> {
@@ -338,14 +327,5 @@ class SqlitePaymentStore implements SqliteStore {
 }
 
 function decodeOrNull(row: PaymentRow | undefined): PaymentRecord | null {
-  return row ? rowToPayment(row) : null;
-}
-
-function applyChanges(current: PaymentRecord, changes: PaymentChanges): PaymentRecord {
-  const next: PaymentRecord = { ...current, version: current.version + 1 };
-  for (const [field, value] of Object.entries(changes)) {
-    if (value === undefined || IMMUTABLE_FIELDS.has(field)) continue;
-    (next as unknown as Record<string, unknown>)[field] = value;
-  }
-  return next;
+  return row ? paymentRows.fromRow(row) : null;
 }

@@ -1,23 +1,25 @@
+import { ACTIVE_STATUSES } from '@clickpesa-kit/core/store';
 import type Database from 'better-sqlite3';
-import { PAYMENT_COLUMNS, type PaymentRow } from './payment-row.js';
-import type { AuditRow, EventRow, IdempotencyRow, WebhookReceiptRow } from './record-rows.js';
+import { type IdempotencyRow, PAYMENT_COLUMNS, type PaymentRow, type Row } from './rows.js';
 
+const ACTIVE_STATUS_LIST = [...ACTIVE_STATUSES].map((status) => `'${status}'`).join(', ');
 const paymentColumnList = PAYMENT_COLUMNS.join(', ');
 const paymentValueList = PAYMENT_COLUMNS.map((column) => `@${column}`).join(', ');
 
-type Params = Record<string, unknown>;
+type Params = Row;
 
 /** The part of a better-sqlite3 statement the store uses. */
-export interface Statement<P extends unknown[], Row> {
+export interface Statement<P extends unknown[], Result> {
   run(...params: P): { changes: number };
-  get(...params: P): Row | undefined;
-  all(...params: P): Row[];
+  get(...params: P): Result | undefined;
+  all(...params: P): Result[];
 }
 
 /** Every statement the store runs, prepared once per connection. */
 export function prepareStatements(db: Database.Database) {
-  const get = <Row>(sql: string): Statement<unknown[], Row> => db.prepare<unknown[], Row>(sql);
-  const put = <P extends unknown[], Row = unknown>(sql: string): Statement<P, Row> => db.prepare<P, Row>(sql);
+  const get = <Result>(sql: string): Statement<unknown[], Result> => db.prepare<unknown[], Result>(sql);
+  const put = <P extends unknown[], Result = unknown>(sql: string): Statement<P, Result> =>
+    db.prepare<P, Result>(sql);
   const updates = new Map<string, Statement<[Params], unknown>>();
   return {
     paymentById: get<PaymentRow>('SELECT * FROM payments WHERE id = ?'),
@@ -29,7 +31,7 @@ export function prepareStatements(db: Database.Database) {
       'SELECT * FROM payments WHERE transaction_id = ? ORDER BY created_at DESC, id DESC LIMIT 1',
     ),
     activePushForMsisdn: get<{ id: string }>(
-      "SELECT id FROM payments WHERE msisdn = ? AND status IN ('pending', 'processing') AND id <> ? LIMIT 1",
+      `SELECT id FROM payments WHERE msisdn = ? AND status IN (${ACTIVE_STATUS_LIST}) AND id <> ? LIMIT 1`,
     ),
     insertPayment: put<[Params]>(
       `INSERT INTO payments (${paymentColumnList}, last_event_seq) VALUES (${paymentValueList}, @last_event_seq)`,
@@ -52,19 +54,17 @@ export function prepareStatements(db: Database.Database) {
     insertReference: put<[string, string]>(
       'INSERT INTO payment_references (order_reference, payment_id) VALUES (?, ?)',
     ),
-    insertEvent: put<[EventRow]>(
+    insertEvent: put<[Row]>(
       'INSERT INTO payment_events (payment_id, seq, id, type, occurred_at, data) VALUES (@payment_id, @seq, @id, @type, @occurred_at, @data)',
     ),
-    eventsOf: get<EventRow>('SELECT * FROM payment_events WHERE payment_id = ? ORDER BY seq'),
-    insertAudit: put<[AuditRow]>(
+    eventsOf: get<Row>('SELECT * FROM payment_events WHERE payment_id = ? ORDER BY seq'),
+    insertAudit: put<[Row]>(
       'INSERT INTO audit_log (payment_id, at, kind, data) VALUES (@payment_id, @at, @kind, @data)',
     ),
-    auditOf: get<AuditRow>(
-      'SELECT payment_id, at, kind, data FROM audit_log WHERE payment_id = ? ORDER BY id',
-    ),
+    auditOf: get<Row>('SELECT payment_id, at, kind, data FROM audit_log WHERE payment_id = ? ORDER BY id'),
     idempotency: get<IdempotencyRow>('SELECT * FROM idempotency_keys WHERE owner_id = ? AND key = ?'),
     deleteIdempotency: put<[string, string]>('DELETE FROM idempotency_keys WHERE owner_id = ? AND key = ?'),
-    insertIdempotency: put<[IdempotencyRow]>(
+    insertIdempotency: put<[Row]>(
       `INSERT INTO idempotency_keys (owner_id, key, fingerprint, scope, payment_id, state, created_at, expires_at)
        VALUES (@owner_id, @key, @fingerprint, @scope, @payment_id, @state, @created_at, @expires_at)`,
     ),
@@ -72,15 +72,13 @@ export function prepareStatements(db: Database.Database) {
       "UPDATE idempotency_keys SET state = 'completed' WHERE owner_id = ? AND key = ?",
     ),
     pruneIdempotency: put<[number]>('DELETE FROM idempotency_keys WHERE expires_at < ?'),
-    insertReceipt: put<[WebhookReceiptRow]>(
+    insertReceipt: put<[Row]>(
       `INSERT INTO webhook_receipts (dedupe_key, order_reference, payment_id, event_type, provider_status, orphan, verified, received_at, payload)
        VALUES (@dedupe_key, @order_reference, @payment_id, @event_type, @provider_status, @orphan, @verified, @received_at, @payload)
        ON CONFLICT (dedupe_key) DO NOTHING`,
     ),
-    allReceipts: get<WebhookReceiptRow>('SELECT * FROM webhook_receipts ORDER BY seq'),
-    receiptsByReference: get<WebhookReceiptRow>(
-      'SELECT * FROM webhook_receipts WHERE order_reference = ? ORDER BY seq',
-    ),
+    allReceipts: get<Row>('SELECT * FROM webhook_receipts ORDER BY seq'),
+    receiptsByReference: get<Row>('SELECT * FROM webhook_receipts WHERE order_reference = ? ORDER BY seq'),
     // Oldest due first; the subquery walks the payments_due index and stops after `limit` free rows.
     claimDue: put<[{ owner: string; now: number; until: number; limit: number }], PaymentRow>(
       `UPDATE payments SET lease_owner = @owner, lease_token = lease_token + 1, lease_until = @until

@@ -35,7 +35,7 @@ end
 
 -- The idempotency record at key if it has not expired at \`at\` (epoch ms), as HGETALL's list; else nil.
 local function liveIdempotency(key, at)
-  local expiresAt = redis.call('HGET', key, 'expiresAt')
+  local expiresAt = redis.call('HGET', key, 'expires_at')
   if expiresAt and tonumber(expiresAt) > tonumber(at) then return redis.call('HGETALL', key) end
   return nil
 end

@@ -17,7 +17,7 @@ export const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set([
   'reversed',
 ]);
 
-/** Statuses in which the customer may still be answering the prompt: the payment is being pushed or checked. */
+/** Statuses of a payment still in flight: it holds its MSISDN (another push to the number waits) and is polled. */
 export const ACTIVE_STATUSES: ReadonlySet<PaymentStatus> = new Set(['pending', 'processing']);
 
 /** Why a payment is `failed`, when it is. */

@@ -5,9 +5,10 @@ import type {
   PaymentStatus,
   ProviderPayment,
 } from '../domain/payment.js';
+import { PUBLIC_PAYMENT_FIELDS } from '../store/payment-fields.js';
 
 /**
- * The payment as clients see it (product.md §2, the seed guide's field names). Deliberately an explicit
+ * The payment as clients see it (the field names of ClickPesa's integration guide). Deliberately an explicit
  * list: the owner id, idempotency data, poll bookkeeping and ClickPesa's raw record never leave the server.
  */
 export interface PublicPayment {
@@ -32,7 +33,7 @@ export interface PublicPayment {
   settled_at: string | null;
 }
 
-/** ClickPesa's record for the current reference, as the seed guide shows it under `provider_status`. */
+/** ClickPesa's record for the current reference, as ClickPesa's guide shows it under `provider_status`. */
 export interface PublicProviderStatus {
   id: string | null;
   status: string;
@@ -45,30 +46,31 @@ export interface PublicProviderStatus {
   updatedAt?: string;
 }
 
-export function toPublicPayment(payment: PaymentRecord): PublicPayment {
-  return {
-    id: payment.id,
-    transaction_id: payment.transactionId,
-    reference: payment.orderReference,
-    status: payment.status,
-    amount: payment.amount,
-    currency: payment.currency,
-    msisdn: payment.msisdn,
-    provider: payment.provider,
-    customer_name: payment.customerName,
-    error_message: payment.errorMessage,
-    failure_reason: payment.failureReason,
-    needs_attention: payment.needsAttention,
-    attempts: payment.attempts,
-    metadata: payment.metadata,
-    created_at: isoString(payment.createdAt),
-    updated_at: isoString(payment.updatedAt),
-    completed_at: payment.completedAt ? isoString(payment.completedAt) : null,
-    settled_at: payment.settledAt ? isoString(payment.settledAt) : null,
-  };
+/**
+ * The public fields of the payment table (`PUBLIC_PAYMENT_FIELDS`), in the order clients see them, dates as
+ * ISO strings (a missing completion or settlement date as null).
+ */
+export const toPublicPayment: (payment: PaymentRecord) => PublicPayment = compileRenderer();
+
+/**
+ * Compiles the table, once, into one object literal: on every read route, and a loop filling the object key
+ * by key measured 20 times slower (930 vs 47 ns per payment; +0.65 µs per request in `adapters:profile`).
+ * The source is built only from the table's own names, each quoted with JSON.stringify.
+ */
+function compileRenderer(): (payment: PaymentRecord) => PublicPayment {
+  const properties = PUBLIC_PAYMENT_FIELDS.map(({ name, publicName, kind }) => {
+    const value = `payment[${JSON.stringify(name)}]`;
+    const rendered = kind === 'timestamp' ? `${value} ? isoString(${value}) : null` : value;
+    return `${JSON.stringify(publicName)}: ${rendered}`;
+  });
+  const factory = new Function(
+    'isoString',
+    `return function toPublicPayment(payment) {\n  return {\n    ${properties.join(',\n    ')}\n  };\n};`,
+  ) as (iso: typeof isoString) => (payment: PaymentRecord) => PublicPayment;
+  return factory(isoString);
 }
 
-/** Copies only the guide's fields: the payer's phone number and our client id are left out. */
+/** Copies only the fields of ClickPesa's guide: the payer's phone number and our client id are left out. */
 export function toPublicProviderStatus(record: ProviderPayment): PublicProviderStatus {
   const result: PublicProviderStatus = {
     id: record.id,
@@ -99,6 +101,7 @@ function isoString(value: Date | string): string {
   return text;
 }
 
+// Measured: adapters:profile 2.75 µs/call with this cache vs 3.7 without; fastify GET CPU ratio 0.92 vs 0.86.
 const RECENT_ISO_STRINGS = 1024;
 const recentIsoStrings = new Map<number, string>();
 

@@ -64,7 +64,7 @@ export interface PaymentStore {
    * A store with a shared clock (PostgreSQL) may use its own clock instead of `now`.
    * Claiming never changes the payment row itself (its `version` included).
    */
-  claimDue(input: { now: Date; limit: number; leaseMs: number; owner: string }): Promise<ClaimedPayment[]>;
+  claimDue(input: ClaimDueInput): Promise<ClaimedPayment[]>;
   /** Frees a lease early (shutdown); a no-op when the token is no longer current. */
   releaseLease(paymentId: string, leaseToken: number): Promise<void>;
 
@@ -182,6 +182,15 @@ export interface StoredEvent extends NewEvent {
   paymentId: string;
   /** 1, 2, 3... per payment; unique with paymentId. */
   seq: number;
+}
+
+/** What `claimDue` leases: up to `limit` due payments, to `owner`, for `leaseMs` from `now`. */
+export interface ClaimDueInput {
+  now: Date;
+  limit: number;
+  leaseMs: number;
+  /** Who holds the leases (an instance id), for diagnostics. */
+  owner: string;
 }
 
 export interface ClaimedPayment {

@@ -1,20 +1,30 @@
-import type { PaymentRecord } from '../domain/payment.js';
+import { ACTIVE_STATUSES, type PaymentRecord } from '../domain/payment.js';
 import { ClickPesaKitError } from '../errors.js';
 import type {
   AuditEntry,
+  ClaimDueInput,
   ClaimedPayment,
   ClaimIdempotencyResult,
   CreatePaymentInput,
   CreatePaymentResult,
   IdempotencyRecord,
   NewEvent,
-  PaymentChanges,
   PaymentStore,
   StoredEvent,
   TransitionInput,
   TransitionResult,
   WebhookReceipt,
 } from './contract.js';
+import { applyPaymentChanges, orderReferencesOf } from './payment-fields.js';
+import {
+  inFlightIdempotency,
+  isClaimable,
+  isIdempotencyLive,
+  isIdempotencyPrunable,
+  leaseEnd,
+  numberEvents,
+  transitionRefusal,
+} from './store-rules.js';
 
 /**
  * In-process PaymentStore for development, tests and single-instance hosts (`shared: false`; POLL-14).
@@ -25,35 +35,10 @@ import type {
  * Isolation: rows go in and out as deep copies (`clone`), so callers can never mutate stored state.
  */
 
-/** Operations whose next call(s) can be made to fail (see {@link MemoryStore.failNext}). */
-export type MemoryStoreOperation = Exclude<keyof PaymentStore, 'kind' | 'shared' | 'budget'>;
-
-export interface MemoryStoreFault {
-  /** The operation to fail, or '*' for whichever operation comes next. */
-  op: MemoryStoreOperation | '*';
-  /** What to throw. Default: ClickPesaKitError('STORE_UNAVAILABLE'). */
-  error?: unknown;
-  /** How many calls fail. Default 1. */
-  times?: number;
-}
-
-export interface MemoryStoreOptions {
-  /** Faults armed from the start, as if passed to `failNext`. */
-  faults?: MemoryStoreFault[];
-}
-
+/** Fault injection for tests lives in a wrapper that works over any store: `withFaults` (testing). */
 export interface MemoryStore extends PaymentStore {
   readonly kind: 'memory';
   readonly shared: false;
-  /**
-   * The next `times` calls of `op` throw `error` (default STORE_UNAVAILABLE) before touching any state,
-   * as a real store would when its write fails: nothing of that call is written.
-   */
-  failNext(op: MemoryStoreOperation | '*', error?: unknown, times?: number): void;
-  /** While false, every operation (ping included) throws STORE_UNAVAILABLE: "the database is down". */
-  setAvailable(available: boolean): void;
-  /** Drops armed faults. */
-  clearFaults(): void;
 }
 
 interface PaymentRow {
@@ -63,9 +48,7 @@ interface PaymentRow {
   leaseUntil: Date | null;
 }
 
-const ACTIVE_STATUSES: ReadonlySet<PaymentRecord['status']> = new Set(['pending', 'processing']);
-
-export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+export function createMemoryStore(): MemoryStore {
   const payments = new Map<string, PaymentRow>();
   /** Every order reference ever used → payment id (CS-6: unique across payments). */
   const byOrderReference = new Map<string, string>();
@@ -77,38 +60,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   /** Secondary indexes (payment ids by MSISDN and by transaction id), so lookups do not scan every row. */
   const byMsisdn = new SetIndex();
   const byTransactionId = new SetIndex();
-  const faults: Array<{ op: MemoryStoreOperation | '*'; error: unknown; remaining: number }> = [];
-  let available = true;
   let closed = false;
 
-  for (const fault of options.faults ?? []) armFault(fault.op, fault.error, fault.times);
-
-  function armFault(op: MemoryStoreOperation | '*', error?: unknown, times = 1): void {
-    if (times > 0) faults.push({ op, error, remaining: times });
-  }
-
   /** Runs first in every operation, before any state is read or written. */
-  function enter(op: MemoryStoreOperation): void {
-    if (op !== 'close') {
-      if (closed) throw unavailable('The memory store is closed');
-      if (!available) throw unavailable('The memory store is unavailable');
-    }
-    const index = faults.findIndex((fault) => fault.op === op || fault.op === '*');
-    if (index === -1) return;
-    const fault = faults[index]!;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) faults.splice(index, 1);
-    throw fault.error ?? unavailable(`Injected memory store failure (${op})`);
+  function enter(op: keyof PaymentStore): void {
+    if (op !== 'close' && closed) throw unavailable('The memory store is closed');
   }
 
   function appendEvents(paymentId: string, newEvents: NewEvent[] | undefined): StoredEvent[] {
     if (!newEvents || newEvents.length === 0) return [];
     const list = events.get(paymentId) ?? [];
-    const stored = newEvents.map((event, index) => ({
-      ...clone(event),
-      paymentId,
-      seq: list.length + index + 1,
-    }));
+    const stored = numberEvents(paymentId, list.length, clone(newEvents));
     list.push(...stored);
     events.set(paymentId, list);
     return clone(stored);
@@ -143,7 +105,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
   function liveIdempotency(ownerId: string, key: string, now: Date): IdempotencyRecord | undefined {
     const record = idempotency.get(idempotencyKey(ownerId, key));
-    return record && record.expiresAt.getTime() > now.getTime() ? record : undefined;
+    return record && isIdempotencyLive(record, now) ? record : undefined;
   }
 
   const store: MemoryStore = {
@@ -165,9 +127,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const busy = activePushFor(payment.msisdn, payment.id);
         if (busy) return { kind: 'msisdn_busy', paymentId: busy.id };
       }
-      if (!payment.orderReferences.includes(payment.orderReference)) {
-        payment.orderReferences = [...payment.orderReferences, payment.orderReference];
-      }
+      payment.orderReferences = orderReferencesOf(payment);
       if (payments.has(payment.id)) throw conflict('A payment with this id already exists');
       for (const reference of payment.orderReferences) {
         if (byOrderReference.has(reference)) throw conflict('This order reference is already used');
@@ -177,12 +137,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       reindex(null, payment);
       for (const reference of payment.orderReferences) byOrderReference.set(reference, payment.id);
       if (input.idempotency) {
-        const record = clone(input.idempotency);
-        idempotency.set(idempotencyKey(record.ownerId, record.key), {
-          ...record,
-          paymentId: payment.id,
-          state: 'in_flight',
-        });
+        const record = inFlightIdempotency(clone(input.idempotency), payment.id);
+        idempotency.set(idempotencyKey(record.ownerId, record.key), record);
       }
       const stored = appendEvents(payment.id, input.events);
       appendAuditEntries(input.audit);
@@ -219,20 +175,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       enter('transition');
       const row = payments.get(input.paymentId);
       if (!row) return { applied: false, payment: null, reason: 'not_found' };
-      // The lease is checked first: a fenced-out writer is told so even when its version is stale too.
-      if (input.leaseToken !== undefined && input.leaseToken !== row.leaseToken) {
-        return { applied: false, payment: copyPayment(row.payment), reason: 'stale_lease' };
+      const refusal = transitionRefusal(input, { version: row.payment.version, leaseToken: row.leaseToken });
+      if (refusal) return { applied: false, payment: copyPayment(row.payment), reason: refusal };
+      const { next, newOrderReference: newReference } = applyPaymentChanges(
+        row.payment,
+        clone(input.changes),
+      );
+      if (newReference !== null && byOrderReference.has(newReference)) {
+        throw conflict('This order reference is already used');
       }
-      if (row.payment.version !== input.expectedVersion) {
-        return { applied: false, payment: copyPayment(row.payment), reason: 'version_conflict' };
-      }
-      const next: PaymentRecord = { ...row.payment, ...writableChanges(clone(input.changes)) };
-      const newReference = next.orderReference !== row.payment.orderReference ? next.orderReference : null;
-      if (newReference !== null) {
-        if (byOrderReference.has(newReference)) throw conflict('This order reference is already used');
-        next.orderReferences = [...row.payment.orderReferences, newReference];
-      }
-      next.version = row.payment.version + 1;
       // Checks done: write everything.
       reindex(row.payment, next);
       row.payment = next;
@@ -270,7 +221,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       enter('pruneIdempotency');
       let pruned = 0;
       for (const [mapKey, record] of idempotency) {
-        if (record.expiresAt.getTime() < now.getTime()) {
+        if (isIdempotencyPrunable(record, now)) {
           idempotency.delete(mapKey);
           pruned += 1;
         }
@@ -307,26 +258,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return clone(events.get(paymentId) ?? []);
     },
 
-    async claimDue(input: {
-      now: Date;
-      limit: number;
-      leaseMs: number;
-      owner: string;
-    }): Promise<ClaimedPayment[]> {
+    async claimDue(input: ClaimDueInput): Promise<ClaimedPayment[]> {
       enter('claimDue');
-      const now = input.now.getTime();
       const due = [...payments.values()]
-        .filter((row) => {
-          const dueAt = row.payment.nextPollAt;
-          return (
-            dueAt !== null &&
-            dueAt.getTime() <= now &&
-            (row.leaseUntil === null || row.leaseUntil.getTime() <= now)
-          );
-        })
+        .filter((row) => isClaimable(row.payment, row.leaseUntil, input.now))
+        // oldest due first; a stable sort keeps creation order among equals
         .sort((a, b) => a.payment.nextPollAt!.getTime() - b.payment.nextPollAt!.getTime())
         .slice(0, Math.max(0, input.limit));
-      const leaseUntil = new Date(now + input.leaseMs);
+      const leaseUntil = leaseEnd(input.now, input.leaseMs);
       return due.map((row) => {
         row.leaseToken += 1;
         row.leaseOwner = input.owner;
@@ -354,18 +293,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     async close(): Promise<void> {
       enter('close');
       closed = true;
-    },
-
-    failNext(op, error, times = 1) {
-      armFault(op, error, times);
-    },
-
-    setAvailable(value: boolean) {
-      available = value;
-    },
-
-    clearFaults() {
-      faults.length = 0;
     },
   };
   return store;
@@ -464,24 +391,6 @@ function isReference(value: unknown): boolean {
   return (
     (typeof value === 'object' && value !== null) || typeof value === 'function' || typeof value === 'symbol'
   );
-}
-
-const READ_ONLY_FIELDS: ReadonlySet<string> = new Set([
-  'id',
-  'ownerId',
-  'createdAt',
-  'version',
-  'orderReferences',
-]);
-
-/**
- * The changes a transition may write: `undefined` means "leave as is", exactly as an absent key does, and
- * identity/bookkeeping fields are never taken from callers (even through a cast).
- */
-function writableChanges(changes: PaymentChanges): PaymentChanges {
-  return Object.fromEntries(
-    Object.entries(changes).filter(([field, value]) => value !== undefined && !READ_ONLY_FIELDS.has(field)),
-  ) as PaymentChanges;
 }
 
 function idempotencyKey(ownerId: string, key: string): string {

@@ -4,6 +4,7 @@ import { PAYMENT_EVENT_TYPES } from '../../src/events.js';
 import { type ClickPesaPayments, createClickPesaPayments } from '../../src/kit.js';
 import type { Logger } from '../../src/logger.js';
 import { createMemoryStore, type MemoryStore } from '../../src/store/memory-store.js';
+import { type FaultyStore, withFaults } from '../../src/testing/faulty-store.js';
 import { type HarnessServer, serveHandler } from './http-harness.js';
 
 /** Sentinel secrets (reliability.md SEC-11): none may appear in any response, event or log line. */
@@ -31,7 +32,7 @@ export interface Captured {
 
 export interface KitFixture {
   sandbox: Sandbox;
-  store: MemoryStore;
+  store: FaultyStore<MemoryStore>;
   kit: ClickPesaPayments;
   http: HarnessServer;
   captured: Captured;
@@ -58,7 +59,7 @@ export async function startKit(overrides: Partial<ClickPesaPaymentsOptions> = {}
     approveDelayMs: 50,
     webhookRetryDelaysMs: [],
   });
-  const store = createMemoryStore();
+  const store = withFaults(createMemoryStore());
   const logger = capturingLogger(captured.logs);
   const kit = createClickPesaPayments({
     store,

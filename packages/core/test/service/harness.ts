@@ -11,6 +11,7 @@ import { PAYMENT_EVENT_TYPES, type PaymentEvent, PaymentEvents } from '../../src
 import { createPaymentService } from '../../src/service/payment-service.js';
 import type { PaymentService, PaymentServiceOptions } from '../../src/service/types.js';
 import { createMemoryStore, type MemoryStore } from '../../src/store/memory-store.js';
+import { type FaultyStore, withFaults } from '../../src/testing/faulty-store.js';
 
 /** A clock that runs in real time but can be pushed forward (poll schedules, refresh windows, TTLs). */
 export interface TestClock extends Clock {
@@ -31,7 +32,7 @@ export function createTestClock(): TestClock {
 
 export interface Harness {
   sb: Sandbox;
-  store: MemoryStore;
+  store: FaultyStore<MemoryStore>;
   events: PaymentEvents;
   clock: TestClock;
   service: PaymentService;
@@ -66,7 +67,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.autoWebhooks ? { webhookUrl: receiver.url } : {}),
     ...options.sandbox,
   });
-  const store = createMemoryStore();
+  const store = withFaults(createMemoryStore());
   const events = new PaymentEvents();
   const clock = createTestClock();
   const emitted: PaymentEvent[] = [];

@@ -16,7 +16,8 @@ import { createPoller } from '../../../src/poller/poller.js';
 import type { Poller, PollerOptions } from '../../../src/poller/types.js';
 import { createPaymentService } from '../../../src/service/payment-service.js';
 import type { PaymentService, PaymentServiceOptions } from '../../../src/service/types.js';
-import { createMemoryStore, type MemoryStore } from '../../../src/store/memory-store.js';
+import { createMemoryStore } from '../../../src/store/memory-store.js';
+import { withFaults } from '../../../src/testing/faulty-store.js';
 import { createManualClock, type ManualClock } from '../../../src/testing/manual-clock.js';
 import { createSeededRandom as seededRandom } from '../../../src/testing/seeded-random.js';
 
@@ -69,7 +70,7 @@ export async function startPollerHarness(options: PollerHarnessOptions = {}) {
       : {}),
     ...options.sandbox,
   });
-  const store: MemoryStore = createMemoryStore();
+  const store = withFaults(createMemoryStore());
   const emitted: PaymentEvent[] = [];
   const instances: PollerInstance[] = [];
   const budgets: ProviderBudget[] = [];

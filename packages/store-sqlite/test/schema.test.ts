@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PaymentRecord } from '@clickpesa-kit/core';
+import {
+  columnDefinition,
+  createRecordMapper,
+  PAYMENT_FIELDS,
+  type PaymentField,
+} from '@clickpesa-kit/core/store';
+import { makePayment } from '@clickpesa-kit/store-tests';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+// The core's testing entry point is being added beside this work; until then, its source.
+import { withFaults } from '../../core/src/testing/faulty-store.js';
+import { migrateSqlite } from '../src/migrate.js';
+import { SQLITE_CODEC, SQLITE_TYPES } from '../src/rows.js';
+import { MIGRATIONS, type Migration, sqliteBaseline } from '../src/schema.js';
+import { createSqliteStore } from '../src/sqlite-store.js';
+
+const root = mkdtempSync(join(tmpdir(), 'cpk-sqlite-schema-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let counter = 0;
+
+/** A file migrated with `migrations`, from `baseline` when given (as a new file) or replaying them (as an old one). */
+function migratedFile(migrations: readonly Migration[], baseline?: string): Database.Database {
+  const db = new Database(join(root, `schema-${++counter}.db`));
+  migrateSqlite(db, migrations, baseline);
+  return db;
+}
+
+/** Every table's columns and every index, as SQLite reports them. */
+function schemaOf(db: Database.Database) {
+  const objects = db
+    .prepare("SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all() as { type: string; name: string }[];
+  return objects.map((object) => ({
+    ...object,
+    columns:
+      object.type === 'table'
+        ? db.pragma(`table_info(${object.name})`)
+        : db.pragma(`index_info(${object.name})`),
+    versions:
+      object.name === 'schema_migrations'
+        ? db.prepare('SELECT version, name FROM schema_migrations').all()
+        : undefined,
+  }));
+}
+
+/** The field table with one more field, as a developer adding one would write it. */
+const withNewField: readonly PaymentField[] = [
+  ...PAYMENT_FIELDS,
+  {
+    name: 'channelHint' as keyof PaymentRecord,
+    column: 'channel_hint',
+    kind: 'text',
+    nullable: true,
+    access: 'mutable',
+  },
+];
+
+describe('SQLite schema from the payment field table', () => {
+  it('a new file (baseline) and an old file (version 1 replayed) have the same schema', () => {
+    const fresh = migratedFile(MIGRATIONS, sqliteBaseline());
+    const replayed = migratedFile(MIGRATIONS);
+    expect(schemaOf(fresh)).toEqual(schemaOf(replayed));
+    // and the store's own migrate picks the baseline for a new file
+    const store = createSqliteStore({ filename: join(root, 'store.db') });
+    expect(store.schemaVersion).toBe(1);
+    void store.close();
+  });
+
+  it('a field added to the table reaches the DDL and the row mapping; an old file migrates to the same schema', () => {
+    const added = withNewField.at(-1)!;
+    expect(sqliteBaseline(withNewField)).toContain('channel_hint TEXT,');
+    const migrations: Migration[] = [
+      ...MIGRATIONS,
+      {
+        version: 2,
+        name: 'channel hint',
+        sql: `ALTER TABLE payments ADD COLUMN ${columnDefinition(added, SQLITE_TYPES)}`,
+      },
+    ];
+    const oldFile = migratedFile(MIGRATIONS);
+    migrateSqlite(oldFile, migrations);
+    const newFile = migratedFile(migrations, sqliteBaseline(withNewField));
+    // An added column lands at the end of an old table: same columns otherwise (name, type, null, default, key).
+    const columns = (db: Database.Database) =>
+      (db.pragma('table_info(payments)') as { cid: number; name: string }[])
+        .map(({ cid: _position, ...column }) => column)
+        .sort((x, y) => x.name.localeCompare(y.name));
+    expect(columns(newFile).map((column) => column.name)).toContain('channel_hint');
+    expect(columns(oldFile)).toEqual(columns(newFile));
+
+    const rows = createRecordMapper(withNewField, SQLITE_CODEC);
+    const payment = { ...makePayment(), channelHint: 'ussd' } as PaymentRecord;
+    const row = rows.toRow(payment);
+    expect(row.channel_hint).toBe('ussd');
+    expect(rows.fromRow(row)).toEqual(payment);
+  });
+});
+
+describe('withFaults over the SQLite store', () => {
+  it('fails the armed call, writes nothing, and passes the store through', async () => {
+    const store = withFaults(createSqliteStore({ filename: ':memory:' }));
+    expect(store.kind).toBe('sqlite');
+    expect(store.schemaVersion).toBe(1);
+    const payment = makePayment();
+    store.failNext('createPayment');
+    await expect(store.createPayment({ payment })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(await store.getPayment(payment.id)).toBeNull();
+    expect((await store.createPayment({ payment })).kind).toBe('created');
+    expect(await store.budget.take('b', 1, 1000, new Date())).toBe(0);
+    await store.close();
+  });
+});
