@@ -31,11 +31,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ['domain', 'events', ...FOUNDATION],
   client: ['domain', 'events', ...FOUNDATION],
   webhook: ['domain', ...FOUNDATION],
-  testing: ['domain', ...FOUNDATION],
+  testing: ['store', 'domain', ...FOUNDATION],
   budget: ['client', 'store', 'domain', 'events', ...FOUNDATION],
   service: ['client', 'store', 'webhook', 'domain', 'events', ...FOUNDATION],
   poller: ['service', 'client', 'store', 'domain', 'events', ...FOUNDATION],
-  http: ['service', 'domain', 'events', ...FOUNDATION],
+  http: ['service', 'store', 'domain', 'events', ...FOUNDATION],
   notify: ['http', 'client', 'domain', 'events', ...FOUNDATION],
   // the wiring on top: each may use everything below it
   config: WIRED,

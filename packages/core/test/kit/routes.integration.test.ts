@@ -278,6 +278,18 @@ describe('status codes and the error envelope', () => {
   });
 });
 
+/** Waits until no ClickPesa call has been made for 300 ms (real time, bounded). */
+async function upstreamQuiet(): Promise<void> {
+  let seen = -1;
+  await eventually(async () => {
+    const now = f.sandbox.requests.length;
+    if (now === seen) return true;
+    seen = now;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return false;
+  });
+}
+
 describe('authentication and ownership', () => {
   it('answers 401 without or with an invalid token, on every authenticated route', async () => {
     const payment = await create(7);
@@ -313,6 +325,8 @@ describe('authentication and ownership', () => {
   it('gives another owner 404 on every route, with zero upstream calls', async () => {
     const payment = await create(5);
     await eventually(async () => (await statusOf(payment.id)) === 'failed');
+    // The sandbox's FAILED webhook may still be on its way and cost a confirming query: let it land first.
+    await upstreamQuiet();
     const before = f.sandbox.requests.length;
     for (const [method, path] of [
       ['GET', `/payments/${payment.id}`],
