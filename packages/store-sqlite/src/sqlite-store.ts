@@ -17,8 +17,9 @@ import type {
   TransitionResult,
   WebhookReceipt,
 } from '@clickpesa-kit/core';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { migrateSqlite } from './migrate.js';
+import { openDatabase, type SqliteDriver } from './open-database.js';
 import { PAYMENT_COLUMNS, type PaymentRow, paymentToParams, rowToPayment } from './payment-row.js';
 import {
   auditToParams,
@@ -47,6 +48,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'full' | 'normal';
   /** How often an operation that still finds the database locked after the busy timeout is retried. Default 3. */
   busyRetries?: number;
+  /** The SQLite binding: `better-sqlite3` (default) or Node's built-in `node:sqlite` (Node 22.13+). */
+  driver?: SqliteDriver;
 }
 
 export interface SqliteStore extends PaymentStore {
@@ -70,7 +73,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   try {
     if (!memory && !options.filename.startsWith('file:'))
       mkdirSync(dirname(options.filename), { recursive: true });
-    db = new Database(options.filename, { timeout: options.busyTimeoutMs ?? 5000 });
+    db = openDatabase(options.driver, options.filename, options.busyTimeoutMs ?? 5000);
   } catch (error) {
     throw toOpenError(error);
   }
