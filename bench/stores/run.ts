@@ -7,7 +7,10 @@
  *     latency) hits both alike; leases are freed between claims, so each one does the same work.
  * Targets: claim at 1M within 1.5× of claim at 10k (the index does its work); SQLite ≥ 5,000 transitions/s.
  *
- *   pnpm --filter @clickpesa-kit/bench stores [memory sqlite postgres]
+ *   pnpm --filter @clickpesa-kit/bench stores [memory sqlite node-sqlite postgres]
+ *   node-sqlite: the SQLite store over Node's built-in node:sqlite (Node 22.13+); with `sqlite` in the same
+ *   run it also prints its ratios against better-sqlite3. On Node 22/24 run it through
+ *   tools/test-on-node.sh VERSION -- pnpm --filter @clickpesa-kit/bench stores sqlite node-sqlite
  *   BENCH_BIG_ROWS=1000000 BENCH_TRANSITIONS=5000 BENCH_CLAIMS=30 (defaults)
  *   PostgreSQL: CLICKPESA_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test); skipped if unreachable.
  */
@@ -96,7 +99,8 @@ async function claimTimes(small: Subject, big: Subject): Promise<{ small: number
   return { small: median(times.small), big: median(times.big) };
 }
 
-type Factory = { name: string; make: () => Promise<Subject> };
+/** `baseline`: the factory this one is compared with when both ran (node:sqlite against better-sqlite3). */
+type Factory = { name: string; make: () => Promise<Subject>; baseline?: string };
 
 function factories(name: string): Factory[] {
   if (name === 'memory') return [{ name: 'memory', make: memorySubject }];
@@ -106,11 +110,28 @@ function factories(name: string): Factory[] {
       { name: 'sqlite (synchronous=full)', make: () => sqliteSubject('full') },
     ];
   }
+  if (name === 'node-sqlite') {
+    return [
+      {
+        name: 'sqlite via node:sqlite (synchronous=normal)',
+        make: () => sqliteSubject('normal', 'node:sqlite'),
+        baseline: 'sqlite (synchronous=normal, default)',
+      },
+      {
+        name: 'sqlite via node:sqlite (synchronous=full)',
+        make: () => sqliteSubject('full', 'node:sqlite'),
+        baseline: 'sqlite (synchronous=full)',
+      },
+    ];
+  }
   if (name === 'postgres') return [{ name: 'postgres', make: () => postgresSubject(PG_URL) }];
   throw new Error(`unknown store ${name}`);
 }
 
 const rows: string[] = [];
+type Measured = { perSecond: number; cpuUs: number; claimSmall: number; claimBig: number };
+const measured = new Map<string, Measured>();
+const ratios: string[] = [];
 console.log(
   `${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
 );
@@ -147,6 +168,15 @@ for (const factory of wanted.flatMap(factories)) {
     ];
     rows.push(`| ${row.join(' | ')} |`);
     console.log(rows.at(-1));
+    const result = {
+      perSecond: sequential.perSecond,
+      cpuUs: sequential.cpuUs,
+      claimSmall: claim.small,
+      claimBig: claim.big,
+    };
+    measured.set(factory.name, result);
+    const base = factory.baseline === undefined ? undefined : measured.get(factory.baseline);
+    if (base) ratios.push(`| ${factory.name} | ${ratioRow(result, base).join(' | ')} |`);
   } finally {
     await small.dispose();
     await big.dispose();
@@ -157,3 +187,21 @@ console.log(
 );
 console.log('|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
+if (ratios.length > 0) {
+  console.log(
+    '\nAgainst better-sqlite3 in this run (same synchronous setting; >1× means node:sqlite is higher):',
+  );
+  console.log('| store | transitions/s | CPU µs / transition | claim @10k time | claim @1M time |');
+  console.log('|---|---|---|---|---|');
+  for (const row of ratios) console.log(row);
+}
+
+function ratioRow(result: Measured, base: Measured): string[] {
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  return [
+    ratio(result.perSecond, base.perSecond),
+    ratio(result.cpuUs, base.cpuUs),
+    ratio(result.claimSmall, base.claimSmall),
+    ratio(result.claimBig, base.claimBig),
+  ];
+}

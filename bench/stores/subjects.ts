@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryStore, type PaymentStore } from '@clickpesa-kit/core';
 import { createPostgresStore, type PostgresStore } from '@clickpesa-kit/store-postgres';
-import { createSqliteStore } from '@clickpesa-kit/store-sqlite';
+import { createSqliteStore, type SqliteDriver } from '@clickpesa-kit/store-sqlite';
 import { makePayment } from '@clickpesa-kit/store-tests';
-import Database from 'better-sqlite3';
+import { openBulkLoader } from './sqlite-bulk.js';
 
 /**
  * One store under test and how to bulk-load it. Bulk loads copy a template payment made by the store itself
@@ -46,33 +46,35 @@ export async function memorySubject(): Promise<Subject> {
   };
 }
 
-export async function sqliteSubject(synchronous: 'full' | 'normal'): Promise<Subject> {
+export async function sqliteSubject(
+  synchronous: 'full' | 'normal',
+  driver: SqliteDriver = 'better-sqlite3',
+): Promise<Subject> {
   const dir = mkdtempSync(join(tmpdir(), 'cpk-bench-sqlite-'));
   const filename = join(dir, 'bench.db');
-  const store = createSqliteStore({ filename, synchronous });
+  const store = createSqliteStore({ filename, synchronous, driver });
   const template = makePayment({ id: 'template', nextPollAt: null });
   await store.createPayment({ payment: template });
-  const raw = new Database(filename);
-  raw.pragma('journal_mode = WAL');
-  const columns = (raw.prepare('PRAGMA table_info(payments)').all() as { name: string }[]).map((c) => c.name);
+  // The bulk loader uses the same SQLite library as the store: two copies of SQLite in one process must
+  // not share a file (closing one's descriptor drops the other's locks).
+  const raw = openBulkLoader(driver, filename);
+  const columns = raw.columns('payments');
   const overrides: Record<string, string> = {
     id: "'bench-' || g.i",
     order_reference: "printf('PAYB%011X', g.i)",
     order_references: `json_array(printf('PAYB%011X', g.i))`,
     next_poll_at: `CASE WHEN g.i % 10 = 0 THEN @now - ((g.i % 100000) + 1000) WHEN g.i % 10 < 5 THEN @now + ${60 * 60_000} ELSE NULL END`,
   };
-  const fill = raw.prepare(
-    `WITH RECURSIVE g(i) AS (SELECT @from UNION ALL SELECT i + 1 FROM g WHERE i < @to)
+  const fillSql = `WITH RECURSIVE g(i) AS (SELECT @from UNION ALL SELECT i + 1 FROM g WHERE i < @to)
      INSERT INTO payments (${columns.join(', ')})
-     SELECT ${columns.map((c) => overrides[c] ?? `t.${c}`).join(', ')} FROM g, payments t WHERE t.id = 'template'`,
-  );
+     SELECT ${columns.map((c) => overrides[c] ?? `t.${c}`).join(', ')} FROM g, payments t WHERE t.id = 'template'`;
   let rows = 1;
   return {
-    name: `sqlite (synchronous=${synchronous})`,
+    name: `sqlite (${driver}, synchronous=${synchronous})`,
     store,
     async fillTo(total) {
       if (total <= rows) return;
-      raw.transaction(() => fill.run({ from: rows, to: total - 1, now: Date.now() })).immediate();
+      raw.runInTransaction(fillSql, { from: rows, to: total - 1, now: Date.now() });
       rows = total;
       raw.exec('ANALYZE');
     },

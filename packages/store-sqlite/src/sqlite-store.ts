@@ -22,8 +22,9 @@ import {
   transitionRefusal,
   type WebhookReceipt,
 } from '@clickpesa-kit/core/store';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { migrateSqlite } from './migrate.js';
+import { openDatabase, type SqliteDriver } from './open-database.js';
 import {
   auditRows,
   eventRows,
@@ -50,6 +51,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'full' | 'normal';
   /** How often an operation that still finds the database locked after the busy timeout is retried. Default 3. */
   busyRetries?: number;
+  /** The SQLite binding: `better-sqlite3` (default) or Node's built-in `node:sqlite` (Node 22.13+). */
+  driver?: SqliteDriver;
 }
 
 export interface SqliteStore extends PaymentStore {
@@ -70,7 +73,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   try {
     if (!memory && !options.filename.startsWith('file:'))
       mkdirSync(dirname(options.filename), { recursive: true });
-    db = new Database(options.filename, { timeout: options.busyTimeoutMs ?? 5000 });
+    db = openDatabase(options.driver, options.filename, options.busyTimeoutMs ?? 5000);
   } catch (error) {
     throw toOpenError(error);
   }
