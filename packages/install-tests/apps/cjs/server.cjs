@@ -1,9 +1,9 @@
 // A CommonJS app on Koa 2: every package is loaded with require(), so their CommonJS builds are what runs.
 const Koa = require('koa');
+const { createMemoryStore } = require('@clickpesa-kit/core');
 const { clickpesaPayments } = require('@clickpesa-kit/koa');
-const { createSqliteStore } = require('@clickpesa-kit/store-sqlite');
 
-const store = createSqliteStore({ filename: './.data/payments.db' });
+const store = createMemoryStore();
 const payments = clickpesaPayments({
   basePath: '/api/v1',
   store,

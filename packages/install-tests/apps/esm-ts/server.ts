@@ -1,12 +1,11 @@
 // An ESM TypeScript app (nodenext, strict, skipLibCheck off): it imports the types of every published
 // package, so a declaration that names a package the consumer cannot resolve fails `tsc`.
 import type { AddressInfo } from 'node:net';
-import { createPaymentsClient } from '@clickpesa-kit/client';
+import type { PaymentsClient } from '@clickpesa-kit/client';
 import type * as browserClient from '@clickpesa-kit/client/browser';
 import type { PaymentRecord } from '@clickpesa-kit/core';
 import { clickpesaPayments } from '@clickpesa-kit/express';
 import type * as fastifyAdapter from '@clickpesa-kit/fastify';
-import type * as koaAdapter from '@clickpesa-kit/koa';
 import type { Sandbox } from '@clickpesa-kit/sandbox';
 import type { PostgresStoreOptions } from '@clickpesa-kit/store-postgres';
 import { createSqliteStore } from '@clickpesa-kit/store-sqlite';
@@ -16,7 +15,6 @@ import express, { type Request } from 'express';
 export type EveryPublicApi = [
   typeof browserClient,
   typeof fastifyAdapter,
-  typeof koaAdapter,
   typeof storeTests,
   PaymentRecord,
   Sandbox,
@@ -33,8 +31,13 @@ const paymentRoutes = clickpesaPayments({
 const app = express();
 app.use('/api/v1', paymentRoutes);
 
-// The client is typed against the same routes; constructing one proves its Node build loads.
-createPaymentsClient({ baseUrl: '/api/v1', token: 'alice-token' });
+// The browser build must be reachable through the exports map (a page's server or bundler resolves it so).
+const browserBuild: typeof browserClient = await import('@clickpesa-kit/client/browser');
+const client: PaymentsClient = browserBuild.createPaymentsClient({
+  baseUrl: '/api/v1',
+  token: 'alice-token',
+});
+if (typeof client.initiatePayment !== 'function') throw new Error('the browser build has no client');
 
 const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
   console.log(`listening ${(server.address() as AddressInfo).port}`);
