@@ -41,12 +41,14 @@ const apps: ScratchAppSpec[] = [
   },
   {
     name: 'express4',
+    source: 'express',
     entry: 'server.mjs',
     packages: [core, '@clickpesa-kit/express', sandbox],
     registry: ['express@^4'],
   },
   {
     name: 'express5',
+    source: 'express',
     entry: 'server.mjs',
     packages: [core, '@clickpesa-kit/express', sandbox],
     registry: ['express@^5'],

@@ -5,8 +5,9 @@ import { run } from './run.js';
 const appsDir = resolve(import.meta.dirname, '../../apps');
 
 export interface ScratchAppSpec {
-  /** A folder under apps/. */
   name: string;
+  /** Its program: a folder under apps/ (default: the name). */
+  source?: string;
   /** The program to run, relative to the app (after the build, for TypeScript). */
   entry: string;
   /** Our packages, installed from their tarballs. */
@@ -27,7 +28,7 @@ export async function installScratchApp(
   tarballs: Record<string, string>,
 ): Promise<string> {
   const dir = join(scratchRoot, 'apps', spec.name);
-  await cp(join(appsDir, spec.name), dir, { recursive: true });
+  await cp(join(appsDir, spec.source ?? spec.name), dir, { recursive: true });
   const type = spec.entry.endsWith('.cjs') ? 'commonjs' : 'module';
   await writeFile(
     join(dir, 'package.json'),

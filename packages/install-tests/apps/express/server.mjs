@@ -1,4 +1,4 @@
-// Express 5, ESM JavaScript, the in-memory store from core.
+// Express (installed as 4 and as 5), ESM JavaScript, the in-memory store from core.
 import { createMemoryStore } from '@clickpesa-kit/core';
 import { clickpesaPayments } from '@clickpesa-kit/express';
 import express from 'express';
