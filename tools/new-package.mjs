@@ -57,6 +57,9 @@ write(
 write('src/index.ts', 'export {};\n');
 // What the tarball check in packages/install-tests expects of every published package.
 copyFileSync(new URL('../LICENSE', import.meta.url), new URL('LICENSE', root));
-write('README.md', `# @clickpesa-kit/${dir}\n\n${desc.join(' ')}\n\n## Install\n\n\`\`\`sh\nnpm install @clickpesa-kit/${dir}\n\`\`\`\n`);
+write(
+  'README.md',
+  `# @clickpesa-kit/${dir}\n\n${desc.join(' ')}\n\n## Install\n\n\`\`\`sh\nnpm install @clickpesa-kit/${dir}\n\`\`\`\n`,
+);
 write('CHANGELOG.md', `# @clickpesa-kit/${dir}\n`);
 console.log(`created packages/${dir}`);
