@@ -1,9 +1,10 @@
 // Stamps a publishable workspace package with the shared build, typecheck and lint setup.
 // Usage: node tools/new-package.mjs <dir-name> <description>
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 
 const [dir, ...desc] = process.argv.slice(2);
 if (!dir) throw new Error('usage: node tools/new-package.mjs <dir-name> <description>');
+const REPO = 'https://github.com/clickpesa-kit/clickpesa-kit';
 const root = new URL(`../packages/${dir}/`, import.meta.url);
 if (existsSync(new URL('package.json', root))) throw new Error(`packages/${dir} exists`);
 mkdirSync(new URL('src/', root), { recursive: true });
@@ -12,7 +13,12 @@ const pkg = {
   name: `@clickpesa-kit/${dir}`,
   version: '0.1.0',
   description: desc.join(' '),
+  keywords: ['clickpesa', 'mobile-money', 'payments', 'ussd-push', 'tanzania', 'm-pesa'],
   license: 'MIT',
+  author: 'clickpesa-kit contributors',
+  repository: { type: 'git', url: `git+${REPO}.git`, directory: `packages/${dir}` },
+  homepage: `${REPO}/tree/main/packages/${dir}#readme`,
+  bugs: { url: `${REPO}/issues` },
   type: 'module',
   sideEffects: false,
   exports: {
@@ -26,7 +32,8 @@ const pkg = {
   main: './dist/index.cjs',
   module: './dist/index.js',
   types: './dist/index.d.cts',
-  files: ['dist', 'src'],
+  // The build only: source maps would point at src/, which is not published.
+  files: ['dist', '!dist/**/*.map'],
   engines: { node: '>=20.18' },
   scripts: {
     build: 'tsup',
@@ -48,4 +55,11 @@ write(
   `import { packageProject } from '../../vitest.shared';\n\nexport default packageProject('${dir}');\n`,
 );
 write('src/index.ts', 'export {};\n');
+// What the tarball check in packages/install-tests expects of every published package.
+copyFileSync(new URL('../LICENSE', import.meta.url), new URL('LICENSE', root));
+write(
+  'README.md',
+  `# @clickpesa-kit/${dir}\n\n${desc.join(' ')}\n\n## Install\n\n\`\`\`sh\nnpm install @clickpesa-kit/${dir}\n\`\`\`\n`,
+);
+write('CHANGELOG.md', `# @clickpesa-kit/${dir}\n`);
 console.log(`created packages/${dir}`);
