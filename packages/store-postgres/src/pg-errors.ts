@@ -1,4 +1,4 @@
-import { ClickPesaKitError } from '@clickpesa-kit/core';
+import { ClickPesaKitError, isClickPesaKitError, StoreConflictError, StoreUnavailableError } from '@clickpesa-kit/core';
 
 /** SQLSTATEs worth retrying the whole local transaction for */
 const RETRYABLE_STATES = new Set(['40001', '40P01']);
@@ -32,11 +32,11 @@ export function isRetryable(error: unknown): boolean {
  * include the connection string.
  */
 export function toStoreError(error: unknown, schema: string): unknown {
-  if (error instanceof ClickPesaKitError) return error;
+  if (isClickPesaKitError(error)) return error;
   const code = errorCode(error) ?? '';
   if (code === '23505') {
     const constraint = (error as { constraint?: string }).constraint;
-    return new ClickPesaKitError('STORE_CONFLICT', {
+    return new StoreConflictError({
       cause: error,
       message: `A unique constraint was violated${constraint ? ` (${constraint})` : ''}`,
     });
@@ -53,7 +53,7 @@ export function toStoreError(error: unknown, schema: string): unknown {
     /^(08|53|57P|28|3D)/.test(code) ||
     UNREACHABLE_MESSAGES.some((text) => message.includes(text))
   ) {
-    return new ClickPesaKitError('STORE_UNAVAILABLE', {
+    return new StoreUnavailableError({
       cause: error,
       message: `PostgreSQL is unavailable${code ? ` (${code})` : ''}`,
     });

@@ -1,4 +1,4 @@
-import { ClickPesaKitError } from '@clickpesa-kit/core';
+import { isClickPesaKitError, StoreConflictError, StoreUnavailableError } from '@clickpesa-kit/core';
 
 const CONFLICT_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 
@@ -9,10 +9,10 @@ export function isBusy(error: unknown): boolean {
 
 /** Maps what better-sqlite3 throws to the catalog: unique violations → STORE_CONFLICT, I/O and locks → STORE_UNAVAILABLE. */
 export function toStoreError(error: unknown): unknown {
-  if (error instanceof ClickPesaKitError) return error;
+  if (isClickPesaKitError(error)) return error;
   const code = sqliteCode(error);
   if (code !== undefined && CONFLICT_CODES.has(code)) {
-    return new ClickPesaKitError('STORE_CONFLICT', {
+    return new StoreConflictError({
       cause: error,
       message: `A unique constraint was violated (${code})`,
     });
@@ -27,7 +27,7 @@ export function toStoreError(error: unknown): unknown {
     code === 'SQLITE_CORRUPT' ||
     code === 'SQLITE_NOTADB'
   ) {
-    return new ClickPesaKitError('STORE_UNAVAILABLE', {
+    return new StoreUnavailableError({
       cause: error,
       message: `SQLite is unavailable (${code})`,
     });
@@ -38,16 +38,16 @@ export function toStoreError(error: unknown): unknown {
 /** Errors opening the file (missing directory, permissions) are "storage unavailable" too. */
 export function toOpenError(error: unknown): unknown {
   const mapped = toStoreError(error);
-  if (mapped !== error || error instanceof ClickPesaKitError) return mapped;
+  if (mapped !== error || isClickPesaKitError(error)) return mapped;
   const message = error instanceof Error ? error.message : String(error);
-  return new ClickPesaKitError('STORE_UNAVAILABLE', {
+  return new StoreUnavailableError({
     cause: error,
     message: `Cannot open the SQLite file: ${message}`,
   });
 }
 
-export function storeClosedError(): ClickPesaKitError {
-  return new ClickPesaKitError('STORE_UNAVAILABLE', { message: 'The SQLite store is closed' });
+export function storeClosedError(): StoreUnavailableError {
+  return new StoreUnavailableError({ message: 'The SQLite store is closed' });
 }
 
 function sqliteCode(error: unknown): string | undefined {
