@@ -10,7 +10,7 @@ import {
 import { ClickPesaKitError } from './errors.js';
 import { PaymentEvents } from './events.js';
 import { createPaymentsHandler } from './http/handler.js';
-import type { PaymentsHandler } from './http/types.js';
+import type { Authenticate, PaymentsHandler } from './http/types.js';
 import { type Logger, silentLogger } from './logger.js';
 import { createCallbackNotifier } from './notify/notifier.js';
 import type { CallbackNotifier } from './notify/types.js';
@@ -55,7 +55,9 @@ export interface ClickPesaPayments {
  * environment variables but never their values), then wires client → budget, service ↔ poller and the
  * route handler onto one event bus.
  */
-export function createClickPesaPayments(options: ClickPesaPaymentsOptions): ClickPesaPayments {
+export function createClickPesaPayments<Raw = unknown>(
+  options: ClickPesaPaymentsOptions<Raw>,
+): ClickPesaPayments {
   validateKitOptions(options);
   const {
     store,
@@ -131,7 +133,8 @@ export function createClickPesaPayments(options: ClickPesaPaymentsOptions): Clic
 
   const handler = createPaymentsHandler({
     service,
-    authenticate,
+    // the adapter that built these options hands the handler its own `Raw` request, and only that
+    authenticate: authenticate as Authenticate,
     events,
     logger,
     secrets: collectSecrets(options, checksumKeys),

@@ -1,3 +1,4 @@
+import type { InitiatePaymentInput } from '../../src/service/initiate-input.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type EndpointClass, type Sandbox, type SandboxOptions, startSandbox } from '@clickpesa-kit/sandbox';
@@ -150,8 +151,10 @@ export function phone(digit: number): string {
   return `25575${middle}${digit}`;
 }
 
-export function paymentBody(digit: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { amount: 1000, currency: 'TZS', msisdn: phone(digit), customer_name: 'Test User', ...extra };
+/** A valid body, with `extra` fields on top (tests also send wrong ones, which the service must refuse). */
+export function paymentBody(digit: number, extra: Record<string, unknown> = {}): InitiatePaymentInput {
+  const body = { amount: 1000, currency: 'TZS', msisdn: phone(digit), customer_name: 'Test User', ...extra };
+  return body as InitiatePaymentInput;
 }
 
 /** Polls until `check` returns a value (not undefined/false) or the time is up. */
