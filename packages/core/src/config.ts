@@ -150,7 +150,10 @@ export function resolveWebhookChecksumKeys<Raw>(options: ClickPesaPaymentsOption
 }
 
 /** Values that must never show up in a response (the handler redacts them as a last line of defence). */
-export function collectSecrets<Raw>(options: ClickPesaPaymentsOptions<Raw>, checksumKeys: readonly string[]): string[] {
+export function collectSecrets<Raw>(
+  options: ClickPesaPaymentsOptions<Raw>,
+  checksumKeys: readonly string[],
+): string[] {
   const env = readEnv(options);
   const candidates = [
     options.clickpesa?.apiKey ?? env.CLICKPESA_API_KEY,

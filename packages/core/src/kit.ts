@@ -10,6 +10,7 @@ import {
 import { ClickPesaKitError } from './errors.js';
 import { PaymentEvents } from './events.js';
 import { createPaymentsHandler } from './http/handler.js';
+import { type OpenApiOptions, paymentsOpenApi } from './http/openapi.js';
 import type { Authenticate, PaymentsHandler } from './http/types.js';
 import { type Logger, silentLogger } from './logger.js';
 import { createCallbackNotifier } from './notify/notifier.js';
@@ -39,6 +40,11 @@ export interface ClickPesaPayments {
   readonly budget: ProviderBudget | null;
   /** Sends status changes to accepted `callback_url`s, or null when `allowedCallbackUrls` is empty. */
   readonly callbacks: CallbackNotifier | null;
+  /**
+   * The OpenAPI 3.1 document of the payment routes (serve it to Swagger UI or a client generator). Pass the
+   * mount point as `prefix` so the paths match your app: `payments.openapi({ prefix: '/api/v1' })`.
+   */
+  openapi(options?: OpenApiOptions): Record<string, unknown>;
   /** Starts the poller (idempotent; a no-op without one). Called for you unless `autoStart: false`. */
   start(): void;
   /**
@@ -152,6 +158,7 @@ export function createClickPesaPayments<Raw = unknown>(
     client,
     budget,
     callbacks,
+    openapi: (openApiOptions) => paymentsOpenApi(openApiOptions),
     start() {
       if (started || closing || !poller) return;
       started = true;

@@ -1,5 +1,13 @@
 export type { ErrorEnvelope, SuccessEnvelope } from './envelope.js';
 export { createPaymentsHandler, DEFAULT_BODY_LIMIT, type PaymentsHandlerOptions } from './handler.js';
+export { normalisePrefix, relativePath } from './mount-prefix.js';
+export {
+  describeRoutes,
+  type JsonSchema,
+  type OpenApiOptions,
+  paymentsOpenApi,
+  type RouteDescription,
+} from './openapi.js';
 export {
   type PublicPayment,
   type PublicProviderStatus,

@@ -1,6 +1,6 @@
-import type { PaymentEvent } from '../events.js';
 import { randomUUID } from 'node:crypto';
 import type { PaymentRecord } from '../domain/payment.js';
+import type { PaymentEvent } from '../events.js';
 import type { ClaimedPayment } from '../store/contract.js';
 import type { PollerDeps } from './types.js';
 

@@ -4,11 +4,11 @@ import { createAuditRecorder } from './audit.js';
 import { cancelPayment } from './cancel.js';
 import { getOwnedPayment, type ServiceContext } from './context.js';
 import { initiatePayment } from './initiate.js';
+import type { OwnerId } from './initiate-input.js';
 import { resolveServiceOptions } from './options.js';
 import { createReconciler } from './reconcile.js';
 import { createConfirmer, refreshStatus } from './refresh.js';
 import { retryPayment } from './retry.js';
-import type { OwnerId } from './initiate-input.js';
 import type { PaymentService, PaymentServiceDeps } from './types.js';
 import { handleWebhook } from './webhook.js';
 

@@ -6,8 +6,8 @@ import type { PollSchedule, Random } from '../domain/schedule.js';
 import type { PaymentEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { Reconciler } from '../poller/types.js';
-import type { InitiatePaymentInput, OwnerId } from './initiate-input.js';
 import type { PaymentStore } from '../store/contract.js';
+import type { InitiatePaymentInput, OwnerId } from './initiate-input.js';
 
 /**
  * The payment service: all business logic behind the routes. Input validation lives here too (zod, in

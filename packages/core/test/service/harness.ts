@@ -1,4 +1,3 @@
-import type { InitiatePaymentInput } from '../../src/service/initiate-input.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type EndpointClass, type Sandbox, type SandboxOptions, startSandbox } from '@clickpesa-kit/sandbox';
@@ -8,6 +7,7 @@ import type { Clock } from '../../src/clock.js';
 import { systemClock } from '../../src/clock.js';
 import type { PaymentRecord } from '../../src/domain/payment.js';
 import { PAYMENT_EVENT_TYPES, type PaymentEvent, PaymentEvents } from '../../src/events.js';
+import type { InitiatePaymentInput } from '../../src/service/initiate-input.js';
 import { createPaymentService } from '../../src/service/payment-service.js';
 import type { PaymentService, PaymentServiceOptions } from '../../src/service/types.js';
 import { createMemoryStore, type MemoryStore } from '../../src/store/memory-store.js';
