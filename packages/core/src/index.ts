@@ -2,6 +2,7 @@
 export * from './client/index.js';
 export * from './clock.js';
 export type { ClickPesaPaymentsOptions } from './config.js';
+export { clickpesaOptionsSchema } from './config-schema.js';
 export * from './domain/index.js';
 export * from './errors.js';
 export * from './events.js';

@@ -7,6 +7,7 @@ import {
   resolveWebhookChecksumKeys,
   validateKitOptions,
 } from './config.js';
+import { assertValidOptions } from './config-schema.js';
 import { ClickPesaKitError } from './errors.js';
 import { PaymentEvents } from './events.js';
 import { createPaymentsHandler } from './http/handler.js';
@@ -64,6 +65,7 @@ export interface ClickPesaPayments {
 export function createClickPesaPayments<Raw = unknown>(
   options: ClickPesaPaymentsOptions<Raw>,
 ): ClickPesaPayments {
+  assertValidOptions(options);
   validateKitOptions(options);
   const {
     store,
