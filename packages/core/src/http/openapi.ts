@@ -237,8 +237,9 @@ export function paymentsOpenApi(options: OpenApiOptions = {}): Record<string, un
     paths,
     components: {
       schemas: {
-        Payment: toJsonSchema(publicPaymentSchema, 'output'),
-        ProviderStatus: toJsonSchema(publicProviderStatusSchema, 'output'),
+        Payment: toJsonSchema(publicPaymentSchema, 'output', 'inline'),
+        ProviderStatus: toJsonSchema(publicProviderStatusSchema, 'output', 'inline'),
+        InitiatePaymentInput: toJsonSchema(initiatePaymentInputSchema, 'input', 'inline'),
       },
       securitySchemes: {
         hostAuth: {
