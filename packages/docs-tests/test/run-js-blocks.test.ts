@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectDocBlocks, type DocBlock, where } from './support/doc-blocks.js';
@@ -16,10 +15,8 @@ const blocks = collectDocBlocks();
 const servers = blocks.filter((block) => block.kind === 'js-server');
 const modules = blocks.filter((block) => block.kind === 'js-module');
 const scratchRoot = join(import.meta.dirname, '..', '.data', 'js');
-const fromHere = createRequire(import.meta.url);
-const built = existsSync(
-  join(dirname(fromHere.resolve('@clickpesa-kit/core/package.json')), 'dist', 'index.cjs'),
-);
+const ownModules = join(import.meta.dirname, '..', 'node_modules');
+const built = existsSync(join(ownModules, '@clickpesa-kit', 'core', 'dist', 'index.cjs'));
 
 // The root `pnpm test` builds before vitest runs; a local run without dist says so instead of failing.
 if (!built && !process.env.CI) {
@@ -48,12 +45,14 @@ function importedPackages(code: string): string[] {
 function scratchProject(block: DocBlock): { dir: string; file: string } {
   const dir = join(scratchRoot, `${basename(block.file, '.md')}-${block.line}`);
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'node_modules', '@clickpesa-kit'), { recursive: true });
+  mkdirSync(dir, { recursive: true });
   execFileSync('npm', ['init', '-y'], { cwd: dir, stdio: 'ignore' });
   if (block.lang === 'js') execFileSync('npm', ['pkg', 'set', 'type=module'], { cwd: dir, stdio: 'ignore' });
   for (const name of importedPackages(block.code)) {
-    const packageDir = dirname(fromHere.resolve(`${name}/package.json`));
-    symlinkSync(packageDir, join(dir, 'node_modules', name), 'dir');
+    // this package's own dependency folder (pnpm links each one there), whatever the package's exports allow
+    const link = join(dir, 'node_modules', name);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(realpathSync(join(ownModules, name)), link, 'dir');
   }
   const file = join(dir, 'server.js');
   writeFileSync(file, block.code);
