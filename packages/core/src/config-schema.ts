@@ -13,7 +13,12 @@ import { ClickPesaKitError } from './errors.js';
 const ms = () => z.number().nonnegative('must be a non-negative number of ms');
 const positiveMs = () => z.number().positive('must be a positive number of ms');
 const count = () => z.number().int('must be a whole number').positive('must be at least 1');
-const fn = (what: string) =>
+const anObject = (what: string) =>
+  z.custom<object>((value) => typeof value === 'object' && value !== null, what);
+const logger = () =>
+  withMethods('must have debug, info, warn and error methods', 'debug', 'info', 'warn', 'error');
+const clock = () => withMethods('must have a now() method', 'now');
+const fn = (what = 'must be a function') =>
   z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', what);
 const withMethods = (what: string, ...methods: string[]) =>
   z.custom<object>(
@@ -58,19 +63,13 @@ export const clientOptionsSchema = z.strictObject({
   retryMaxDelayMs: ms().optional(),
   maxRetryAfterMs: ms().optional(),
   dispatcher: withMethods('must be an undici Dispatcher', 'dispatch').optional(),
-  logger: withMethods(
-    'must have debug, info, warn and error methods',
-    'debug',
-    'info',
-    'warn',
-    'error',
-  ).optional(),
-  onRequest: fn('must be a function').optional(),
-  onResponse: fn('must be a function').optional(),
+  logger: logger().optional(),
+  onRequest: fn().optional(),
+  onResponse: fn().optional(),
   gate: withMethods('must have acquire and report methods', 'acquire', 'report').optional(),
-  now: fn('must be a function').optional(),
-  sleep: fn('must be a function').optional(),
-  random: fn('must be a function').optional(),
+  now: fn().optional(),
+  sleep: fn().optional(),
+  random: fn().optional(),
 });
 
 export const pollerOptionsSchema = z.strictObject({
@@ -88,7 +87,7 @@ export const pollerOptionsSchema = z.strictObject({
   stuckAfterMs: positiveMs().optional(),
   shutdownGraceMs: ms().optional(),
   instanceId: z.string().min(1, 'must not be empty').optional(),
-  random: fn('must be a function').optional(),
+  random: fn().optional(),
 });
 
 export const budgetOptionsSchema = z.strictObject({
@@ -103,19 +102,11 @@ export const budgetOptionsSchema = z.strictObject({
   breaker: z
     .strictObject({ failureThreshold: count().optional(), probeIntervalMs: positiveMs().optional() })
     .optional(),
-  shared: z
-    .custom<object>((value) => typeof value === 'object' && value !== null, 'must be a shared budget')
-    .optional(),
+  shared: anObject('must be a shared budget').optional(),
   sharedName: z.string().min(1, 'must not be empty').optional(),
-  clock: withMethods('must have a now() method', 'now').optional(),
-  logger: withMethods(
-    'must have debug, info, warn and error methods',
-    'debug',
-    'info',
-    'warn',
-    'error',
-  ).optional(),
-  random: fn('must be a function').optional(),
+  clock: clock().optional(),
+  logger: logger().optional(),
+  random: fn().optional(),
 });
 
 export const clickpesaOptionsSchema = z
@@ -126,9 +117,7 @@ export const clickpesaOptionsSchema = z
     ),
     authenticate: fn('is required: pass a function that returns { id } or null for a request'),
     clickpesa: clientOptionsSchema.optional(),
-    client: z
-      .custom<object>((value) => typeof value === 'object' && value !== null, 'must be a ClickPesa client')
-      .optional(),
+    client: anObject('must be a ClickPesa client').optional(),
     checksumKey: z.union([z.string(), stringList()]).optional(),
     checksumMethod: z.enum(['canonical', 'legacy']).optional(),
     trustSignedWebhooks: z.boolean().optional(),
@@ -152,16 +141,10 @@ export const clickpesaOptionsSchema = z
     budget: z.union([z.literal(false), budgetOptionsSchema]).optional(),
     bodyLimit: count().optional(),
     instances: count().optional(),
-    logger: withMethods(
-      'must have debug, info, warn and error methods',
-      'debug',
-      'info',
-      'warn',
-      'error',
-    ).optional(),
+    logger: logger().optional(),
     events: withMethods('must be a PaymentEvents bus', 'on', 'emit').optional(),
-    clock: withMethods('must have a now() method', 'now').optional(),
-    random: fn('must be a function').optional(),
+    clock: clock().optional(),
+    random: fn().optional(),
   })
   .superRefine((options, ctx) => {
     const min = options.minAmount === undefined ? undefined : parseAmount(options.minAmount);

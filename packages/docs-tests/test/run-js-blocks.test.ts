@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectDocBlocks, type DocBlock, where } from './support/doc-blocks.js';
-import { describeOutput, startProgram } from './support/program.js';
-import { payThroughApi, sandboxForDocs } from './support/sandbox-env.js';
+import { startProgram } from './support/program.js';
+import { sandboxForDocs } from './support/sandbox-env.js';
+import { expectServesAPayment } from './support/serve-a-payment.js';
 
 // The plain-JavaScript variants run the way a new user runs them: a fresh `npm init -y` project (CommonJS
 // by default; `js run server` blocks set `"type": "module"` as their section says), plain `node`, and the
@@ -83,14 +84,7 @@ describe('plain-JavaScript docs programs', () => {
       const { sandbox, env } = await sandboxForDocs();
       const program = startProgram(file, { cwd: dir, env: { ...env, PORT: '0' }, plainNode: true });
       try {
-        const [apiBase = ''] = await program.waitFor(/http:\/\/127\.0\.0\.1:\d+\/\S*[^\s./]/, 30_000);
-        sandbox.configure({ webhookUrl: `${apiBase}/callback` });
-        const { created, final } = await payThroughApi(apiBase);
-        const { stdout, stderr } = program.output();
-        expect(created.status, describeOutput(stdout, stderr)).toBe('processing');
-        expect(final?.status).toBe('success');
-        const exit = await program.stop('SIGTERM', 15_000);
-        expect(exit.code, describeOutput(exit.stdout, exit.stderr)).toBe(0);
+        await expectServesAPayment(program, sandbox);
       } finally {
         program.kill();
         await sandbox.close();
