@@ -10,7 +10,7 @@ export default defineConfig([
     entry: { browser: 'src/index.ts' },
     format: ['esm'],
     platform: 'neutral',
-    sourcemap: true,
+    sourcemap: false,
     clean: false,
     target: 'es2020',
   },

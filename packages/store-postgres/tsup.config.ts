@@ -4,5 +4,5 @@ import { nodePackage } from '../../tsup.preset.js';
 export default defineConfig([
   nodePackage({ external: ['pg'] }),
   // The migrate CLI (`bin`): ESM only, no types.
-  { entry: ['src/cli.ts'], format: ['esm'], sourcemap: true, target: 'node20', external: ['pg'] },
+  { entry: ['src/cli.ts'], format: ['esm'], sourcemap: false, target: 'node20', external: ['pg'] },
 ]);

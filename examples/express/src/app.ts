@@ -38,7 +38,7 @@ export function createShopApp(shop: Shop): { app: express.Express; payments: Cli
     store: shop.store,
     clickpesa: shop.clickpesa,
     logger: shop.logger,
-    authenticate: (req) => (req as Request).user ?? null,
+    authenticate: (req) => req.user ?? null,
   });
   app.use(API_BASE, router);
   const { payments } = router;

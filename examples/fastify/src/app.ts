@@ -39,9 +39,9 @@ export async function createShopApp(
     store: shop.store,
     clickpesa: shop.clickpesa,
     logger: shop.logger,
-    authenticate: (request) => (request as FastifyRequest).user,
+    authenticate: (request) => request.user,
   });
-  const payments = app.clickpesa;
+  const payments = app.payments;
 
   // 4. Payment events drive the shop's own logic: the order is paid once its payment succeeded, however that
   //    was learnt (webhook, poller or a status check).

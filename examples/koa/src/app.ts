@@ -43,11 +43,11 @@ export function createShopApp(shop: Shop): { app: Koa<ShopState>; payments: Clic
 
   // 3. ... and the payment routes' `authenticate` reads it: a payment belongs to whoever created it.
   const middleware = clickpesaPayments({
-    basePath: API_BASE,
+    prefix: API_BASE,
     store: shop.store,
     clickpesa: shop.clickpesa,
     logger: shop.logger,
-    authenticate: (ctx) => (ctx as Context).state.user ?? null,
+    authenticate: (ctx) => ctx.state.user ?? null,
   });
   app.use(middleware);
   const { payments } = middleware;

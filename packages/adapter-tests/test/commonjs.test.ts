@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const ADAPTERS = ['express', 'fastify', 'koa'] as const;
+const ADAPTERS = ['express', 'fastify', 'koa', 'fetch'] as const;
 const packagesDir = fileURLToPath(new URL('../../', import.meta.url));
 const built = ADAPTERS.every((name) => existsSync(`${packagesDir}${name}/dist/index.cjs`));
 const fixture = fileURLToPath(new URL('./fixtures/require-adapters.cjs', import.meta.url));

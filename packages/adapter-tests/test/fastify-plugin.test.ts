@@ -1,5 +1,6 @@
 import { createMemoryStore } from '@clickpesa-kit/core';
 import { clickpesaPayments } from '@clickpesa-kit/fastify';
+import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 
@@ -15,8 +16,9 @@ describe('the Fastify plugin', () => {
     const app = Fastify();
     await app.register(clickpesaPayments, { ...options, prefix: '/api/v1' });
     await app.ready();
-    const kit = app.clickpesa;
+    const kit = app.payments;
     expect(kit.handler).toBeDefined();
+    expect(app.clickpesa).toBe(kit); // the deprecated name still works
     expect(kit.store).toBe(options.store);
     expect(kit.poller?.heartbeat().running).toBe(true);
     await app.close();
@@ -56,4 +58,62 @@ describe('the Fastify plugin', () => {
     expect(unprefixed.json()).not.toHaveProperty('success');
     await app.close();
   });
+
+  it("lives next to a host's own wildcard under the same prefix", async () => {
+    const app = Fastify();
+    app.get('/api/v1/*', async () => ({ host: 'wildcard' }));
+    await app.register(clickpesaPayments, { ...options, prefix: '/api/v1' });
+    await app.ready();
+    const ours = await app.inject({ method: 'GET', url: '/api/v1/payments/unknown-id' });
+    expect(ours.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+    const notAllowed = await app.inject({ method: 'GET', url: '/api/v1/payments' });
+    expect(notAllowed.statusCode).toBe(405);
+    expect(notAllowed.headers.allow).toBe('POST');
+    const theirs = await app.inject({ method: 'GET', url: '/api/v1/anything/else' });
+    expect(theirs.json()).toEqual({ host: 'wildcard' });
+    await app.close();
+  });
+
+  it('refuses a second registration on the same instance with a clear error', async () => {
+    const app = Fastify();
+    await app.register(clickpesaPayments, { ...options, prefix: '/api/v1' });
+    const second = app.register(clickpesaPayments, { ...options, prefix: '/api/v2' });
+    await expect(second).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('already registered'),
+    });
+    await app.close();
+  });
+
+  it('shows every payment route, with its schemas, to @fastify/swagger', async () => {
+    const app = Fastify();
+    await app.register(swagger, { openapi: { info: { title: 'shop', version: '1' } } });
+    await app.register(clickpesaPayments, { ...options, prefix: '/api/v1' });
+    await app.ready();
+    const spec = app.swagger() as { paths: Record<string, Record<string, OperationShape>> };
+    const operations = Object.entries(spec.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+    );
+    expect(operations.map(({ method, path }) => `${method.toUpperCase()} ${path}`).sort()).toEqual([
+      'GET /api/v1/payments/{id}',
+      'GET /api/v1/payments/{id}/status',
+      'POST /api/v1/callback',
+      'POST /api/v1/payments',
+      'POST /api/v1/payments/{id}/cancel',
+      'POST /api/v1/payments/{id}/retry',
+    ]);
+    const create = spec.paths['/api/v1/payments']?.post;
+    expect(create?.operationId).toBe('createPayment');
+    expect(Object.keys(create?.responses ?? {})).toEqual(
+      expect.arrayContaining(['201', '400', '401', '409']),
+    );
+    expect(create?.requestBody?.content['application/json']?.schema?.required).toEqual(['amount', 'msisdn']);
+    await app.close();
+  });
 });
+
+interface OperationShape {
+  operationId?: string;
+  responses?: Record<string, unknown>;
+  requestBody?: { content: Record<string, { schema?: { required?: string[] } }> };
+}

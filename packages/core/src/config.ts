@@ -18,7 +18,7 @@ import type { PaymentStore } from './store/contract.js';
  * Payment rules (amount limits, idempotency, webhook verification, ...) are the payment service's options and
  * are passed through unchanged; their defaults are listed on each field.
  */
-export interface ClickPesaPaymentsOptions
+export interface ClickPesaPaymentsOptions<Raw = unknown>
   extends Omit<PaymentServiceOptions, 'confirmWithinMs' | 'checksumKey'> {
   /**
    * Where payments live: `@clickpesa-kit/store-sqlite`, `@clickpesa-kit/store-postgres`, `createMemoryStore()`
@@ -28,10 +28,11 @@ export interface ClickPesaPaymentsOptions
   store: PaymentStore;
   /**
    * Decides who is calling: gets the framework's own request object (Express `req`, Fastify `request`,
-   * Koa `ctx`) and returns `{ id }`, or `null`/`undefined` for 401. Required (no default: the routes fail
+   * Koa `ctx`, a fetch `Request`; each adapter types it) and returns `{ id }` (a string or a number), or
+   * `null`/`undefined` for 401. Required (no default: the routes fail
    * closed). An error it throws goes to the framework's error handling after an `error` event.
    */
-  authenticate: Authenticate;
+  authenticate: Authenticate<Raw>;
   /**
    * ClickPesa client settings. Each credential falls back to the environment: `CLICKPESA_CLIENT_ID`,
    * `CLICKPESA_API_KEY`, `CLICKPESA_CHECKSUM_KEY`, `CLICKPESA_BASE_URL` (default
@@ -97,7 +98,7 @@ export interface ClickPesaPaymentsOptions
  * Startup checks that need no I/O. Errors are CONFIG_INVALID and name options or variables, never values.
  * Credentials are checked when the client is built (MISSING_CREDENTIALS naming the variable).
  */
-export function validateKitOptions(options: ClickPesaPaymentsOptions): void {
+export function validateKitOptions<Raw>(options: ClickPesaPaymentsOptions<Raw>): void {
   if (!options || typeof options !== 'object') {
     throw configError('createClickPesaPayments needs an options object with at least store and authenticate');
   }
@@ -125,7 +126,7 @@ export function validateKitOptions(options: ClickPesaPaymentsOptions): void {
 }
 
 /** Notifications to callback_url must be signed: no secret, no accepted callback URLs (WH-15). */
-function validateCallbackOptions(options: ClickPesaPaymentsOptions): void {
+function validateCallbackOptions<Raw>(options: ClickPesaPaymentsOptions<Raw>): void {
   if (options.callbackSecret !== undefined) parseCallbackSecret(options.callbackSecret, 'callbackSecret');
   else if ((options.allowedCallbackUrls?.length ?? 0) > 0) {
     throw configError(
@@ -142,7 +143,7 @@ function validateCallbackOptions(options: ClickPesaPaymentsOptions): void {
 }
 
 /** The webhook checksum key(s): explicit option, then the client's key, then CLICKPESA_CHECKSUM_KEY. */
-export function resolveWebhookChecksumKeys(options: ClickPesaPaymentsOptions): string[] {
+export function resolveWebhookChecksumKeys<Raw>(options: ClickPesaPaymentsOptions<Raw>): string[] {
   const explicit = options.checksumKey === undefined ? [] : [options.checksumKey].flat();
   const fallback = options.clickpesa?.checksumKey ?? readEnv(options).CLICKPESA_CHECKSUM_KEY;
   const keys = explicit.length > 0 ? explicit : [fallback];
@@ -150,7 +151,10 @@ export function resolveWebhookChecksumKeys(options: ClickPesaPaymentsOptions): s
 }
 
 /** Values that must never show up in a response (the handler redacts them as a last line of defence). */
-export function collectSecrets(options: ClickPesaPaymentsOptions, checksumKeys: readonly string[]): string[] {
+export function collectSecrets<Raw>(
+  options: ClickPesaPaymentsOptions<Raw>,
+  checksumKeys: readonly string[],
+): string[] {
   const env = readEnv(options);
   const candidates = [
     options.clickpesa?.apiKey ?? env.CLICKPESA_API_KEY,
@@ -161,7 +165,7 @@ export function collectSecrets(options: ClickPesaPaymentsOptions, checksumKeys: 
   return candidates.filter((value): value is string => typeof value === 'string' && value.length > 0);
 }
 
-function readEnv(options: ClickPesaPaymentsOptions): Record<string, string | undefined> {
+function readEnv<Raw>(options: ClickPesaPaymentsOptions<Raw>): Record<string, string | undefined> {
   return options.clickpesa?.env ?? process.env;
 }
 

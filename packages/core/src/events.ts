@@ -4,18 +4,39 @@ import type { PaymentRecord, PaymentStatus } from './domain/payment.js';
 
 export { type EvidenceSource, PAYMENT_EVENT_TYPES, type PaymentEventType } from './domain/event-types.js';
 
-export interface PaymentEvent {
+/** The payment's status each event guarantees (the payment as it was stored with the event). */
+export interface PaymentStatusByEvent {
+  'payment.created': 'pending';
+  'payment.status_changed': PaymentStatus;
+  'payment.processing': 'processing';
+  'payment.succeeded': 'success';
+  'payment.failed': 'failed';
+  'payment.cancelled': 'cancelled';
+  'payment.reversed': 'reversed';
+  'payment.late_success': 'success';
+  'payment.needs_attention': PaymentStatus;
+  'payment.stuck': PaymentStatus;
+}
+
+/** A payment whose `status` is known: `PaymentIn<'success'>` in a `payment.succeeded` handler. */
+export type PaymentIn<S extends PaymentStatus> = PaymentRecord & { status: S };
+
+/** One lifecycle event of type `K`; its `payment.status` is narrowed to what that event implies. */
+export interface PaymentEventOf<K extends PaymentEventType> {
   /** Stable event id (the stored event's id): the same transition never has two ids. */
   id: string;
-  type: PaymentEventType;
+  type: K;
   occurredAt: Date;
   paymentId: string;
   seq: number;
-  payment: PaymentRecord;
+  payment: PaymentIn<PaymentStatusByEvent[K]>;
   from?: PaymentStatus;
   to?: PaymentStatus;
   source?: EvidenceSource;
 }
+
+/** Any lifecycle event: a union discriminated by `type` (check `event.type` and `payment.status` follows). */
+export type PaymentEvent = { [K in PaymentEventType]: PaymentEventOf<K> }[PaymentEventType];
 
 export interface WebhookEvent {
   orderReference: string | null;
@@ -57,7 +78,7 @@ export interface PollerErrorEvent {
 }
 
 export type ToolkitEvents = {
-  [K in PaymentEventType]: (event: PaymentEvent) => void;
+  [K in PaymentEventType]: (event: PaymentEventOf<K>) => void;
 } & {
   'webhook.received': (event: WebhookEvent) => void;
   'webhook.rejected': (event: WebhookRejectedEvent) => void;
@@ -69,6 +90,11 @@ export type ToolkitEvents = {
 
 /** The toolkit's typed event bus. A listener that throws never breaks the flow that emitted. */
 export class PaymentEvents extends EventEmitter<ToolkitEvents> {
+  /** Emits a lifecycle event under its own type (safely, like {@link safeEmit}). */
+  emitPaymentEvent(event: PaymentEvent): void {
+    (this.safeEmit as (type: PaymentEventType, event: PaymentEvent) => void)(event.type, event);
+  }
+
   /** Emits without letting a listener's exception escape into payment processing. */
   safeEmit<K extends keyof ToolkitEvents>(type: K, ...args: Parameters<ToolkitEvents[K]>): void {
     try {

@@ -11,7 +11,6 @@ export type { Clock } from './clock.js';
 export type { ClickPesaPaymentsOptions } from './config.js';
 export { parseAmount } from './domain/amount.js';
 export { normaliseMsisdn } from './domain/msisdn.js';
-export { generateOrderReference } from './domain/order-reference.js';
 export {
   type FailureReason,
   FINAL_STATUSES,
@@ -50,6 +49,7 @@ export type { Authenticate, PaymentsHandler } from './http/types.js';
 export { type ClickPesaPayments, createClickPesaPayments } from './kit.js';
 export { type Logger, silentLogger } from './logger.js';
 export type { Poller, PollerOptions } from './poller/types.js';
+export type { InitiatePaymentInput } from './service/initiate-input.js';
 export type {
   PaymentService,
   PushResult,

@@ -9,10 +9,12 @@ import {
   resolveWebhookChecksumKeys,
   validateKitOptions,
 } from './config.js';
+import { assertValidOptions } from './config-schema.js';
 import { ClickPesaKitError } from './errors.js';
 import { PaymentEvents } from './events.js';
 import { createPaymentsHandler } from './http/handler.js';
-import type { PaymentsHandler } from './http/types.js';
+import { type OpenApiOptions, paymentsOpenApi } from './http/openapi.js';
+import type { Authenticate, PaymentsHandler } from './http/types.js';
 import { type Logger, silentLogger } from './logger.js';
 import { createCallbackNotifier } from './notify/notifier.js';
 import type { CallbackNotifier } from './notify/types.js';
@@ -41,6 +43,11 @@ export interface ClickPesaPayments {
   readonly budget: ProviderBudget | null;
   /** Sends status changes to accepted `callback_url`s, or null when `allowedCallbackUrls` is empty. */
   readonly callbacks: CallbackNotifier | null;
+  /**
+   * The OpenAPI 3.1 document of the payment routes (serve it to Swagger UI or a client generator). Pass the
+   * mount point as `prefix` so the paths match your app: `payments.openapi({ prefix: '/api/v1' })`.
+   */
+  openapi(options?: OpenApiOptions): Record<string, unknown>;
   /** Starts the poller (idempotent; a no-op without one). Called for you unless `autoStart: false`. */
   start(): void;
   /**
@@ -57,7 +64,10 @@ export interface ClickPesaPayments {
  * environment variables but never their values), then wires client → budget, poller → service and the
  * route handler onto one event bus.
  */
-export function createClickPesaPayments(options: ClickPesaPaymentsOptions): ClickPesaPayments {
+export function createClickPesaPayments<Raw = unknown>(
+  options: ClickPesaPaymentsOptions<Raw>,
+): ClickPesaPayments {
+  assertValidOptions(options);
   validateKitOptions(options);
   const {
     store,
@@ -135,7 +145,8 @@ export function createClickPesaPayments(options: ClickPesaPaymentsOptions): Clic
 
   const handler = createPaymentsHandler({
     service,
-    authenticate,
+    // the adapter that built these options hands the handler its own `Raw` request, and only that
+    authenticate: authenticate as Authenticate,
     events,
     logger,
     secrets: collectSecrets(options, checksumKeys),
@@ -153,6 +164,7 @@ export function createClickPesaPayments(options: ClickPesaPaymentsOptions): Clic
     client,
     budget,
     callbacks,
+    openapi: (openApiOptions) => paymentsOpenApi(openApiOptions),
     start() {
       if (started || closing || !poller) return;
       started = true;

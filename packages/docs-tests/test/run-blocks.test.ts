@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectDocBlocks, promisedOutput, where, writeBlocks } from './support/doc-blocks.js';
 import { describeOutput, startProgram } from './support/program.js';
-import { payThroughApi, sandboxForDocs } from './support/sandbox-env.js';
+import { sandboxForDocs } from './support/sandbox-env.js';
+import { expectServesAPayment } from './support/serve-a-payment.js';
 
 // The runnable docs programs (```ts run, ```ts run server) run as a reader runs them: in a Node process of
 // their own through tsx, against a fresh sandbox whose CLICKPESA_* variables they get. One at a time: CI
@@ -49,22 +50,7 @@ describe('runnable docs programs', () => {
       const { sandbox, env } = await sandboxForDocs();
       const program = startProgram(entry.file, { cwd: entry.dir, env: { ...env, PORT: '0' } });
       try {
-        const [apiBase = ''] = await program.waitFor(/http:\/\/127\.0\.0\.1:\d+\/\S*[^\s./]/, 30_000);
-        // what `clickpesa-sandbox --webhook-url .../callback` does
-        sandbox.configure({ webhookUrl: `${apiBase}/callback` });
-
-        const { created, final } = await payThroughApi(apiBase);
-
-        const { stdout, stderr } = program.output();
-        expect(created.status, describeOutput(stdout, stderr)).toBe('processing');
-        expect(final?.status).toBe('success');
-        expect(final?.transaction_id).toBe(created.transaction_id);
-        expect(sandbox.count('initiate', created.reference)).toBe(1);
-        await sandbox.webhooksIdle();
-        expect(sandbox.webhooks.map((delivery) => delivery.status)).toEqual([200]);
-
-        const exit = await program.stop('SIGTERM', 15_000);
-        expect(exit.code, describeOutput(exit.stdout, exit.stderr)).toBe(0);
+        await expectServesAPayment(program, sandbox);
       } finally {
         program.kill();
         await sandbox.close();

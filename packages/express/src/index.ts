@@ -3,11 +3,23 @@ import {
   type ClickPesaPaymentsOptions,
   createClickPesaPayments,
 } from '@clickpesa-kit/core';
-import { type HandlerRequest, type HandlerResponse, readRequestBody } from '@clickpesa-kit/core/adapter';
+import {
+  type HandlerRequest,
+  type HandlerResponse,
+  normalisePrefix,
+  readRequestBody,
+  relativePath,
+} from '@clickpesa-kit/core/adapter';
 import express, { type Request, type Response, type Router } from 'express';
 
-/** The core's options: the same object on every framework (product.md §1). */
-export type ClickPesaExpressOptions = ClickPesaPaymentsOptions;
+/**
+ * The core's options (the same object on every framework), `authenticate` getting Express's `Request`, plus
+ * `prefix`: where the routes live inside the router (default: wherever you `app.use()` it).
+ */
+export type ClickPesaExpressOptions = ClickPesaPaymentsOptions<Request> & {
+  /** Mount point inside the router, e.g. "/api/v1" with `app.use(router)`. Default: the root. */
+  prefix?: string;
+};
 export type { ClickPesaPayments };
 
 /** An `express.Router` carrying the kit, so the host can reach the service and shut it down. */
@@ -21,14 +33,16 @@ type HostRequest = Request & { rawBody?: unknown };
  * Works mounted anywhere, on Express 4 and 5; every path that is not ours goes on to the host's routes.
  */
 export function clickpesaPayments(options: ClickPesaExpressOptions): ClickPesaRouter {
-  const payments = createClickPesaPayments(options);
+  const { prefix = '', ...kitOptions } = options;
+  const payments = createClickPesaPayments(kitOptions);
   const { handler } = payments;
+  const mountPoint = normalisePrefix(prefix);
   const router = express.Router();
 
   router.use((req, res, next) => {
-    // `req.path` is relative to wherever the host mounted us.
-    const { path } = req;
-    if (!handler.matches(path)) return next();
+    // `req.path` is relative to wherever the host mounted us; `prefix` is relative to that.
+    const path = relativePath(req.path, mountPoint);
+    if (path === undefined || !handler.matches(path)) return next();
     readRequestBody(req, handler.bodyLimit, req as HostRequest)
       .then((body) =>
         handler.handle({

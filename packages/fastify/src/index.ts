@@ -1,18 +1,33 @@
 import {
+  ClickPesaKitError,
   type ClickPesaPayments,
   type ClickPesaPaymentsOptions,
   createClickPesaPayments,
 } from '@clickpesa-kit/core';
-import { type HandlerRequest, readBodyStream } from '@clickpesa-kit/core/adapter';
-import type { FastifyInstance, FastifyPluginAsync, HTTPMethods } from 'fastify';
+import {
+  describeRoutes,
+  type HandlerRequest,
+  type RouteDescription,
+  readBodyStream,
+} from '@clickpesa-kit/core/adapter';
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchema,
+  HTTPMethods,
+} from 'fastify';
 
-/** The core's options (the same object on every framework) plus Fastify's own `prefix`. */
-export type ClickPesaFastifyOptions = ClickPesaPaymentsOptions & { prefix?: string };
+/** The core's options (the same object on every framework, `authenticate` getting a `FastifyRequest`) plus Fastify's own `prefix`. */
+export type ClickPesaFastifyOptions = ClickPesaPaymentsOptions<FastifyRequest> & { prefix?: string };
 export type { ClickPesaPayments };
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The running kit, decorated by `clickpesaPayments` on the instance that registered it. */
+    payments: ClickPesaPayments;
+    /** @deprecated Use `payments` (the same name on every adapter). */
     clickpesa: ClickPesaPayments;
   }
 }
@@ -20,11 +35,15 @@ declare module 'fastify' {
 type BodyFields = Pick<HandlerRequest, 'rawBody' | 'bodyTooLarge'>;
 
 // OPTIONS stays with the host (CORS preflights); HEAD comes with GET.
-const METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const METHODS: readonly HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** Routes that exist for 405s and trailing slashes only: left out of generated API docs. */
+const HIDDEN = { hide: true } as FastifySchema;
 
 /**
  * The routes live in their own encapsulated context: the `prefix` applies to them, and our body parser
- * (raw bytes, whatever the content type) replaces the host's parsers for our paths only.
+ * (raw bytes, whatever the content type) replaces the host's parsers for our paths only. Each route is
+ * registered explicitly (no wildcard), so it never clashes with the host's own routes and tools such as
+ * `@fastify/swagger` list it with its schema.
  */
 const routes: FastifyPluginAsync<{ payments: ClickPesaPayments }> = async (scope, { payments }) => {
   const { handler } = payments;
@@ -34,42 +53,61 @@ const routes: FastifyPluginAsync<{ payments: ClickPesaPayments }> = async (scope
   scope.addContentTypeParser('*', (_request, payload, done) => {
     readBodyStream(payload, handler.bodyLimit).then((body) => done(null, body), done);
   });
+  // The schemas document the routes; the core validates requests and writes the envelope itself.
+  scope.setValidatorCompiler(() => () => true);
+  scope.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
-  scope.route({
-    method: METHODS,
-    url: '/*',
-    handler: async (request, reply) => {
-      // The raw URL, not the decoded wildcard: the core decodes path segments itself.
-      const { url } = request;
-      const query = url.indexOf('?', prefixLength);
-      const path = query === -1 ? url.slice(prefixLength) : url.slice(prefixLength, query);
-      if (!handler.matches(path)) return reply.callNotFound();
-      const answer = await handler.handle({
-        method: request.method,
-        path,
-        query: request.query as HandlerRequest['query'],
-        headers: request.headers,
-        ...(request.body as BodyFields | undefined),
-        raw: request,
-      });
-      return reply.code(answer.status).headers(answer.headers).send(answer.body);
-    },
-  });
+  const answer = async (request: FastifyRequest, reply: FastifyReply) => {
+    // The raw URL, not Fastify's decoded params: the core decodes path segments itself.
+    const { url } = request;
+    const query = url.indexOf('?', prefixLength);
+    const path = query === -1 ? url.slice(prefixLength) : url.slice(prefixLength, query);
+    const response = await handler.handle({
+      method: request.method,
+      path,
+      query: request.query as HandlerRequest['query'],
+      headers: request.headers,
+      ...(request.body as BodyFields | undefined),
+      raw: request,
+    });
+    return reply.code(response.status).headers(response.headers).send(response.body);
+  };
+
+  for (const [url, routesOfPath] of groupByPath(describeRoutes())) {
+    for (const { method, schema } of routesOfPath) scope.route({ method, url, schema, handler: answer });
+    // the other methods (the core answers 405 with Allow), and the same path with one trailing slash
+    const others = METHODS.filter((method) => !routesOfPath.some((route) => route.method === method));
+    scope.route({ method: others, url, schema: HIDDEN, handler: answer });
+    scope.route({ method: [...METHODS], url: `${url}/`, schema: HIDDEN, handler: answer });
+  }
 };
+
+function groupByPath(described: readonly RouteDescription[]): Map<string, RouteDescription[]> {
+  const byPath = new Map<string, RouteDescription[]>();
+  for (const route of described) byPath.set(route.url, [...(byPath.get(route.url) ?? []), route]);
+  return byPath;
+}
 
 /**
  * `await app.register(clickpesaPayments, { prefix: '/api/v1', ...options })`.
  *
  * Not wrapped in fastify-plugin: the routes and our webhook body parser are registered in an encapsulated
- * child context. Only the `clickpesa` decoration and the `onClose` hook are added to the registering
+ * child context. Only the `payments` decoration (and its deprecated alias `clickpesa`) and the `onClose` hook are added to the registering
  * instance, so the host can reach the kit and `app.close()` stops the poller.
  */
 export async function clickpesaPayments(
   fastify: FastifyInstance,
   options: ClickPesaFastifyOptions,
 ): Promise<void> {
+  if (fastify.hasDecorator('payments')) {
+    throw new ClickPesaKitError('CONFIG_INVALID', {
+      message:
+        'clickpesaPayments is already registered on this Fastify instance (or `payments` is taken): register it once',
+    });
+  }
   const { prefix, ...kitOptions } = options;
   const payments = createClickPesaPayments(kitOptions);
+  fastify.decorate('payments', payments);
   fastify.decorate('clickpesa', payments);
   fastify.addHook('onClose', async () => payments.close());
   await fastify.register(routes, { payments, ...(prefix === undefined ? {} : { prefix }) });

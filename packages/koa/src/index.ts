@@ -3,12 +3,19 @@ import {
   type ClickPesaPaymentsOptions,
   createClickPesaPayments,
 } from '@clickpesa-kit/core';
-import { type HostParsedBody, readRequestBody } from '@clickpesa-kit/core/adapter';
+import {
+  type HostParsedBody,
+  normalisePrefix,
+  readRequestBody,
+  relativePath,
+} from '@clickpesa-kit/core/adapter';
 import type { Context, Next } from 'koa';
 
-/** The core's options (the same object on every framework) plus where the routes live. */
-export type ClickPesaKoaOptions = ClickPesaPaymentsOptions & {
+/** The core's options (the same object on every framework, `authenticate` getting Koa's `Context`) plus where the routes live. */
+export type ClickPesaKoaOptions = ClickPesaPaymentsOptions<Context> & {
   /** Mount point, e.g. "/api/v1". Default: the root. */
+  prefix?: string;
+  /** @deprecated Use `prefix` (the same name on every adapter). */
   basePath?: string;
 };
 export type { ClickPesaPayments };
@@ -19,15 +26,15 @@ export type ClickPesaMiddleware = ((ctx: Context, next: Next) => Promise<void>) 
 };
 
 /**
- * The payment routes as one Koa 2/3 middleware: `app.use(clickpesaPayments({ basePath: '/api/v1', ...options }))`.
+ * The payment routes as one Koa 2/3 middleware: `app.use(clickpesaPayments({ prefix: '/api/v1', ...options }))`.
  * Requests outside our route table go on to `next()`; errors from the host's `authenticate` propagate to
  * the host's error handling.
  */
 export function clickpesaPayments(options: ClickPesaKoaOptions): ClickPesaMiddleware {
-  const { basePath = '', ...kitOptions } = options;
+  const { prefix: mount, basePath, ...kitOptions } = options;
   const payments = createClickPesaPayments(kitOptions);
   const { handler } = payments;
-  const prefix = basePath.replace(/\/+$/, '');
+  const prefix = normalisePrefix(mount ?? basePath ?? '');
 
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     const path = relativePath(ctx.path, prefix);
@@ -47,11 +54,4 @@ export function clickpesaPayments(options: ClickPesaKoaOptions): ClickPesaMiddle
   };
 
   return Object.assign(middleware, { payments });
-}
-
-/** "/api/v1/payments" under "/api/v1" → "/payments"; undefined when the path is outside the mount point. */
-function relativePath(path: string, prefix: string): string | undefined {
-  if (prefix === '') return path;
-  if (path === prefix) return '/';
-  return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : undefined;
 }

@@ -1,4 +1,9 @@
-import { ClickPesaKitError, isClickPesaKitError, StoreConflictError, StoreUnavailableError } from '@clickpesa-kit/core';
+import {
+  ClickPesaKitError,
+  isClickPesaKitError,
+  StoreConflictError,
+  StoreUnavailableError,
+} from '@clickpesa-kit/core';
 
 /** SQLSTATEs worth retrying the whole local transaction for */
 const RETRYABLE_STATES = new Set(['40001', '40P01']);

@@ -1,11 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import {
-  generateOrderReference,
-  type PaymentEventType,
-  type PaymentRecord,
-  type ProviderPayment,
-} from '@clickpesa-kit/core';
+import type { PaymentEventType, PaymentRecord, ProviderPayment } from '@clickpesa-kit/core';
 import type { AuditEntry, IdempotencyRecord, NewEvent, WebhookReceipt } from '@clickpesa-kit/core/store';
+import { generateOrderReference } from '@clickpesa-kit/core/store';
 
 /**
  * Fixture builders for store tests (ours and custom stores'). Every builder returns a fresh, valid object

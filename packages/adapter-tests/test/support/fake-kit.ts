@@ -35,7 +35,7 @@ export function createFakeKit(options: { authenticate: Authenticate }) {
         rawBody: request.rawBody === undefined ? null : Buffer.from(request.rawBody).toString('utf8'),
         body: request.body ?? null,
         bodyTooLarge: request.bodyTooLarge ?? false,
-        principal: principal?.id ?? null,
+        principal: principal ? String(principal.id) : null,
       };
       return { status: 202, headers: { 'x-fake-handler': 'yes' }, body: echo };
     },

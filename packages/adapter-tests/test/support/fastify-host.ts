@@ -43,7 +43,7 @@ export async function startFastifyHost({
   return {
     origin,
     base: origin + prefix,
-    payments: app.clickpesa,
+    payments: app.payments,
     // onClose closes the kit.
     close: () => app.close(),
   };

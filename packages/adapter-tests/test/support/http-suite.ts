@@ -11,6 +11,7 @@ import {
   hostReceiptBody,
   type RunningHost,
 } from './host-conventions.js';
+import { expectMatchesOpenApi } from './openapi-check.js';
 
 const CHECKSUM_KEY = 'adapter-suite-checksum-key';
 const ONE_MIB = 1024 * 1024;
@@ -101,11 +102,9 @@ export function runHttpSuite(variants: HostVariant[]): void {
         }
         const response = await fetch(host.base + path, init);
         const text = await response.text();
-        return {
-          status: response.status,
-          headers: response.headers,
-          body: text ? JSON.parse(text) : undefined,
-        };
+        const body = text ? JSON.parse(text) : undefined;
+        expectMatchesOpenApi(method, path, response.status, body);
+        return { status: response.status, headers: response.headers, body };
       }
 
       async function createPayment(slash = ''): Promise<{ id: string; reference: string; answer: Answer }> {

@@ -29,9 +29,8 @@ export async function startKoaHost(
 
   const middleware = clickpesaPayments({
     ...options,
-    ...(mount === '/' ? {} : { basePath: mount }),
-    authenticate: (raw) => {
-      const ctx = raw as Koa.Context;
+    ...(mount === '/' ? {} : { prefix: mount }),
+    authenticate: (ctx) => {
       if (ctx.get(host.EXPLODE_HEADER)) throw new host.HostAuthError();
       return ctx.state.user as { id: string } | null;
     },

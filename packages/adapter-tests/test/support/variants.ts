@@ -1,5 +1,6 @@
 import { startExpressHost } from './express-host.js';
 import { startFastifyHost } from './fastify-host.js';
+import { startHonoHost } from './hono-host.js';
 import type { HostVariant } from './host-conventions.js';
 import { type KoaConstructor, startKoaHost } from './koa-host.js';
 
@@ -30,4 +31,16 @@ export function fastifyVariants(label: string): HostVariant[] {
     parserAnswersBodyErrors: false,
     start: (setup) => startFastifyHost({ ...setup, hostParser }),
   }));
+}
+
+/** A fetch runtime (Hono on Node): no host body parser runs before a fetch handler. */
+export function honoVariants(label: string): HostVariant[] {
+  return [
+    {
+      name: label,
+      hostParser: false,
+      parserAnswersBodyErrors: false,
+      start: (setup) => startHonoHost({ ...setup, hostParser: false }),
+    },
+  ];
 }

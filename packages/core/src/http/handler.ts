@@ -1,6 +1,7 @@
 import { ClickPesaKitError, ClickPesaProviderError, type ErrorCode, isClickPesaKitError } from '../errors.js';
 import type { PaymentEvents } from '../events.js';
 import { type Logger, silentLogger } from '../logger.js';
+import type { InitiatePaymentInput } from '../service/initiate-input.js';
 import type { PaymentService, PushResult, WebhookInput, WebhookResult } from '../service/types.js';
 import { createSecretRedactor } from '../shared/redact.js';
 import { errorResponse, kitErrorResponse, successResponse } from './envelope.js';
@@ -99,7 +100,8 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
 
   const actions: Record<Exclude<RouteName, 'callback'>, RouteAction> = {
     create: async (request, _params, ownerId) => {
-      const body = createPaymentBody(readJsonBody(request, bodyLimit));
+      // only its outer shape is known here: the service checks every field and names the bad ones
+      const body = createPaymentBody(readJsonBody(request, bodyLimit)) as InitiatePaymentInput;
       const result = await service.initiate(ownerId, body, idempotencyOptions(request));
       return pushResponse(result, 'create');
     },

@@ -2,6 +2,14 @@
 // and the request and response shapes an adapter translates to and from its framework.
 export type { ErrorEnvelope, SuccessEnvelope } from './envelope.js';
 export { createPaymentsHandler, DEFAULT_BODY_LIMIT, type PaymentsHandlerOptions } from './handler.js';
+export { normalisePrefix, relativePath } from './mount-prefix.js';
+export {
+  describeRoutes,
+  type JsonSchema,
+  type OpenApiOptions,
+  paymentsOpenApi,
+  type RouteDescription,
+} from './openapi.js';
 export {
   type HostParsedBody,
   type RequestBodyFields,

@@ -12,10 +12,10 @@ import type { HandlerRequest } from './types.js';
  * Ids are opaque (UUIDs from the service); anything that cannot be one is simply not found. A plain regex,
  * not a zod schema: it runs on every read.
  */
-const PAYMENT_ID = /^[A-Za-z0-9_-]{1,128}$/;
+export const PAYMENT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** reliability.md IDEM-1: 1–255 printable ASCII characters. */
-const idempotencyKeySchema = z
+export const idempotencyKeySchema = z
   .string()
   .min(1, 'must not be empty')
   .max(255, 'must be at most 255 characters')
@@ -27,7 +27,7 @@ const jsonObjectSchema = z.custom<Record<string, unknown>>(
 );
 
 /** Retry and cancel take no fields (SEC-5: unknown fields on mutating routes are rejected). */
-const emptyCommandSchema = z.object({}).strict();
+export const emptyCommandSchema = z.object({}).strict();
 
 /** The `:id` parameter, or NOT_FOUND. */
 export function paymentIdParam(params: Record<string, string>): string {

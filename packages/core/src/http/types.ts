@@ -1,7 +1,7 @@
 /**
  * The plain request/response pair adapters translate to and from. The core decides all HTTP semantics.
  */
-export interface HandlerRequest {
+export interface HandlerRequest<Raw = unknown> {
   method: string;
   /** Path relative to the mount point, without the query string: "/payments/123/status". */
   path: string;
@@ -14,8 +14,8 @@ export interface HandlerRequest {
   rawBody?: Buffer | string;
   /** True when the adapter stopped reading because the body exceeded `bodyLimit`. */
   bodyTooLarge?: boolean;
-  /** The framework's own request object (`req`, `request` or `ctx`), handed to `authenticate`. */
-  raw: unknown;
+  /** The framework's own request object (`req`, `request`, `ctx` or a fetch `Request`), handed to `authenticate`. */
+  raw: Raw;
 }
 
 export interface HandlerResponse {
@@ -25,13 +25,17 @@ export interface HandlerResponse {
   body: unknown;
 }
 
-/** The host's authentication hook: the framework's own request in, `{ id }` or null out. */
-export type Authenticate = (
-  raw: unknown,
+/**
+ * The host's authentication hook: the framework's own request in (each adapter names its type: Express
+ * `Request`, Fastify `FastifyRequest`, Koa `Context`, fetch `Request`), `{ id }` or null out.
+ */
+export type Authenticate<Raw = unknown> = (
+  raw: Raw,
 ) => Principal | null | undefined | Promise<Principal | null | undefined>;
 
 export interface Principal {
-  id: string;
+  /** The signed-in user (or account) that owns the payments. A number is stored as its decimal string. */
+  id: string | number;
 }
 
 /** What adapters call. Built by `createClickPesaPayments` (kit.ts). */

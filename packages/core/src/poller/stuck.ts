@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PaymentRecord } from '../domain/payment.js';
+import type { PaymentEvent } from '../events.js';
 import type { ClaimedPayment } from '../store/contract.js';
 import type { PollerDeps } from './types.js';
 
@@ -52,14 +53,14 @@ export function createStuckDetector(
         if (result.applied) {
           onUpdated(result.payment);
           for (const stored of result.events) {
-            events.safeEmit(stored.type, {
+            events.emitPaymentEvent({
               id: stored.id,
               type: stored.type,
               occurredAt: stored.occurredAt,
               paymentId: stored.paymentId,
               seq: stored.seq,
               payment: result.payment,
-            });
+            } as PaymentEvent);
           }
           return;
         }

@@ -139,18 +139,19 @@ export function emitStoredEvents(
       to?: PaymentEvent['to'];
       source?: EvidenceSource;
     };
-    const event: PaymentEvent = {
+    // the transition that stored this event left `payment` in the status its type implies
+    const event = {
       id: stored.id,
       type: stored.type,
       occurredAt: stored.occurredAt,
       paymentId: stored.paymentId,
       seq: stored.seq,
       payment,
-    };
+    } as PaymentEvent;
     if (data.from !== undefined) event.from = data.from;
     if (data.to !== undefined) event.to = data.to;
     if (data.source !== undefined) event.source = data.source;
-    ctx.events.safeEmit(stored.type, event);
+    ctx.events.emitPaymentEvent(event);
   }
 }
 

@@ -4,6 +4,7 @@ import { createAuditRecorder } from './audit.js';
 import { cancelPayment } from './cancel.js';
 import { getOwnedPayment, type ServiceContext } from './context.js';
 import { initiatePayment } from './initiate.js';
+import type { OwnerId } from './initiate-input.js';
 import { resolveServiceOptions } from './options.js';
 import { createReconciler } from './reconcile.js';
 import { createConfirmer, refreshStatus } from './refresh.js';
@@ -52,8 +53,9 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
   };
 }
 
-/** Every operation is scoped by its owner (SEC-6); an empty owner would match nothing sensible. */
-function owner(ownerId: string): string {
+/** Every operation is scoped by its owner; numbers become their decimal string, an empty owner matches nothing. */
+function owner(ownerId: OwnerId): string {
+  if (typeof ownerId === 'number' && Number.isFinite(ownerId)) return String(ownerId);
   if (typeof ownerId !== 'string' || ownerId.length === 0) throw new ClickPesaKitError('UNAUTHORIZED');
   return ownerId;
 }

@@ -6,6 +6,7 @@ import type { PollSchedule, Random } from '../domain/schedule.js';
 import type { PaymentEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { PaymentStore } from '../store/contract.js';
+import type { InitiatePaymentInput, OwnerId } from './initiate-input.js';
 import type { Reconciler } from './reconciler.js';
 
 /**
@@ -16,13 +17,18 @@ import type { Reconciler } from './reconciler.js';
  * STORE_UNAVAILABLE, ...). A provider rejection is NOT thrown: it is an outcome with the failed payment.
  */
 export interface PaymentService extends Reconciler {
-  initiate(ownerId: string, body: unknown, options?: { idempotencyKey?: string }): Promise<PushResult>;
+  /** A new payment and its USSD push. `input` is checked field by field (VALIDATION_ERROR with details). */
+  initiate(
+    ownerId: OwnerId,
+    input: InitiatePaymentInput,
+    options?: { idempotencyKey?: string },
+  ): Promise<PushResult>;
   /** Stored details; no upstream call. NOT_FOUND for unknown ids and other owners' payments. */
-  getPayment(ownerId: string, paymentId: string): Promise<PaymentRecord>;
+  getPayment(ownerId: OwnerId, paymentId: string): Promise<PaymentRecord>;
   /** The status route: refresh from ClickPesa when not final and stale (coalesced), then return. */
-  refreshStatus(ownerId: string, paymentId: string): Promise<StatusResult>;
-  retry(ownerId: string, paymentId: string, options?: { idempotencyKey?: string }): Promise<PushResult>;
-  cancel(ownerId: string, paymentId: string): Promise<PaymentRecord>;
+  refreshStatus(ownerId: OwnerId, paymentId: string): Promise<StatusResult>;
+  retry(ownerId: OwnerId, paymentId: string, options?: { idempotencyKey?: string }): Promise<PushResult>;
+  cancel(ownerId: OwnerId, paymentId: string): Promise<PaymentRecord>;
   /** The ClickPesa webhook. Never throws: every outcome is an HTTP status for ClickPesa. */
   handleWebhook(input: WebhookInput): Promise<WebhookResult>;
 }

@@ -116,8 +116,10 @@ describe('signature and payload (WH-15)', () => {
   it('ignores payments without a callback_url and events other than status changes', async () => {
     const s = await setup();
     s.events.emit('payment.status_changed', statusChanged(null, 'processing'));
-    s.events.emit('payment.late_success', statusChanged(s.url, 'success'));
-    s.events.emit('payment.succeeded', statusChanged(s.url, 'success'));
+    const changed = statusChanged(s.url, 'success');
+    const succeeded = { ...changed, payment: { ...changed.payment, status: 'success' as const } };
+    s.events.emit('payment.late_success', { ...succeeded, type: 'payment.late_success' });
+    s.events.emit('payment.succeeded', { ...succeeded, type: 'payment.succeeded' });
     const counted = statusChanged(s.url, 'success');
     s.events.emit('payment.status_changed', counted);
     const calls = await s.receiver.waitForCalls(1);

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PaymentRecord, PaymentStatus } from '../../src/domain/payment.js';
-import type { PaymentEvent } from '../../src/events.js';
+import type { PaymentEventOf } from '../../src/events.js';
 import { payment } from '../domain/transition-fixtures.js';
 
 /** A fresh Standard Webhooks secret of `bytes` random bytes. */
@@ -41,7 +41,7 @@ export function statusChanged(
   callbackUrl: string | null,
   to: PaymentStatus,
   overrides: Partial<PaymentRecord> = {},
-): PaymentEvent {
+): PaymentEventOf<'payment.status_changed'> {
   const record = payment({ status: to, callbackUrl, ...overrides });
   return {
     id: randomUUID(),

@@ -8,6 +8,7 @@ import type { Clock } from '../../src/clock.js';
 import { systemClock } from '../../src/clock.js';
 import type { PaymentRecord } from '../../src/domain/payment.js';
 import { PAYMENT_EVENT_TYPES, type PaymentEvent, PaymentEvents } from '../../src/events.js';
+import type { InitiatePaymentInput } from '../../src/service/initiate-input.js';
 import { createPaymentService } from '../../src/service/payment-service.js';
 import type { PaymentService, PaymentServiceOptions } from '../../src/service/types.js';
 import { createMemoryStore, type MemoryStore } from '../../src/store/memory-store.js';
@@ -152,8 +153,10 @@ export function phone(digit: number): string {
   return `25575${middle}${digit}`;
 }
 
-export function paymentBody(digit: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { amount: 1000, currency: 'TZS', msisdn: phone(digit), customer_name: 'Test User', ...extra };
+/** A valid body, with `extra` fields on top (tests also send wrong ones, which the service must refuse). */
+export function paymentBody(digit: number, extra: Record<string, unknown> = {}): InitiatePaymentInput {
+  const body = { amount: 1000, currency: 'TZS', msisdn: phone(digit), customer_name: 'Test User', ...extra };
+  return body as InitiatePaymentInput;
 }
 
 /** Polls until `check` returns a value (not undefined/false) or the time is up. */

@@ -9,10 +9,13 @@ import { type CodeBlock, extractCodeBlocks, readDocs } from './markdown.js';
  *                    `// prints: <text>` its comments promise;
  * - ```ts run server a server: started with PORT=0 and the sandbox's variables, must print its API URL,
  *                    take a payment through the sandbox (user `alice-token`) and exit 0 on SIGTERM;
+ * - ```cjs run server / ```js run server  a plain-JavaScript variant (CommonJS / ES module), run with plain
+ *                    `node` in a scratch project made by `npm init -y`, like ```ts run server;
+ * - ```js            an ES module shown in plain JavaScript: syntax-checked with `node --check`;
  * - ```json          parsed;
  * - anything else (sh, http, text, ...) is not a program.
  */
-export type BlockKind = 'compile' | 'script' | 'server' | 'json' | 'prose';
+export type BlockKind = 'compile' | 'script' | 'server' | 'js-server' | 'js-module' | 'json' | 'prose';
 
 export interface DocBlock extends CodeBlock {
   /** 'invalid' when the info string breaks the rules above (the compile test reports why). */
@@ -49,8 +52,13 @@ export function kindOf(block: CodeBlock): BlockKind {
       `${where(block)}: unknown flags "${flags}" (use \`ts\`, \`ts run\` or \`ts run server\`)`,
     );
   }
+  const flags = block.flags.join(' ');
+  if ((block.lang === 'cjs' || block.lang === 'js') && flags === 'run server') return 'js-server';
+  if (block.lang === 'js' && flags === '') return 'js-module';
   if (UNCHECKED_PROGRAMS.has(block.lang)) {
-    throw new Error(`${where(block)}: a \`${block.lang}\` block is never compiled; write it as \`ts\``);
+    throw new Error(
+      `${where(block)}: a \`${block.lang} ${flags}\` block is never run; write it as \`ts\`, \`js\`, \`js run server\` or \`cjs run server\``,
+    );
   }
   return block.lang === 'json' ? 'json' : 'prose';
 }

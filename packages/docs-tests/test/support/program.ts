@@ -25,13 +25,15 @@ export interface ProgramExit {
 
 export function startProgram(
   file: string,
-  options: { cwd: string; env: Record<string, string> },
+  options: { cwd: string; env: Record<string, string>; plainNode?: boolean },
 ): RunningProgram {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=@clickpesa-kit/source', '--import', 'tsx', file],
-    { cwd: options.cwd, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  // plain JavaScript runs as a reader's `node server.js` would: built packages, no loader
+  const args = options.plainNode ? [file] : ['--conditions=@clickpesa-kit/source', '--import', 'tsx', file];
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: childEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { PAYMENT_STATUSES } from '../domain/payment.js';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import { initiatePaymentInputSchema } from '../service/initiate-input.js';
+import { emptyCommandSchema, idempotencyKeySchema, PAYMENT_ID } from './inputs.js';
+
+/**
+ * The routes' bodies, parameters and answers as zod schemas: the OpenAPI document and the Fastify route
+ * schemas are generated from them. Request-side schemas are the ones the routes validate with.
+ */
+
+export const paymentIdSchema = z.string().regex(PAYMENT_ID).describe('The payment id from `data.id`');
+
+export { emptyCommandSchema, idempotencyKeySchema, initiatePaymentInputSchema };
+
+const FAILURE_REASONS = [
+  'provider_failed',
+  'initiation_rejected',
+  'not_sent',
+  'timeout',
+  'not_found',
+] as const;
+const OPERATORS = ['VODACOM', 'AIRTEL', 'TIGO', 'HALOPESA', 'TTCL'] as const;
+const isoDate = z.string().describe('ISO 8601 timestamp');
+
+export const publicPaymentSchema = z
+  .object({
+    id: z.string(),
+    transaction_id: z.string().nullable().describe("ClickPesa's id for the current attempt"),
+    reference: z.string().describe('The current order reference sent to ClickPesa'),
+    status: z.enum(PAYMENT_STATUSES),
+    amount: z.string().describe('Decimal string with two places: "1000.00"'),
+    currency: z.literal('TZS'),
+    msisdn: z.string(),
+    provider: z.enum(OPERATORS),
+    customer_name: z.string().nullable(),
+    error_message: z.string().nullable(),
+    failure_reason: z.enum(FAILURE_REASONS).nullable(),
+    needs_attention: z.boolean(),
+    attempts: z.number().int(),
+    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullable(),
+    created_at: isoDate,
+    updated_at: isoDate,
+    completed_at: isoDate.nullable(),
+    settled_at: isoDate.nullable(),
+  })
+  .strict()
+  .meta({ id: 'Payment' });
+
+export const publicProviderStatusSchema = z
+  .object({
+    id: z.string().nullable(),
+    status: z.string(),
+    channel: z.string().optional(),
+    orderReference: z.string(),
+    collectedAmount: z.string().optional(),
+    collectedCurrency: z.string().optional(),
+    createdAt: z.string().optional(),
+    message: z.string().optional(),
+    updatedAt: z.string().optional(),
+  })
+  .strict()
+  .meta({ id: 'ProviderStatus' });
+
+export const errorDetailSchema = z.object({ field: z.string(), message: z.string() }).strict();
+
+/** A success envelope; `withData` and `withProviderStatus` say which fields the route always sends. */
+export function successEnvelopeSchema(fields: { data: boolean; providerStatus?: boolean }) {
+  return z
+    .object({
+      success: z.literal(true),
+      message: z.string(),
+      ...(fields.data ? { data: publicPaymentSchema } : {}),
+      ...(fields.providerStatus ? { provider_status: publicProviderStatusSchema.nullable() } : {}),
+    })
+    .strict();
+}
+
+/** The error envelope, its `error.code` limited to `codes`. */
+export function errorEnvelopeSchema(codes: readonly ErrorCode[]) {
+  return z
+    .object({
+      success: z.literal(false),
+      message: z.string(),
+      error: z
+        .object({
+          code: z.enum(codes as [ErrorCode, ...ErrorCode[]]),
+          details: z.array(errorDetailSchema).optional(),
+        })
+        .strict(),
+      data: publicPaymentSchema.optional().describe('The failed payment, with 422 PAYMENT_REJECTED and 503'),
+    })
+    .strict();
+}
+
+/** Every error code, with the status it is answered with. */
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].httpStatus;
+}
