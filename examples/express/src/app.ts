@@ -8,7 +8,7 @@ import {
   serveHttp,
 } from '@clickpesa-kit/example-support';
 import { clickpesaPayments } from '@clickpesa-kit/express';
-import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Response } from 'express';
 
 declare global {
   namespace Express {

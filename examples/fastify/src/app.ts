@@ -9,7 +9,7 @@ import {
   serverUrl,
 } from '@clickpesa-kit/example-support';
 import { clickpesaPayments } from '@clickpesa-kit/fastify';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 
 declare module 'fastify' {
   interface FastifyRequest {
