@@ -83,7 +83,8 @@ export function legacyChecksumMessage(payload: Record<string, unknown>): string 
 }
 
 function withoutSignatureFields(payload: Record<string, unknown>): Record<string, unknown> {
-  const rest: Record<string, unknown> = {};
+  // a null-prototype copy: on a plain object, an own `__proto__` key would hit the setter and go unsigned
+  const rest: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(payload)) {
     if (!SIGNATURE_FIELDS.has(key)) rest[key] = payload[key];
   }

@@ -70,6 +70,13 @@ describe('canonicalize', () => {
     expect(computeChecksum({ ...body, checksum: signed, checksumMethod: 'canonical' }, 'k')).toBe(signed);
   });
 
+  it('signs an own `__proto__` field like any other (found by the property below, seed 1257605822)', () => {
+    const a = JSON.parse('{"__proto__":0," ":{}}');
+    const b = JSON.parse('{"__proto__":"","  ":{}}'.replace('"  "', '" "'));
+    expect(computeChecksum(a, 'k')).not.toBe(computeChecksum(b, 'k'));
+    expect(verifyChecksum(b, computeChecksum(a, 'k'), 'k')).toBe(false);
+  });
+
   it('refuses circular structures and BigInt', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
