@@ -39,7 +39,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   notify: ['http', 'client', 'domain', 'events', ...FOUNDATION],
   // the wiring on top: each may use everything below it
   config: WIRED,
-  kit: ['config', ...WIRED],
+  'config-schema': WIRED,
+  kit: ['config', 'config-schema', ...WIRED],
   index: ['*'],
 };
 
