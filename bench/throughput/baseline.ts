@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createClickPesaClient, createProviderBudget, pickAuthoritative } from '@clickpesa-kit/core';
+import { createClickPesaClient, createProviderBudget } from '@clickpesa-kit/core';
 import { createSeededRandom as seededRandom } from '@clickpesa-kit/core/testing';
 import { startSandbox } from '@clickpesa-kit/sandbox';
+// an internal rule (which of several ClickPesa records counts), read from the source: the baseline needs it too
+import { pickAuthoritative } from '../../packages/core/src/domain/status-map.js';
 import { type RunResult, summarise } from './metrics.js';
 import { createScaledClock } from './scaled-clock.js';
 import { customerApproves, offerLoad, type PaymentTrace, phoneFor, type Scenario } from './scenario.js';

@@ -11,6 +11,7 @@ export type { Clock } from './clock.js';
 export type { ClickPesaPaymentsOptions } from './config.js';
 export { parseAmount } from './domain/amount.js';
 export { normaliseMsisdn } from './domain/msisdn.js';
+export { generateOrderReference } from './domain/order-reference.js';
 export {
   type FailureReason,
   FINAL_STATUSES,
@@ -21,7 +22,6 @@ export {
   type ProviderPayment,
 } from './domain/payment.js';
 export type { PollSchedule } from './domain/schedule.js';
-export { pickAuthoritative } from './domain/status-map.js';
 export {
   ClickPesaKitError,
   ClickPesaProviderError,
