@@ -58,7 +58,5 @@ export function decodeIdempotency(reply: Record<string, string> | string[]): Ide
   return idempotency.fromRow(fields);
 }
 
-/** Epoch ms as the decimal string Redis arguments take; '' for "none". */
-export function msArg(date: Date | null): string {
-  return date === null ? '' : String(date.getTime());
-}
+/** Epoch ms as the decimal string Redis arguments take. */
+export const ms = (date: Date): string => String(date.getTime());

@@ -17,6 +17,7 @@ import {
   inFlightIdempotency,
   isIdempotencyLive,
   leaseEnd,
+  type NewEvent,
   orderReferencesOf,
   type SharedBudget,
   type StoredEvent,
@@ -37,25 +38,20 @@ import {
   encodePayment,
   encodeReceipt,
   idempotencyFields,
-  msArg,
+  ms,
 } from './codec.js';
-import { type StoreKeys, storeKeys } from './keys.js';
-import { takeBudgetScript } from './lua/budget.js';
+import { idempotencyId, type KeyOf, storeKeys } from './keys.js';
 import {
-  type CreatePaymentPlan,
-  type CreatePaymentReply,
-  createPaymentScript,
-} from './lua/create-payment.js';
-import {
-  type ClaimIdempotencyReply,
-  claimIdempotencyScript,
-  completeIdempotencyScript,
+  claimDueScript,
+  type Guard,
+  type GuardedReply,
+  type GuardedWrite,
+  guardedWriteScript,
+  type LuaScript,
   pruneIdempotencyScript,
-} from './lua/idempotency.js';
-import { type ClaimDueReply, claimDueScript, releaseLeaseScript } from './lua/leases.js';
-import { type AuditItem, type LuaScript, runScript } from './lua/script.js';
-import { type TransitionPlan, type TransitionReply, transitionScript } from './lua/transition.js';
-import { recordWebhookReceiptScript } from './lua/webhook-receipt.js';
+  runScript,
+  takeBudgetScript,
+} from './lua.js';
 
 export interface RedisStoreOptions {
   /**
@@ -76,8 +72,8 @@ export interface RedisStore extends PaymentStore {
 
 /**
  * A PaymentStore on Redis, written against `@clickpesa-kit/core`'s storage contract and held to it by
- * `@clickpesa-kit/store-tests`. Every write that must be atomic is one Lua script (see src/lua); plain
- * reads are single commands. Several processes may share it (`shared: true`).
+ * `@clickpesa-kit/store-tests`. Every write is one Lua script (see lua.ts): most are a list of checks and
+ * a list of writes prepared here and run by one generic script. Plain reads are single commands. Several processes may share it (`shared: true`).
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const ownsConnection = typeof options.redis === 'string';
@@ -101,7 +97,7 @@ class RedisPaymentStore implements RedisStore {
   readonly kind = 'redis';
   readonly shared = true;
   readonly budget: SharedBudget;
-  private readonly keys: StoreKeys;
+  private readonly key: KeyOf;
   private closed = false;
 
   constructor(
@@ -109,54 +105,51 @@ class RedisPaymentStore implements RedisStore {
     private readonly ownsConnection: boolean,
     readonly prefix: string,
   ) {
-    this.keys = storeKeys(prefix);
+    this.key = storeKeys(prefix);
     this.budget = {
       take: (name, capacity, intervalMs, now) =>
-        this.run(async () =>
-          Number(await this.script(takeBudgetScript, name, String(capacity), String(intervalMs), msArg(now))),
-        ),
+        this.run(async () => {
+          const args = [this.key('budget', name), String(capacity), String(intervalMs), ms(now)];
+          return Number(await this.script(takeBudgetScript, ...args));
+        }),
     };
   }
 
   createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
     return this.run(async () => {
       const payment = { ...input.payment, orderReferences: orderReferencesOf(input.payment) };
-      const events = (input.events ?? []).map(encodeEvent);
-      const idempotency = input.idempotency && inFlightIdempotency(input.idempotency, payment.id);
-      const plan: CreatePaymentPlan = {
-        id: payment.id,
-        doc: encodePayment(payment),
-        version: String(payment.version),
-        orderReferences: payment.orderReferences,
-        msisdn: payment.msisdn,
-        active: ACTIVE_STATUSES.has(payment.status),
-        exclusiveMsisdn: input.exclusiveMsisdn === true,
-        nextPollAt: optional(msArg(payment.nextPollAt)),
-        transactionId: payment.transactionId ?? undefined,
-        idempotency: idempotency && {
-          key: this.keys.idempotency(idempotency.ownerId, idempotency.key),
-          createdAt: msArg(idempotency.createdAt),
-          expiresAt: msArg(idempotency.expiresAt),
-          fields: idempotencyFields(idempotency),
-        },
-        events,
-        audit: auditItems(input.audit),
-      };
-      const reply = (await this.script(createPaymentScript, JSON.stringify(plan))) as CreatePaymentReply;
-      switch (reply[0]) {
-        case 'created':
-          return {
-            kind: 'created',
-            payment: decodePayment(plan.doc),
-            events: storedEvents(payment.id, events, reply[1]),
-          };
-        case 'idempotency_conflict':
-          return { kind: 'idempotency_conflict', existing: decodeIdempotency(reply[1]) };
-        case 'msisdn_busy':
-          return { kind: 'msisdn_busy', paymentId: reply[1] };
-        case 'conflict':
-          throw conflict(reply[1]);
+      const { id, msisdn } = payment;
+      const key = this.key('payment', id);
+      const idempotency = input.idempotency && inFlightIdempotency(input.idempotency, id);
+      const active = this.key('activeMsisdn', msisdn);
+      // Checks in the contract's order; the first that fails is the reply, and nothing is written.
+      const guards: Guard[] = [
+        ...(idempotency ? [this.idempotencyFree(idempotency)] : []),
+        { call: ['EXISTS', key], is: '0', fail: 'id_taken' },
+        ...(input.exclusiveMsisdn
+          ? [{ call: ['SCARD', active], is: '0', fail: 'msisdn_busy', detail: ['SRANDMEMBER', active] }]
+          : []),
+        ...payment.orderReferences.map((reference) => this.referenceFree(reference)),
+      ];
+      const doc = encodePayment(payment);
+      const writes = [
+        ['HSET', key, 'doc', doc, 'version', String(payment.version), 'leaseToken', '0'],
+        ...payment.orderReferences.map((reference) => ['SET', this.key('orderReference', reference), id]),
+        ...(idempotency ? this.idempotencyWrites(idempotency) : []),
+        ...this.indexWrites(null, payment),
+        ...this.historyWrites(id, input.events, input.audit),
+      ];
+      const reply = await this.guarded({ guards, seqOf: this.key('events', id), writes });
+      if (reply[0] === 'ok') {
+        return {
+          kind: 'created',
+          payment: decodePayment(doc),
+          events: this.stored(id, input.events, reply[1]),
+        };
       }
+      return reply[0] === 'msisdn_busy'
+        ? { kind: 'msisdn_busy', paymentId: String(reply[1]) }
+        : { kind: 'idempotency_conflict', existing: decodeIdempotency(reply[1] as string[]) };
     });
   }
 
@@ -170,21 +163,21 @@ class RedisPaymentStore implements RedisStore {
   getPaymentByOrderReference(orderReference: string): Promise<PaymentRecord | null> {
     return this.run(async () => {
       // The reference → id mapping never changes once written, so two reads are as good as one.
-      const id = await this.redis.get(this.keys.orderReference(orderReference));
+      const id = await this.redis.get(this.key('orderReference', orderReference));
       return id === null ? null : this.readPayment(id);
     });
   }
 
   getPaymentByTransactionId(transactionId: string): Promise<PaymentRecord | null> {
     return this.run(async () => {
-      const [id] = await this.redis.smembers(this.keys.transaction(transactionId));
+      const [id] = await this.redis.smembers(this.key('transaction', transactionId));
       return id === undefined ? null : this.readPayment(id);
     });
   }
 
   hasActivePush(msisdn: string, exceptPaymentId?: string): Promise<boolean> {
     return this.run(async () => {
-      const ids = await this.redis.smembers(this.keys.activeMsisdn(msisdn));
+      const ids = await this.redis.smembers(this.key('activeMsisdn', msisdn));
       return ids.some((id) => id !== exceptPaymentId);
     });
   }
@@ -192,79 +185,78 @@ class RedisPaymentStore implements RedisStore {
   transition(input: TransitionInput): Promise<TransitionResult> {
     return this.run(async () => {
       // Read the row (one command, so doc, version and lease token agree), merge the changes here, and
-      // let the script write only if the row is still the one we read (compare-and-set on the version).
-      const [doc, version, leaseToken] = await this.redis.hmget(
-        this.keys.payment(input.paymentId),
-        'doc',
-        'version',
-        'leaseToken',
-      );
-      if (doc === null || doc === undefined) return { applied: false, payment: null, reason: 'not_found' };
+      // write only if the row is still the one we read: every change bumps `version`, so comparing it is
+      // enough (compare-and-set), with the lease token as the poller's fence.
+      const key = this.key('payment', input.paymentId);
+      const [doc, version, leaseToken] = await this.redis.hmget(key, 'doc', 'version', 'leaseToken');
+      if (!doc) return { applied: false, payment: null, reason: 'not_found' };
       const current = decodePayment(doc);
-      // Also needed for correctness: the changes must be merged into the row at expectedVersion.
       const refusal = transitionRefusal(input, { version: Number(version), leaseToken: Number(leaseToken) });
       if (refusal) return { applied: false, payment: current, reason: refusal };
 
       const { next, newOrderReference } = applyPaymentChanges(current, input.changes);
-      const events = (input.events ?? []).map(encodeEvent);
-      const plan: TransitionPlan = {
-        id: current.id,
-        expectedVersion: String(input.expectedVersion),
-        leaseToken: input.leaseToken === undefined ? undefined : String(input.leaseToken),
-        releaseLease: input.leaseToken !== undefined && input.releaseLease === true,
-        doc: encodePayment(next),
-        version: String(next.version),
-        newOrderReference: newOrderReference ?? undefined,
-        previousMsisdn: current.msisdn,
-        msisdn: next.msisdn,
-        active: ACTIVE_STATUSES.has(next.status),
-        nextPollAt: optional(msArg(next.nextPollAt)),
-        previousTransactionId: current.transactionId ?? undefined,
-        transactionId: next.transactionId ?? undefined,
-        events,
-        audit: auditItems(input.audit),
-      };
-      const reply = (await this.script(transitionScript, JSON.stringify(plan))) as TransitionReply;
-      switch (reply[0]) {
-        case 'applied':
-          return {
-            applied: true,
-            payment: decodePayment(plan.doc),
-            events: storedEvents(next.id, events, reply[1]),
-          };
-        case 'not_found':
-          return { applied: false, payment: null, reason: 'not_found' };
-        case 'stale_lease':
-        case 'version_conflict':
-          // Someone else wrote between our read and the script: report the row as it is now.
-          return { applied: false, payment: decodePayment(reply[1]), reason: reply[0] };
-        case 'conflict':
-          throw conflict(reply[1]);
+      const nextDoc = encodePayment(next);
+      const detail = ['HGET', key, 'doc'];
+      const guards: Guard[] = [
+        { call: ['EXISTS', key], is: '1', fail: 'not_found' },
+        ...(input.leaseToken === undefined
+          ? []
+          : [
+              {
+                call: ['HGET', key, 'leaseToken'],
+                is: String(input.leaseToken),
+                fail: 'stale_lease',
+                detail,
+              },
+            ]),
+        {
+          call: ['HGET', key, 'version'],
+          is: String(input.expectedVersion),
+          fail: 'version_conflict',
+          detail,
+        },
+        ...(newOrderReference ? [this.referenceFree(newOrderReference)] : []),
+      ];
+      const writes = [
+        ['HSET', key, 'doc', nextDoc, 'version', String(next.version)],
+        ...(newOrderReference ? [['SET', this.key('orderReference', newOrderReference), next.id]] : []),
+        ...(input.leaseToken !== undefined && input.releaseLease
+          ? [['HDEL', key, 'leaseOwner', 'leaseUntil']]
+          : []),
+        ...this.indexWrites(current, next),
+        ...this.historyWrites(next.id, input.events, input.audit),
+      ];
+      const reply = await this.guarded({ guards, seqOf: this.key('events', next.id), writes });
+      if (reply[0] === 'ok') {
+        return {
+          applied: true,
+          payment: decodePayment(nextDoc),
+          events: this.stored(next.id, input.events, reply[1]),
+        };
       }
+      // Someone else wrote between our read and the script: report the row as it is now.
+      const reason = reply[0] as 'not_found' | 'stale_lease' | 'version_conflict';
+      return {
+        applied: false,
+        payment: reason === 'not_found' ? null : decodePayment(String(reply[1])),
+        reason,
+      };
     });
   }
 
   claimIdempotency(record: IdempotencyRecord): Promise<ClaimIdempotencyResult> {
     return this.run(async () => {
-      const plan = {
-        key: this.keys.idempotency(record.ownerId, record.key),
-        createdAt: msArg(record.createdAt),
-        expiresAt: msArg(record.expiresAt),
-        fields: idempotencyFields(record),
-      };
-      const reply = (await this.script(
-        claimIdempotencyScript,
-        JSON.stringify(plan),
-      )) as ClaimIdempotencyReply;
-      return reply[0] === 'claimed'
+      const writes = this.idempotencyWrites(record);
+      const reply = await this.guarded({ guards: [this.idempotencyFree(record)], writes });
+      return reply[0] === 'ok'
         ? { kind: 'claimed' }
-        : { kind: 'exists', existing: decodeIdempotency(reply[1]) };
+        : { kind: 'exists', existing: decodeIdempotency(reply[1] as string[]) };
     });
   }
 
   getIdempotency(ownerId: string, key: string, now: Date): Promise<IdempotencyRecord | null> {
     return this.run(async () => {
-      const fields = await this.redis.hgetall(this.keys.idempotency(ownerId, key));
+      const fields = await this.redis.hgetall(this.key('idempotency', idempotencyId(ownerId, key)));
       if (fields.expires_at === undefined) return null;
       const record = decodeIdempotency(fields);
       return isIdempotencyLive(record, now) ? record : null;
@@ -273,91 +265,88 @@ class RedisPaymentStore implements RedisStore {
 
   completeIdempotency(ownerId: string, key: string): Promise<void> {
     return this.run(async () => {
-      await this.script(completeIdempotencyScript, this.keys.idempotency(ownerId, key));
+      // Guarded so that completing an unknown key creates nothing.
+      const name = this.key('idempotency', idempotencyId(ownerId, key));
+      const guards = [{ call: ['EXISTS', name], is: '1', fail: 'unknown' }];
+      await this.guarded({ guards, writes: [['HSET', name, 'state', 'completed']] });
     });
   }
 
   pruneIdempotency(now: Date): Promise<number> {
-    return this.run(async () => Number(await this.script(pruneIdempotencyScript, msArg(now))));
+    return this.run(async () =>
+      Number(await this.script(pruneIdempotencyScript, this.key('idempotencyExpiry'), ms(now))),
+    );
   }
 
   recordWebhookReceipt(receipt: WebhookReceipt): Promise<{ inserted: boolean }> {
     return this.run(async () => {
-      const inserted = await this.script(
-        recordWebhookReceiptScript,
-        receipt.dedupeKey,
-        encodeReceipt(receipt),
-        receipt.orderReference ?? '',
-      );
-      return { inserted: Number(inserted) === 1 };
+      // Insert-if-absent, and the receipt joins the arrival-order lists exactly when it was inserted.
+      const { dedupeKey, orderReference } = receipt;
+      const receipts = this.key('receipts');
+      const reply = await this.guarded({
+        guards: [{ call: ['HEXISTS', receipts, dedupeKey], is: '0', fail: 'duplicate' }],
+        writes: [
+          ['HSET', receipts, dedupeKey, encodeReceipt(receipt)],
+          ['RPUSH', this.key('receiptOrder'), dedupeKey],
+          ...(orderReference ? [['RPUSH', this.key('receiptsByReference', orderReference), dedupeKey]] : []),
+        ],
+      });
+      return { inserted: reply[0] === 'ok' };
     });
   }
 
   listWebhookReceipts(filter?: { orderReference?: string }): Promise<WebhookReceipt[]> {
     return this.run(async () => {
+      const reference = filter?.orderReference;
       const list =
-        filter?.orderReference === undefined
-          ? this.keys.receiptOrder
-          : this.keys.receiptsByReference(filter.orderReference);
+        reference === undefined ? this.key('receiptOrder') : this.key('receiptsByReference', reference);
       const dedupeKeys = await this.redis.lrange(list, 0, -1);
       if (dedupeKeys.length === 0) return [];
       // A key is listed only after its receipt was written (same script), so every HMGET hit exists.
-      const receipts = await this.redis.hmget(this.keys.receipts, ...dedupeKeys);
+      const receipts = await this.redis.hmget(this.key('receipts'), ...dedupeKeys);
       return receipts.filter((json): json is string => typeof json === 'string').map(decodeReceipt);
     });
   }
 
   appendAudit(entries: AuditEntry[]): Promise<void> {
     return this.run(async () => {
-      if (entries.length === 0) return;
-      // No condition to check, so MULTI/EXEC (all queued commands run together) is enough: no script.
-      const transaction = this.redis.multi();
-      for (const item of auditItems(entries)) {
-        transaction.rpush(
-          item.paymentId === undefined ? this.keys.unattachedAudit : this.keys.audit(item.paymentId),
-          item.entry,
-        );
-      }
-      const results = await transaction.exec();
-      const failure = results?.find(([error]) => error !== null)?.[0];
-      if (results === null || failure) throw failure ?? new Error('The audit transaction was discarded');
+      if (entries.length > 0) await this.guarded({ guards: [], writes: this.historyWrites('', [], entries) });
     });
   }
 
   listAudit(paymentId: string): Promise<AuditEntry[]> {
     return this.run(async () =>
-      (await this.redis.lrange(this.keys.audit(paymentId), 0, -1)).map(decodeAudit),
+      (await this.redis.lrange(this.key('audit', paymentId), 0, -1)).map(decodeAudit),
     );
   }
 
   listEvents(paymentId: string): Promise<StoredEvent[]> {
     return this.run(async () => {
-      const events = await this.redis.lrange(this.keys.events(paymentId), 0, -1);
-      return storedEvents(paymentId, events, 1);
+      const events = await this.redis.lrange(this.key('events', paymentId), 0, -1);
+      return events.map((json, index) => decodeEvent(json, paymentId, index + 1));
     });
   }
 
   claimDue(input: ClaimDueInput): Promise<ClaimedPayment[]> {
     return this.run(async () => {
       const leaseUntil = leaseEnd(input.now, input.leaseMs);
-      const reply = (await this.script(
-        claimDueScript,
-        msArg(input.now),
-        msArg(leaseUntil),
-        String(Math.max(0, Math.floor(input.limit))),
-        input.owner,
-      )) as ClaimDueReply;
-      return reply.map(([, leaseToken, doc]) => ({
+      const limit = String(Math.max(0, Math.floor(input.limit)));
+      const [due, payment] = [this.key('due'), this.key('payment')];
+      const args = [due, payment, ms(input.now), ms(leaseUntil), limit, input.owner];
+      const claimed = (await this.script(claimDueScript, ...args)) as Array<[string, number, string]>;
+      return claimed.map(([, token, doc]) => ({
         payment: decodePayment(doc),
-        leaseToken: Number(leaseToken),
-        leaseUntil: new Date(leaseUntil),
+        leaseToken: token,
+        leaseUntil,
       }));
     });
   }
 
   releaseLease(paymentId: string, leaseToken: number): Promise<void> {
     return this.run(async () => {
-      await this.script(releaseLeaseScript, paymentId, String(leaseToken));
+      const key = this.key('payment', paymentId);
+      const guards = [{ call: ['HGET', key, 'leaseToken'], is: String(leaseToken), fail: 'not_mine' }];
+      await this.guarded({ guards, writes: [['HDEL', key, 'leaseOwner', 'leaseUntil']] });
     });
   }
 
@@ -379,12 +368,71 @@ class RedisPaymentStore implements RedisStore {
   }
 
   private async readPayment(id: string): Promise<PaymentRecord | null> {
-    const doc = await this.redis.hget(this.keys.payment(id), 'doc');
+    const doc = await this.redis.hget(this.key('payment', id), 'doc');
     return doc === null ? null : decodePayment(doc);
   }
 
+  /** The indexes that follow a payment's fields: MSISDN → active payments, the due set, transaction ids. */
+  private indexWrites(before: PaymentRecord | null, after: PaymentRecord): string[][] {
+    const { id, transactionId, nextPollAt } = after;
+    const writes = before ? [['SREM', this.key('activeMsisdn', before.msisdn), id]] : [];
+    if (ACTIVE_STATUSES.has(after.status)) writes.push(['SADD', this.key('activeMsisdn', after.msisdn), id]);
+    writes.push(nextPollAt ? ['ZADD', this.key('due'), ms(nextPollAt), id] : ['ZREM', this.key('due'), id]);
+    if (before?.transactionId && before.transactionId !== transactionId) {
+      writes.push(['SREM', this.key('transaction', before.transactionId), id]);
+    }
+    if (transactionId) writes.push(['SADD', this.key('transaction', transactionId), id]);
+    return writes;
+  }
+
+  /** Appends events (an event's seq is its list position + 1) and audit entries. */
+  private historyWrites(paymentId: string, events: NewEvent[] = [], audit: AuditEntry[] = []): string[][] {
+    const writes =
+      events.length > 0 ? [['RPUSH', this.key('events', paymentId), ...events.map(encodeEvent)]] : [];
+    for (const entry of audit) {
+      const list =
+        entry.paymentId === null ? this.key('unattachedAudit') : this.key('audit', entry.paymentId);
+      writes.push(['RPUSH', list, encodeAudit(entry)]);
+    }
+    return writes;
+  }
+
+  /** Replaces the record (an expired one too) and files it under its expiry. */
+  private idempotencyWrites(record: IdempotencyRecord): string[][] {
+    const key = this.key('idempotency', idempotencyId(record.ownerId, record.key));
+    const expiry = ['ZADD', this.key('idempotencyExpiry'), ms(record.expiresAt), key];
+    return [['DEL', key], ['HSET', key, ...idempotencyFields(record)], expiry];
+  }
+
+  /**
+   * The key is free unless a record holds it that has not expired at the new record's `createdAt` (the
+   * caller's clock, not Redis TTLs: tests run it in the past and the future).
+   */
+  private idempotencyFree(record: IdempotencyRecord): Guard {
+    const key = this.key('idempotency', idempotencyId(record.ownerId, record.key));
+    const call = ['ZSCORE', this.key('idempotencyExpiry'), key];
+    return { call, above: ms(record.createdAt), fail: 'idempotency_conflict', detail: ['HGETALL', key] };
+  }
+
+  private referenceFree(reference: string): Guard {
+    return { call: ['EXISTS', this.key('orderReference', reference)], is: '0', fail: 'reference_taken' };
+  }
+
+  /** The stored form of events just appended from `firstSeq` (decoded, so callers get fresh objects). */
+  private stored(paymentId: string, events: NewEvent[] = [], firstSeq: unknown): StoredEvent[] {
+    return events.map((event, index) => decodeEvent(encodeEvent(event), paymentId, Number(firstSeq) + index));
+  }
+
+  /** Runs a guarded write; a taken id or order reference is the caller's STORE_CONFLICT. */
+  private async guarded(plan: GuardedWrite): Promise<GuardedReply> {
+    const reply = (await this.script(guardedWriteScript, JSON.stringify(plan))) as GuardedReply;
+    const conflict = CONFLICTS[reply[0]];
+    if (conflict) throw new ClickPesaKitError('STORE_CONFLICT', { message: conflict });
+    return reply;
+  }
+
   private script(script: LuaScript, ...args: string[]): Promise<unknown> {
-    return runScript(this.redis, script, this.prefix, ...args);
+    return runScript(this.redis, script, ...args);
   }
 
   /** Every operation: refused once closed; any Redis failure reaches the caller as STORE_UNAVAILABLE. */
@@ -399,28 +447,11 @@ class RedisPaymentStore implements RedisStore {
   }
 }
 
-function storedEvents(paymentId: string, events: string[], firstSeq: number): StoredEvent[] {
-  return events.map((json, index) => decodeEvent(json, paymentId, firstSeq + index));
-}
-
-function auditItems(entries: AuditEntry[] | undefined): AuditItem[] {
-  // `paymentId` is left out (not null) for unattached entries: cjson would turn null into a truthy value.
-  return (entries ?? []).map((entry) =>
-    entry.paymentId === null
-      ? { entry: encodeAudit(entry) }
-      : { paymentId: entry.paymentId, entry: encodeAudit(entry) },
-  );
-}
-
-/** '' (no value) → undefined, so JSON.stringify leaves the field out of a plan. */
-function optional(value: string): string | undefined {
-  return value === '' ? undefined : value;
-}
+const CONFLICTS: Record<string, string> = {
+  id_taken: 'A payment with this id already exists',
+  reference_taken: 'This order reference is already used',
+};
 
 function unavailable(message: string, cause?: unknown): ClickPesaKitError {
   return new ClickPesaKitError('STORE_UNAVAILABLE', { message, cause });
-}
-
-function conflict(message: string): ClickPesaKitError {
-  return new ClickPesaKitError('STORE_CONFLICT', { message });
 }
