@@ -4,54 +4,29 @@ import {
   type PaymentRecord,
   type PaymentStore,
 } from '@clickpesa-kit/core';
-import {
-  ACTIVE_STATUSES,
-  type AuditEntry,
-  applyPaymentChanges,
-  type ClaimDueInput,
-  type ClaimedPayment,
-  type ClaimIdempotencyResult,
-  type CreatePaymentInput,
-  type CreatePaymentResult,
-  type IdempotencyRecord,
-  inFlightIdempotency,
-  isIdempotencyLive,
-  leaseEnd,
-  type NewEvent,
-  orderReferencesOf,
-  type SharedBudget,
-  type StoredEvent,
-  type TransitionInput,
-  type TransitionResult,
-  transitionRefusal,
-  type WebhookReceipt,
+import type {
+  AuditEntry,
+  ClaimDueInput,
+  CreatePaymentInput,
+  IdempotencyRecord,
+  SharedBudget,
+  TransitionInput,
+  WebhookReceipt,
 } from '@clickpesa-kit/core/store';
+import * as rules from '@clickpesa-kit/core/store';
 import { Redis } from 'ioredis';
 import {
-  decodeAudit,
-  decodeEvent,
+  audit,
   decodeIdempotency,
-  decodePayment,
-  decodeReceipt,
-  encodeAudit,
   encodeEvent,
-  encodePayment,
-  encodeReceipt,
   idempotencyFields,
   ms,
+  payments,
+  receipts,
+  storedEvents,
 } from './codec.js';
 import { idempotencyId, type KeyOf, storeKeys } from './keys.js';
-import {
-  claimDueScript,
-  type Guard,
-  type GuardedReply,
-  type GuardedWrite,
-  guardedWriteScript,
-  type LuaScript,
-  pruneIdempotencyScript,
-  runScript,
-  takeBudgetScript,
-} from './lua.js';
+import * as lua from './lua.js';
 
 export interface RedisStoreOptions {
   /**
@@ -72,25 +47,43 @@ export interface RedisStore extends PaymentStore {
 
 /**
  * A PaymentStore on Redis, written against `@clickpesa-kit/core`'s storage contract and held to it by
- * `@clickpesa-kit/store-tests`. Every write is one Lua script (see lua.ts): most are a list of checks and
- * a list of writes prepared here and run by one generic script. Plain reads are single commands. Several processes may share it (`shared: true`).
+ * `@clickpesa-kit/store-tests`. Several processes may share it. Every write is one Lua script (lua.ts):
+ * most are a list of checks and a list of writes built here, run by one generic script. Reads are plain.
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
-  const ownsConnection = typeof options.redis === 'string';
+  const owned = typeof options.redis === 'string';
   const redis = typeof options.redis === 'string' ? connect(options.redis) : options.redis;
   if (redis.options.keyPrefix) {
-    // ioredis prefixes KEYS but not the key names our scripts build from ARGV: the two would disagree.
+    // ioredis prefixes KEYS but not the key names our scripts get in ARGV: the two would disagree.
     throw new TypeError('createRedisStore: pass `prefix` instead of an ioredis client with `keyPrefix`');
   }
-  return new RedisPaymentStore(redis, ownsConnection, options.prefix ?? 'clickpesa:');
+  const store = new RedisPaymentStore(redis, owned, options.prefix ?? 'clickpesa:');
+  // Every operation but close(), in one place: refused once closed, and any Redis failure reaches the
+  // caller as STORE_UNAVAILABLE (the kit answers 503 and tries later).
+  return new Proxy(store, {
+    get(target, name) {
+      const value = Reflect.get(target, name);
+      if (typeof value !== 'function' || name === 'close') return value;
+      return (...args: unknown[]) => run(target, () => value.apply(target, args));
+    },
+  });
 }
 
 /** A connection that fails fast when Redis is down: the kit answers 503 and tries later, it doesn't hang. */
 function connect(url: string): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 5_000 });
-  // Without a listener ioredis prints every connection error; they reach callers as STORE_UNAVAILABLE.
-  redis.on('error', () => {});
+  redis.on('error', () => {}); // else ioredis prints every connection error; callers get STORE_UNAVAILABLE
   return redis;
+}
+
+async function run<T>(store: RedisPaymentStore, operation: () => Promise<T>): Promise<T> {
+  if (store.closed) throw unavailable('The Redis store is closed');
+  try {
+    return await operation();
+  } catch (error) {
+    if (isClickPesaKitError(error)) throw error;
+    throw unavailable('Redis could not complete the operation', error);
+  }
 }
 
 class RedisPaymentStore implements RedisStore {
@@ -98,285 +91,220 @@ class RedisPaymentStore implements RedisStore {
   readonly shared = true;
   readonly budget: SharedBudget;
   private readonly key: KeyOf;
-  private closed = false;
+  closed = false;
 
   constructor(
     private readonly redis: Redis,
-    private readonly ownsConnection: boolean,
+    private readonly owned: boolean,
     readonly prefix: string,
   ) {
     this.key = storeKeys(prefix);
+    const take = lua.takeBudgetScript;
     this.budget = {
       take: (name, capacity, intervalMs, now) =>
-        this.run(async () => {
-          const args = [this.key('budget', name), String(capacity), String(intervalMs), ms(now)];
-          return Number(await this.script(takeBudgetScript, ...args));
-        }),
+        run(this, async () =>
+          Number(await this.script(take, this.key('budget', name), `${capacity}`, `${intervalMs}`, ms(now))),
+        ),
     };
   }
 
-  createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
-    return this.run(async () => {
-      const payment = { ...input.payment, orderReferences: orderReferencesOf(input.payment) };
-      const { id, msisdn } = payment;
-      const key = this.key('payment', id);
-      const idempotency = input.idempotency && inFlightIdempotency(input.idempotency, id);
-      const active = this.key('activeMsisdn', msisdn);
-      // Checks in the contract's order; the first that fails is the reply, and nothing is written.
-      const guards: Guard[] = [
-        ...(idempotency ? [this.idempotencyFree(idempotency)] : []),
-        { call: ['EXISTS', key], is: '0', fail: 'id_taken' },
-        ...(input.exclusiveMsisdn
-          ? [{ call: ['SCARD', active], is: '0', fail: 'msisdn_busy', detail: ['SRANDMEMBER', active] }]
-          : []),
-        ...payment.orderReferences.map((reference) => this.referenceFree(reference)),
-      ];
-      const doc = encodePayment(payment);
-      const writes = [
-        ['HSET', key, 'doc', doc, 'version', String(payment.version), 'leaseToken', '0'],
-        ...payment.orderReferences.map((reference) => ['SET', this.key('orderReference', reference), id]),
-        ...(idempotency ? this.idempotencyWrites(idempotency) : []),
-        ...this.indexWrites(null, payment),
-        ...this.historyWrites(id, input.events, input.audit),
-      ];
-      const reply = await this.guarded({ guards, seqOf: this.key('events', id), writes });
-      if (reply[0] === 'ok') {
-        return {
-          kind: 'created',
-          payment: decodePayment(doc),
-          events: this.stored(id, input.events, reply[1]),
-        };
-      }
-      return reply[0] === 'msisdn_busy'
-        ? { kind: 'msisdn_busy', paymentId: String(reply[1]) }
-        : { kind: 'idempotency_conflict', existing: decodeIdempotency(reply[1] as string[]) };
-    });
-  }
-
-  getPayment(id: string, ownerId?: string): Promise<PaymentRecord | null> {
-    return this.run(async () => {
-      const payment = await this.readPayment(id);
-      return payment && (ownerId === undefined || payment.ownerId === ownerId) ? payment : null;
-    });
-  }
-
-  getPaymentByOrderReference(orderReference: string): Promise<PaymentRecord | null> {
-    return this.run(async () => {
-      // The reference → id mapping never changes once written, so two reads are as good as one.
-      const id = await this.redis.get(this.key('orderReference', orderReference));
-      return id === null ? null : this.readPayment(id);
-    });
-  }
-
-  getPaymentByTransactionId(transactionId: string): Promise<PaymentRecord | null> {
-    return this.run(async () => {
-      const [id] = await this.redis.smembers(this.key('transaction', transactionId));
-      return id === undefined ? null : this.readPayment(id);
-    });
-  }
-
-  hasActivePush(msisdn: string, exceptPaymentId?: string): Promise<boolean> {
-    return this.run(async () => {
-      const ids = await this.redis.smembers(this.key('activeMsisdn', msisdn));
-      return ids.some((id) => id !== exceptPaymentId);
-    });
-  }
-
-  transition(input: TransitionInput): Promise<TransitionResult> {
-    return this.run(async () => {
-      // Read the row (one command, so doc, version and lease token agree), merge the changes here, and
-      // write only if the row is still the one we read: every change bumps `version`, so comparing it is
-      // enough (compare-and-set), with the lease token as the poller's fence.
-      const key = this.key('payment', input.paymentId);
-      const [doc, version, leaseToken] = await this.redis.hmget(key, 'doc', 'version', 'leaseToken');
-      if (!doc) return { applied: false, payment: null, reason: 'not_found' };
-      const current = decodePayment(doc);
-      const refusal = transitionRefusal(input, { version: Number(version), leaseToken: Number(leaseToken) });
-      if (refusal) return { applied: false, payment: current, reason: refusal };
-
-      const { next, newOrderReference } = applyPaymentChanges(current, input.changes);
-      const nextDoc = encodePayment(next);
-      const detail = ['HGET', key, 'doc'];
-      const guards: Guard[] = [
-        { call: ['EXISTS', key], is: '1', fail: 'not_found' },
-        ...(input.leaseToken === undefined
-          ? []
-          : [
-              {
-                call: ['HGET', key, 'leaseToken'],
-                is: String(input.leaseToken),
-                fail: 'stale_lease',
-                detail,
-              },
-            ]),
-        {
-          call: ['HGET', key, 'version'],
-          is: String(input.expectedVersion),
-          fail: 'version_conflict',
-          detail,
-        },
-        ...(newOrderReference ? [this.referenceFree(newOrderReference)] : []),
-      ];
-      const writes = [
-        ['HSET', key, 'doc', nextDoc, 'version', String(next.version)],
-        ...(newOrderReference ? [['SET', this.key('orderReference', newOrderReference), next.id]] : []),
-        ...(input.leaseToken !== undefined && input.releaseLease
-          ? [['HDEL', key, 'leaseOwner', 'leaseUntil']]
-          : []),
-        ...this.indexWrites(current, next),
-        ...this.historyWrites(next.id, input.events, input.audit),
-      ];
-      const reply = await this.guarded({ guards, seqOf: this.key('events', next.id), writes });
-      if (reply[0] === 'ok') {
-        return {
-          applied: true,
-          payment: decodePayment(nextDoc),
-          events: this.stored(next.id, input.events, reply[1]),
-        };
-      }
-      // Someone else wrote between our read and the script: report the row as it is now.
-      const reason = reply[0] as 'not_found' | 'stale_lease' | 'version_conflict';
+  async createPayment(input: CreatePaymentInput) {
+    const payment = { ...input.payment, orderReferences: rules.orderReferencesOf(input.payment) };
+    const { id, orderReferences } = payment;
+    const key = this.key('payment', id);
+    const idempotency = input.idempotency && rules.inFlightIdempotency(input.idempotency, id);
+    const active = this.key('activeMsisdn', payment.msisdn);
+    const busy = { call: ['SCARD', active], is: '0', fail: 'msisdn_busy', detail: ['SRANDMEMBER', active] };
+    // Checks in the contract's order; the first that fails is the reply, and nothing is written.
+    const guards: lua.Guard[] = [
+      ...(idempotency ? [this.idempotencyFree(idempotency)] : []),
+      { call: ['EXISTS', key], is: '0', fail: 'id_taken' },
+      ...(input.exclusiveMsisdn ? [busy] : []),
+      ...orderReferences.map((reference) => this.referenceFree(reference)),
+    ];
+    const doc = payments.encode(payment);
+    const events = (input.events ?? []).map(encodeEvent);
+    const writes = [
+      ['HSET', key, 'doc', doc, 'version', String(payment.version), 'leaseToken', '0'],
+      ...orderReferences.map((reference) => ['SET', this.key('orderReference', reference), id]),
+      ...(idempotency ? this.idempotencyWrites(idempotency) : []),
+      ...this.indexWrites(null, payment),
+      ...this.historyWrites(id, events, input.audit),
+    ];
+    const [outcome, detail] = await this.guarded({ guards, seqOf: this.key('events', id), writes });
+    if (outcome === 'ok') {
       return {
-        applied: false,
-        payment: reason === 'not_found' ? null : decodePayment(String(reply[1])),
-        reason,
-      };
+        kind: 'created',
+        payment: payments.decode(doc),
+        events: storedEvents(id, events, Number(detail)),
+      } as const;
+    }
+    return outcome === 'msisdn_busy'
+      ? ({ kind: 'msisdn_busy', paymentId: String(detail) } as const)
+      : ({ kind: 'idempotency_conflict', existing: decodeIdempotency(detail as string[]) } as const);
+  }
+
+  async getPayment(id: string, ownerId?: string) {
+    const payment = await this.readPayment(id);
+    return payment && (ownerId === undefined || payment.ownerId === ownerId) ? payment : null;
+  }
+
+  async getPaymentByOrderReference(orderReference: string) {
+    // The reference → id mapping never changes once written, so two reads are as good as one.
+    const id = await this.redis.get(this.key('orderReference', orderReference));
+    return id === null ? null : this.readPayment(id);
+  }
+
+  async getPaymentByTransactionId(transactionId: string) {
+    const [id] = await this.redis.smembers(this.key('transaction', transactionId));
+    return id === undefined ? null : this.readPayment(id);
+  }
+
+  async hasActivePush(msisdn: string, exceptPaymentId?: string) {
+    const ids = await this.redis.smembers(this.key('activeMsisdn', msisdn));
+    return ids.some((id) => id !== exceptPaymentId);
+  }
+
+  async transition(input: TransitionInput) {
+    // Read the row (one command, so doc, version and lease token agree), merge the changes here, and
+    // write only if the row is still the one we read: every write bumps `version`, so comparing it is a
+    // compare-and-set, and the lease token is the poller's fence. Payments are never deleted.
+    const key = this.key('payment', input.paymentId);
+    const [doc, version, leaseToken] = await this.redis.hmget(key, 'doc', 'version', 'leaseToken');
+    if (!doc) return { applied: false, payment: null, reason: 'not_found' } as const;
+    const current = payments.decode(doc);
+    const refusal = rules.transitionRefusal(input, {
+      version: Number(version),
+      leaseToken: Number(leaseToken),
     });
+    if (refusal) return { applied: false, payment: current, reason: refusal } as const;
+
+    const { next, newOrderReference: newReference } = rules.applyPaymentChanges(current, input.changes);
+    const [token, detail] = [String(input.leaseToken), ['HGET', key, 'doc']];
+    const fenced = input.leaseToken !== undefined;
+    const guards: lua.Guard[] = [
+      ...(fenced ? [{ call: ['HGET', key, 'leaseToken'], is: token, fail: 'stale_lease', detail }] : []),
+      { call: ['HGET', key, 'version'], is: String(input.expectedVersion), fail: 'version_conflict', detail },
+      ...(newReference ? [this.referenceFree(newReference)] : []),
+    ];
+    const nextDoc = payments.encode(next);
+    const events = (input.events ?? []).map(encodeEvent);
+    const writes = [
+      ['HSET', key, 'doc', nextDoc, 'version', String(next.version)],
+      ...(newReference ? [['SET', this.key('orderReference', newReference), next.id]] : []),
+      ...(fenced && input.releaseLease ? [['HDEL', key, 'leaseOwner', 'leaseUntil']] : []),
+      ...this.indexWrites(current, next),
+      ...this.historyWrites(next.id, events, input.audit),
+    ];
+    const [outcome, reply] = await this.guarded({ guards, seqOf: this.key('events', next.id), writes });
+    if (outcome === 'ok') {
+      return {
+        applied: true,
+        payment: payments.decode(nextDoc),
+        events: storedEvents(next.id, events, Number(reply)),
+      } as const;
+    }
+    // Someone else wrote between our read and the script: report the row as it is now.
+    const reason = outcome as 'stale_lease' | 'version_conflict';
+    return { applied: false, payment: payments.decode(String(reply)), reason } as const;
   }
 
-  claimIdempotency(record: IdempotencyRecord): Promise<ClaimIdempotencyResult> {
-    return this.run(async () => {
-      const writes = this.idempotencyWrites(record);
-      const reply = await this.guarded({ guards: [this.idempotencyFree(record)], writes });
-      return reply[0] === 'ok'
-        ? { kind: 'claimed' }
-        : { kind: 'exists', existing: decodeIdempotency(reply[1] as string[]) };
+  async claimIdempotency(record: IdempotencyRecord) {
+    const writes = this.idempotencyWrites(record);
+    const [outcome, existing] = await this.guarded({ guards: [this.idempotencyFree(record)], writes });
+    return outcome === 'ok'
+      ? ({ kind: 'claimed' } as const)
+      : ({ kind: 'exists', existing: decodeIdempotency(existing as string[]) } as const);
+  }
+
+  async getIdempotency(ownerId: string, key: string, now: Date) {
+    const fields = await this.redis.hgetall(this.key('idempotency', idempotencyId(ownerId, key)));
+    const record = fields.expires_at === undefined ? null : decodeIdempotency(fields);
+    return record && rules.isIdempotencyLive(record, now) ? record : null;
+  }
+
+  async completeIdempotency(ownerId: string, key: string) {
+    // Guarded so that completing an unknown key creates nothing.
+    const name = this.key('idempotency', idempotencyId(ownerId, key));
+    const guards = [{ call: ['EXISTS', name], is: '1', fail: 'unknown' }];
+    await this.guarded({ guards, writes: [['HSET', name, 'state', 'completed']] });
+  }
+
+  async pruneIdempotency(now: Date) {
+    return Number(await this.script(lua.pruneIdempotencyScript, this.key('idempotencyExpiry'), ms(now)));
+  }
+
+  async recordWebhookReceipt(receipt: WebhookReceipt) {
+    // Insert-if-absent; the receipt joins the arrival-order lists exactly when it is inserted.
+    const { dedupeKey, orderReference } = receipt;
+    const [outcome] = await this.guarded({
+      guards: [{ call: ['HEXISTS', this.key('receipts'), dedupeKey], is: '0', fail: 'duplicate' }],
+      writes: [
+        ['HSET', this.key('receipts'), dedupeKey, receipts.encode(receipt)],
+        ['RPUSH', this.key('receiptOrder'), dedupeKey],
+        ...(orderReference ? [['RPUSH', this.key('receiptsByReference', orderReference), dedupeKey]] : []),
+      ],
     });
+    return { inserted: outcome === 'ok' };
   }
 
-  getIdempotency(ownerId: string, key: string, now: Date): Promise<IdempotencyRecord | null> {
-    return this.run(async () => {
-      const fields = await this.redis.hgetall(this.key('idempotency', idempotencyId(ownerId, key)));
-      if (fields.expires_at === undefined) return null;
-      const record = decodeIdempotency(fields);
-      return isIdempotencyLive(record, now) ? record : null;
-    });
+  async listWebhookReceipts(filter?: { orderReference?: string }) {
+    const reference = filter?.orderReference;
+    const list =
+      reference === undefined ? this.key('receiptOrder') : this.key('receiptsByReference', reference);
+    const dedupeKeys = await this.redis.lrange(list, 0, -1);
+    // A key is listed only after its receipt was written (same script), so every HMGET hit exists.
+    const found = dedupeKeys.length === 0 ? [] : await this.redis.hmget(this.key('receipts'), ...dedupeKeys);
+    return found.filter((json) => json !== null).map(receipts.decode);
   }
 
-  completeIdempotency(ownerId: string, key: string): Promise<void> {
-    return this.run(async () => {
-      // Guarded so that completing an unknown key creates nothing.
-      const name = this.key('idempotency', idempotencyId(ownerId, key));
-      const guards = [{ call: ['EXISTS', name], is: '1', fail: 'unknown' }];
-      await this.guarded({ guards, writes: [['HSET', name, 'state', 'completed']] });
-    });
+  async appendAudit(entries: AuditEntry[]) {
+    if (entries.length > 0) await this.guarded({ guards: [], writes: this.historyWrites('', [], entries) });
   }
 
-  pruneIdempotency(now: Date): Promise<number> {
-    return this.run(async () =>
-      Number(await this.script(pruneIdempotencyScript, this.key('idempotencyExpiry'), ms(now))),
-    );
+  async listAudit(paymentId: string) {
+    return (await this.redis.lrange(this.key('audit', paymentId), 0, -1)).map(audit.decode);
   }
 
-  recordWebhookReceipt(receipt: WebhookReceipt): Promise<{ inserted: boolean }> {
-    return this.run(async () => {
-      // Insert-if-absent, and the receipt joins the arrival-order lists exactly when it was inserted.
-      const { dedupeKey, orderReference } = receipt;
-      const receipts = this.key('receipts');
-      const reply = await this.guarded({
-        guards: [{ call: ['HEXISTS', receipts, dedupeKey], is: '0', fail: 'duplicate' }],
-        writes: [
-          ['HSET', receipts, dedupeKey, encodeReceipt(receipt)],
-          ['RPUSH', this.key('receiptOrder'), dedupeKey],
-          ...(orderReference ? [['RPUSH', this.key('receiptsByReference', orderReference), dedupeKey]] : []),
-        ],
-      });
-      return { inserted: reply[0] === 'ok' };
-    });
+  async listEvents(paymentId: string) {
+    return storedEvents(paymentId, await this.redis.lrange(this.key('events', paymentId), 0, -1), 1);
   }
 
-  listWebhookReceipts(filter?: { orderReference?: string }): Promise<WebhookReceipt[]> {
-    return this.run(async () => {
-      const reference = filter?.orderReference;
-      const list =
-        reference === undefined ? this.key('receiptOrder') : this.key('receiptsByReference', reference);
-      const dedupeKeys = await this.redis.lrange(list, 0, -1);
-      if (dedupeKeys.length === 0) return [];
-      // A key is listed only after its receipt was written (same script), so every HMGET hit exists.
-      const receipts = await this.redis.hmget(this.key('receipts'), ...dedupeKeys);
-      return receipts.filter((json): json is string => typeof json === 'string').map(decodeReceipt);
-    });
+  async claimDue(input: ClaimDueInput) {
+    const leaseUntil = rules.leaseEnd(input.now, input.leaseMs);
+    const limit = String(Math.max(0, Math.floor(input.limit)));
+    const args = [this.key('due'), this.key('payment'), ms(input.now), ms(leaseUntil), limit, input.owner];
+    const claimed = (await this.script(lua.claimDueScript, ...args)) as Array<[string, number, string]>;
+    return claimed.map(([, leaseToken, doc]) => ({ payment: payments.decode(doc), leaseToken, leaseUntil }));
   }
 
-  appendAudit(entries: AuditEntry[]): Promise<void> {
-    return this.run(async () => {
-      if (entries.length > 0) await this.guarded({ guards: [], writes: this.historyWrites('', [], entries) });
-    });
+  async releaseLease(paymentId: string, leaseToken: number) {
+    const key = this.key('payment', paymentId);
+    const guards = [{ call: ['HGET', key, 'leaseToken'], is: String(leaseToken), fail: 'not_mine' }];
+    await this.guarded({ guards, writes: [['HDEL', key, 'leaseOwner', 'leaseUntil']] });
   }
 
-  listAudit(paymentId: string): Promise<AuditEntry[]> {
-    return this.run(async () =>
-      (await this.redis.lrange(this.key('audit', paymentId), 0, -1)).map(decodeAudit),
-    );
+  async ping() {
+    await this.redis.ping();
   }
 
-  listEvents(paymentId: string): Promise<StoredEvent[]> {
-    return this.run(async () => {
-      const events = await this.redis.lrange(this.key('events', paymentId), 0, -1);
-      return events.map((json, index) => decodeEvent(json, paymentId, index + 1));
-    });
-  }
-
-  claimDue(input: ClaimDueInput): Promise<ClaimedPayment[]> {
-    return this.run(async () => {
-      const leaseUntil = leaseEnd(input.now, input.leaseMs);
-      const limit = String(Math.max(0, Math.floor(input.limit)));
-      const [due, payment] = [this.key('due'), this.key('payment')];
-      const args = [due, payment, ms(input.now), ms(leaseUntil), limit, input.owner];
-      const claimed = (await this.script(claimDueScript, ...args)) as Array<[string, number, string]>;
-      return claimed.map(([, token, doc]) => ({
-        payment: decodePayment(doc),
-        leaseToken: token,
-        leaseUntil,
-      }));
-    });
-  }
-
-  releaseLease(paymentId: string, leaseToken: number): Promise<void> {
-    return this.run(async () => {
-      const key = this.key('payment', paymentId);
-      const guards = [{ call: ['HGET', key, 'leaseToken'], is: String(leaseToken), fail: 'not_mine' }];
-      await this.guarded({ guards, writes: [['HDEL', key, 'leaseOwner', 'leaseUntil']] });
-    });
-  }
-
-  ping(): Promise<void> {
-    return this.run(async () => {
-      await this.redis.ping();
-    });
-  }
-
-  async close(): Promise<void> {
+  async close() {
     if (this.closed) return;
     this.closed = true;
-    if (!this.ownsConnection) return;
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    if (this.owned) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
   private async readPayment(id: string): Promise<PaymentRecord | null> {
     const doc = await this.redis.hget(this.key('payment', id), 'doc');
-    return doc === null ? null : decodePayment(doc);
+    return doc === null ? null : payments.decode(doc);
   }
 
   /** The indexes that follow a payment's fields: MSISDN → active payments, the due set, transaction ids. */
   private indexWrites(before: PaymentRecord | null, after: PaymentRecord): string[][] {
     const { id, transactionId, nextPollAt } = after;
     const writes = before ? [['SREM', this.key('activeMsisdn', before.msisdn), id]] : [];
-    if (ACTIVE_STATUSES.has(after.status)) writes.push(['SADD', this.key('activeMsisdn', after.msisdn), id]);
+    if (rules.ACTIVE_STATUSES.has(after.status))
+      writes.push(['SADD', this.key('activeMsisdn', after.msisdn), id]);
     writes.push(nextPollAt ? ['ZADD', this.key('due'), ms(nextPollAt), id] : ['ZREM', this.key('due'), id]);
     if (before?.transactionId && before.transactionId !== transactionId) {
       writes.push(['SREM', this.key('transaction', before.transactionId), id]);
@@ -385,14 +313,13 @@ class RedisPaymentStore implements RedisStore {
     return writes;
   }
 
-  /** Appends events (an event's seq is its list position + 1) and audit entries. */
-  private historyWrites(paymentId: string, events: NewEvent[] = [], audit: AuditEntry[] = []): string[][] {
-    const writes =
-      events.length > 0 ? [['RPUSH', this.key('events', paymentId), ...events.map(encodeEvent)]] : [];
-    for (const entry of audit) {
+  /** Appends event documents (an event's seq is its list position + 1) and audit entries. */
+  private historyWrites(paymentId: string, events: string[], entries: AuditEntry[] = []): string[][] {
+    const writes = events.length > 0 ? [['RPUSH', this.key('events', paymentId), ...events]] : [];
+    for (const entry of entries) {
       const list =
         entry.paymentId === null ? this.key('unattachedAudit') : this.key('audit', entry.paymentId);
-      writes.push(['RPUSH', list, encodeAudit(entry)]);
+      writes.push(['RPUSH', list, audit.encode(entry)]);
     }
     return writes;
   }
@@ -405,45 +332,29 @@ class RedisPaymentStore implements RedisStore {
   }
 
   /**
-   * The key is free unless a record holds it that has not expired at the new record's `createdAt` (the
-   * caller's clock, not Redis TTLs: tests run it in the past and the future).
+   * Free unless a record holds the key that has not expired at the new record's `createdAt`: the caller's
+   * clock decides, not Redis TTLs (tests run it in the past and the future).
    */
-  private idempotencyFree(record: IdempotencyRecord): Guard {
+  private idempotencyFree(record: IdempotencyRecord): lua.Guard {
     const key = this.key('idempotency', idempotencyId(record.ownerId, record.key));
     const call = ['ZSCORE', this.key('idempotencyExpiry'), key];
     return { call, above: ms(record.createdAt), fail: 'idempotency_conflict', detail: ['HGETALL', key] };
   }
 
-  private referenceFree(reference: string): Guard {
+  private referenceFree(reference: string): lua.Guard {
     return { call: ['EXISTS', this.key('orderReference', reference)], is: '0', fail: 'reference_taken' };
   }
 
-  /** The stored form of events just appended from `firstSeq` (decoded, so callers get fresh objects). */
-  private stored(paymentId: string, events: NewEvent[] = [], firstSeq: unknown): StoredEvent[] {
-    return events.map((event, index) => decodeEvent(encodeEvent(event), paymentId, Number(firstSeq) + index));
-  }
-
   /** Runs a guarded write; a taken id or order reference is the caller's STORE_CONFLICT. */
-  private async guarded(plan: GuardedWrite): Promise<GuardedReply> {
-    const reply = (await this.script(guardedWriteScript, JSON.stringify(plan))) as GuardedReply;
+  private async guarded(plan: lua.GuardedWrite): Promise<[string, unknown]> {
+    const reply = (await this.script(lua.guardedWriteScript, JSON.stringify(plan))) as [string, unknown];
     const conflict = CONFLICTS[reply[0]];
     if (conflict) throw new ClickPesaKitError('STORE_CONFLICT', { message: conflict });
     return reply;
   }
 
-  private script(script: LuaScript, ...args: string[]): Promise<unknown> {
-    return runScript(this.redis, script, ...args);
-  }
-
-  /** Every operation: refused once closed; any Redis failure reaches the caller as STORE_UNAVAILABLE. */
-  private async run<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.closed) throw unavailable('The Redis store is closed');
-    try {
-      return await operation();
-    } catch (error) {
-      if (isClickPesaKitError(error)) throw error;
-      throw unavailable('Redis could not complete the operation', error);
-    }
+  private script(script: lua.LuaScript, ...args: string[]): Promise<unknown> {
+    return lua.runScript(this.redis, script, ...args);
   }
 }
 
