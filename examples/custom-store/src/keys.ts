@@ -3,32 +3,20 @@
  * key name from TypeScript, so this table is the only place a key is spelled.
  */
 const KEY = {
-  /** Hash per payment: `doc` (the record as JSON), `version`, `leaseToken`, `leaseOwner`, `leaseUntil`. */
-  payment: 'payment:',
-  /** String per order reference ever used → payment id (unique across payments). */
-  orderReference: 'ref:',
-  /** Set per ClickPesa transaction id → payment ids. */
-  transaction: 'tx:',
-  /** Set per MSISDN → ids of its `pending`/`processing` payments (the MSISDN guard reads it). */
-  activeMsisdn: 'active:',
-  /** Sorted set: payment ids scored by `nextPollAt` (epoch ms); what `claimDue` walks. */
-  due: 'due',
-  /** List per payment: event JSON; an event's seq is its position + 1 (events are only appended). */
-  events: 'events:',
-  /** List per payment: audit entry JSON; and one list for the entries that name no payment. */
-  audit: 'audit:',
-  unattachedAudit: 'audit-unattached',
-  /** Hash per (owner, key): the idempotency record's fields, dates as epoch ms. */
-  idempotency: 'idem:',
-  /** Sorted set: idempotency key names scored by `expiresAt`: liveness checks and pruning. */
-  idempotencyExpiry: 'idem-expiry',
-  /** Hash: webhook dedupe key → receipt JSON. */
-  receipts: 'webhooks',
-  /** Lists of dedupe keys in arrival order: all of them, and per order reference. */
-  receiptOrder: 'webhooks-order',
-  receiptsByReference: 'webhooks-ref:',
-  /** Hash per shared budget bucket: `tokens`, `updatedAt`. */
-  budget: 'budget:',
+  payment: 'payment:', // hash per payment: doc (the record as JSON), version, leaseToken, leaseOwner, leaseUntil
+  orderReference: 'ref:', // string per order reference ever used → payment id (unique across payments)
+  transaction: 'tx:', // set per ClickPesa transaction id → payment ids
+  activeMsisdn: 'active:', // set per MSISDN → its pending/processing payments (the MSISDN guard)
+  due: 'due', // sorted set: payment ids scored by nextPollAt (epoch ms); what claimDue walks
+  events: 'events:', // list per payment: event JSON; an event's seq is its position + 1
+  audit: 'audit:', // list per payment: audit entry JSON
+  unattachedAudit: 'audit-unattached', // list: audit entries that name no payment
+  idempotency: 'idem:', // hash per (owner, key): the record's fields, dates as epoch ms
+  idempotencyExpiry: 'idem-expiry', // sorted set: idempotency keys by expiresAt (liveness, pruning)
+  receipts: 'webhooks', // hash: webhook dedupe key → receipt JSON
+  receiptOrder: 'webhooks-order', // list: dedupe keys in arrival order
+  receiptsOf: 'webhooks-ref:', // list per order reference: dedupe keys in arrival order
+  budget: 'budget:', // hash per shared budget bucket: tokens, updatedAt
 } as const;
 
 export type KeyOf = (kind: keyof typeof KEY, id?: string) => string;

@@ -1,47 +1,39 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-/**
- * Redis runs a Lua script from start to end with no other command in between, on every connection of
- * every process: that is what makes each check-then-write here atomic. A script is not rolled back if it
- * fails half-way, so each one checks everything first and only then writes.
- */
+// Redis runs a Lua script from start to end with no other command in between, on every connection of
+// every process: that is what makes each check-then-write here atomic. A script is not rolled back if it
+// fails half-way, so each one checks everything first and only then writes.
+
 export interface LuaScript {
   readonly lua: string;
   readonly sha: string;
 }
 
-function luaScript(lua: string): LuaScript {
-  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
-}
+const luaScript = (lua: string): LuaScript => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 
-/** A precondition: run `call`; unless its reply is `is` (or, with `above`, a score not above it), fail. */
+/** Run `call`; fail unless its reply is `is` (or, with `above`, is no number above it). */
 export interface Guard {
   call: string[];
   is?: string;
-  /** Fails when the reply is a number above this one (a live idempotency record's expiry). */
   above?: string;
-  /** The reply's first element when the guard fails. */
+  /** The reply when the guard fails: [fail, reply of `detail` (the current row, the existing record)]. */
   fail: string;
-  /** A command whose reply is sent back with the failure (the current row, the existing record). */
   detail?: string[];
 }
 
-/** Every atomic write but the leases, the pruning and the budget: check the guards, then run the writes. */
+/** Guards, then writes. With `seqOf` (an events list) the reply is ['ok', its length + 1 before the writes]. */
 export interface GuardedWrite {
   guards: Guard[];
-  /** An events list: the reply carries its length + 1 before the writes (the first new event's seq). */
   seqOf?: string;
   writes: string[][];
 }
 
-export type GuardedReply = ['ok', number] | [string, unknown];
-
 /**
- * Why one generic script is enough: every contract operation that is "check, then write" (create with its
- * idempotency key, MSISDN guard and unique references; the transition's version and lease fence; claiming
- * an idempotency key; a webhook receipt's insert-if-absent) becomes a list of checks and a list of writes,
- * both prepared in TypeScript. Run together in one script, no other writer can get in between.
+ * Why one generic script is enough: every "check, then write" of the contract (a create with its
+ * idempotency key, MSISDN guard and unique references; a transition's version and lease fence; claiming an
+ * idempotency key; a receipt's insert-if-absent) is a list of checks and a list of writes prepared in
+ * TypeScript. Run in one script, no other writer gets in between.
  */
 export const guardedWriteScript = luaScript(`
 local plan = cjson.decode(ARGV[1])
@@ -59,8 +51,7 @@ return { 'ok', seq }
 /**
  * ARGV: due key, payment key prefix, now, leaseUntil, limit, owner → { { id, token, doc }, ... }.
  * Why a script: "is the lease free? then take it and bump the token" must not interleave with another
- * poller's, or both would poll the same payment. The token is the fence `transition` checks. A leased
- * payment stays in the due set, so the walk skips it.
+ * poller's, or both would poll the same payment. The token is the fence `transition` checks.
  */
 export const claimDueScript = luaScript(`
 local now, limit, claimed = tonumber(ARGV[3]), tonumber(ARGV[5]), {}
@@ -78,7 +69,7 @@ end
 return claimed
 `);
 
-/** ARGV: expiry set, now. Why a script: an expired key claimed afresh between read and delete must stay. */
+/** ARGV: expiry set, now. Why a script: a key claimed afresh between read and delete must stay. */
 export const pruneIdempotencyScript = luaScript(`
 local expired = redis.call('ZRANGEBYSCORE', ARGV[1], '-inf', '(' .. ARGV[2])
 for _, key in ipairs(expired) do redis.call('DEL', key); redis.call('ZREM', ARGV[1], key) end
@@ -91,15 +82,13 @@ return #expired
  */
 export const takeBudgetScript = luaScript(`
 local capacity, intervalMs, now = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local ratePerMs = capacity / intervalMs
-local state = redis.call('HMGET', ARGV[1], 'tokens', 'updatedAt')
+local rate, state = capacity / intervalMs, redis.call('HMGET', ARGV[1], 'tokens', 'updatedAt')
 local updatedAt = tonumber(state[2]) or now
 -- Refill up to now (never above capacity, never backwards in time), then take one if there is one.
-local tokens = math.min(capacity, (tonumber(state[1]) or capacity) + math.max(0, now - updatedAt) * ratePerMs)
-local waitMs = 0
-if tokens >= 1 then tokens = tokens - 1 else waitMs = math.max(1, math.ceil((1 - tokens) / ratePerMs)) end
+local tokens, wait = math.min(capacity, (tonumber(state[1]) or capacity) + math.max(0, now - updatedAt) * rate), 0
+if tokens >= 1 then tokens = tokens - 1 else wait = math.max(1, math.ceil((1 - tokens) / rate)) end
 redis.call('HSET', ARGV[1], 'tokens', tokens, 'updatedAt', math.max(now, updatedAt))
-return waitMs
+return wait
 `);
 
 /** EVALSHA, falling back to EVAL when the server has not seen the script (a restart, SCRIPT FLUSH). */

@@ -1,32 +1,11 @@
-import {
-  ClickPesaKitError,
-  isClickPesaKitError,
-  type PaymentRecord,
-  type PaymentStore,
-} from '@clickpesa-kit/core';
-import type {
-  AuditEntry,
-  ClaimDueInput,
-  CreatePaymentInput,
-  IdempotencyRecord,
-  SharedBudget,
-  TransitionInput,
-  WebhookReceipt,
-} from '@clickpesa-kit/core/store';
-import * as rules from '@clickpesa-kit/core/store';
+import { ClickPesaKitError, isClickPesaKitError, type PaymentRecord } from '@clickpesa-kit/core';
+import * as core from '@clickpesa-kit/core/store';
 import { Redis } from 'ioredis';
-import {
-  audit,
-  decodeIdempotency,
-  encodeEvent,
-  idempotencyFields,
-  ms,
-  payments,
-  receipts,
-  storedEvents,
-} from './codec.js';
+import * as codec from './codec.js';
 import { idempotencyId, type KeyOf, storeKeys } from './keys.js';
 import * as lua from './lua.js';
+
+const { payments, receipts, audit, ms } = codec;
 
 export interface RedisStoreOptions {
   /**
@@ -38,15 +17,15 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
-export interface RedisStore extends PaymentStore {
+export interface RedisStore extends core.PaymentStore {
   readonly kind: 'redis';
   readonly shared: true;
-  readonly budget: SharedBudget;
+  readonly budget: core.SharedBudget;
   readonly prefix: string;
 }
 
 /**
- * A PaymentStore on Redis, written against `@clickpesa-kit/core`'s storage contract and held to it by
+ * A core.PaymentStore on Redis, written against `@clickpesa-kit/core`'s storage contract and held to it by
  * `@clickpesa-kit/store-tests`. Several processes may share it. Every write is one Lua script (lua.ts):
  * most are a list of checks and a list of writes built here, run by one generic script. Reads are plain.
  */
@@ -89,7 +68,7 @@ async function run<T>(store: RedisPaymentStore, operation: () => Promise<T>): Pr
 class RedisPaymentStore implements RedisStore {
   readonly kind = 'redis';
   readonly shared = true;
-  readonly budget: SharedBudget;
+  readonly budget: core.SharedBudget;
   private readonly key: KeyOf;
   closed = false;
 
@@ -108,11 +87,11 @@ class RedisPaymentStore implements RedisStore {
     };
   }
 
-  async createPayment(input: CreatePaymentInput) {
-    const payment = { ...input.payment, orderReferences: rules.orderReferencesOf(input.payment) };
+  async createPayment(input: core.CreatePaymentInput) {
+    const payment = { ...input.payment, orderReferences: core.orderReferencesOf(input.payment) };
     const { id, orderReferences } = payment;
     const key = this.key('payment', id);
-    const idempotency = input.idempotency && rules.inFlightIdempotency(input.idempotency, id);
+    const idempotency = input.idempotency && core.inFlightIdempotency(input.idempotency, id);
     const active = this.key('activeMsisdn', payment.msisdn);
     const busy = { call: ['SCARD', active], is: '0', fail: 'msisdn_busy', detail: ['SRANDMEMBER', active] };
     // Checks in the contract's order; the first that fails is the reply, and nothing is written.
@@ -123,7 +102,7 @@ class RedisPaymentStore implements RedisStore {
       ...orderReferences.map((reference) => this.referenceFree(reference)),
     ];
     const doc = payments.encode(payment);
-    const events = (input.events ?? []).map(encodeEvent);
+    const events = (input.events ?? []).map(codec.encodeEvent);
     const writes = [
       ['HSET', key, 'doc', doc, 'version', String(payment.version), 'leaseToken', '0'],
       ...orderReferences.map((reference) => ['SET', this.key('orderReference', reference), id]),
@@ -133,15 +112,12 @@ class RedisPaymentStore implements RedisStore {
     ];
     const [outcome, detail] = await this.guarded({ guards, seqOf: this.key('events', id), writes });
     if (outcome === 'ok') {
-      return {
-        kind: 'created',
-        payment: payments.decode(doc),
-        events: storedEvents(id, events, Number(detail)),
-      } as const;
+      const stored = codec.storedEvents(id, events, Number(detail));
+      return { kind: 'created', payment: payments.decode(doc), events: stored } as const;
     }
     return outcome === 'msisdn_busy'
       ? ({ kind: 'msisdn_busy', paymentId: String(detail) } as const)
-      : ({ kind: 'idempotency_conflict', existing: decodeIdempotency(detail as string[]) } as const);
+      : ({ kind: 'idempotency_conflict', existing: codec.decodeIdempotency(detail as string[]) } as const);
   }
 
   async getPayment(id: string, ownerId?: string) {
@@ -165,7 +141,7 @@ class RedisPaymentStore implements RedisStore {
     return ids.some((id) => id !== exceptPaymentId);
   }
 
-  async transition(input: TransitionInput) {
+  async transition(input: core.TransitionInput) {
     // Read the row (one command, so doc, version and lease token agree), merge the changes here, and
     // write only if the row is still the one we read: every write bumps `version`, so comparing it is a
     // compare-and-set, and the lease token is the poller's fence. Payments are never deleted.
@@ -173,13 +149,11 @@ class RedisPaymentStore implements RedisStore {
     const [doc, version, leaseToken] = await this.redis.hmget(key, 'doc', 'version', 'leaseToken');
     if (!doc) return { applied: false, payment: null, reason: 'not_found' } as const;
     const current = payments.decode(doc);
-    const refusal = rules.transitionRefusal(input, {
-      version: Number(version),
-      leaseToken: Number(leaseToken),
-    });
+    const stored = { version: Number(version), leaseToken: Number(leaseToken) };
+    const refusal = core.transitionRefusal(input, stored);
     if (refusal) return { applied: false, payment: current, reason: refusal } as const;
 
-    const { next, newOrderReference: newReference } = rules.applyPaymentChanges(current, input.changes);
+    const { next, newOrderReference: newReference } = core.applyPaymentChanges(current, input.changes);
     const [token, detail] = [String(input.leaseToken), ['HGET', key, 'doc']];
     const fenced = input.leaseToken !== undefined;
     const guards: lua.Guard[] = [
@@ -188,7 +162,7 @@ class RedisPaymentStore implements RedisStore {
       ...(newReference ? [this.referenceFree(newReference)] : []),
     ];
     const nextDoc = payments.encode(next);
-    const events = (input.events ?? []).map(encodeEvent);
+    const events = (input.events ?? []).map(codec.encodeEvent);
     const writes = [
       ['HSET', key, 'doc', nextDoc, 'version', String(next.version)],
       ...(newReference ? [['SET', this.key('orderReference', newReference), next.id]] : []),
@@ -198,29 +172,26 @@ class RedisPaymentStore implements RedisStore {
     ];
     const [outcome, reply] = await this.guarded({ guards, seqOf: this.key('events', next.id), writes });
     if (outcome === 'ok') {
-      return {
-        applied: true,
-        payment: payments.decode(nextDoc),
-        events: storedEvents(next.id, events, Number(reply)),
-      } as const;
+      const stored = codec.storedEvents(next.id, events, Number(reply));
+      return { applied: true, payment: payments.decode(nextDoc), events: stored } as const;
     }
     // Someone else wrote between our read and the script: report the row as it is now.
     const reason = outcome as 'stale_lease' | 'version_conflict';
     return { applied: false, payment: payments.decode(String(reply)), reason } as const;
   }
 
-  async claimIdempotency(record: IdempotencyRecord) {
+  async claimIdempotency(record: core.IdempotencyRecord) {
     const writes = this.idempotencyWrites(record);
     const [outcome, existing] = await this.guarded({ guards: [this.idempotencyFree(record)], writes });
     return outcome === 'ok'
       ? ({ kind: 'claimed' } as const)
-      : ({ kind: 'exists', existing: decodeIdempotency(existing as string[]) } as const);
+      : ({ kind: 'exists', existing: codec.decodeIdempotency(existing as string[]) } as const);
   }
 
   async getIdempotency(ownerId: string, key: string, now: Date) {
     const fields = await this.redis.hgetall(this.key('idempotency', idempotencyId(ownerId, key)));
-    const record = fields.expires_at === undefined ? null : decodeIdempotency(fields);
-    return record && rules.isIdempotencyLive(record, now) ? record : null;
+    const record = fields.expires_at === undefined ? null : codec.decodeIdempotency(fields);
+    return record && core.isIdempotencyLive(record, now) ? record : null;
   }
 
   async completeIdempotency(ownerId: string, key: string) {
@@ -231,10 +202,11 @@ class RedisPaymentStore implements RedisStore {
   }
 
   async pruneIdempotency(now: Date) {
-    return Number(await this.script(lua.pruneIdempotencyScript, this.key('idempotencyExpiry'), ms(now)));
+    const expiry = this.key('idempotencyExpiry');
+    return Number(await this.script(lua.pruneIdempotencyScript, expiry, ms(now)));
   }
 
-  async recordWebhookReceipt(receipt: WebhookReceipt) {
+  async recordWebhookReceipt(receipt: core.WebhookReceipt) {
     // Insert-if-absent; the receipt joins the arrival-order lists exactly when it is inserted.
     const { dedupeKey, orderReference } = receipt;
     const [outcome] = await this.guarded({
@@ -242,7 +214,7 @@ class RedisPaymentStore implements RedisStore {
       writes: [
         ['HSET', this.key('receipts'), dedupeKey, receipts.encode(receipt)],
         ['RPUSH', this.key('receiptOrder'), dedupeKey],
-        ...(orderReference ? [['RPUSH', this.key('receiptsByReference', orderReference), dedupeKey]] : []),
+        ...(orderReference ? [['RPUSH', this.key('receiptsOf', orderReference), dedupeKey]] : []),
       ],
     });
     return { inserted: outcome === 'ok' };
@@ -250,15 +222,14 @@ class RedisPaymentStore implements RedisStore {
 
   async listWebhookReceipts(filter?: { orderReference?: string }) {
     const reference = filter?.orderReference;
-    const list =
-      reference === undefined ? this.key('receiptOrder') : this.key('receiptsByReference', reference);
+    const list = reference === undefined ? this.key('receiptOrder') : this.key('receiptsOf', reference);
     const dedupeKeys = await this.redis.lrange(list, 0, -1);
     // A key is listed only after its receipt was written (same script), so every HMGET hit exists.
     const found = dedupeKeys.length === 0 ? [] : await this.redis.hmget(this.key('receipts'), ...dedupeKeys);
     return found.filter((json) => json !== null).map(receipts.decode);
   }
 
-  async appendAudit(entries: AuditEntry[]) {
+  async appendAudit(entries: core.AuditEntry[]) {
     if (entries.length > 0) await this.guarded({ guards: [], writes: this.historyWrites('', [], entries) });
   }
 
@@ -267,11 +238,11 @@ class RedisPaymentStore implements RedisStore {
   }
 
   async listEvents(paymentId: string) {
-    return storedEvents(paymentId, await this.redis.lrange(this.key('events', paymentId), 0, -1), 1);
+    return codec.storedEvents(paymentId, await this.redis.lrange(this.key('events', paymentId), 0, -1), 1);
   }
 
-  async claimDue(input: ClaimDueInput) {
-    const leaseUntil = rules.leaseEnd(input.now, input.leaseMs);
+  async claimDue(input: core.ClaimDueInput) {
+    const leaseUntil = core.leaseEnd(input.now, input.leaseMs);
     const limit = String(Math.max(0, Math.floor(input.limit)));
     const args = [this.key('due'), this.key('payment'), ms(input.now), ms(leaseUntil), limit, input.owner];
     const claimed = (await this.script(lua.claimDueScript, ...args)) as Array<[string, number, string]>;
@@ -303,8 +274,8 @@ class RedisPaymentStore implements RedisStore {
   private indexWrites(before: PaymentRecord | null, after: PaymentRecord): string[][] {
     const { id, transactionId, nextPollAt } = after;
     const writes = before ? [['SREM', this.key('activeMsisdn', before.msisdn), id]] : [];
-    if (rules.ACTIVE_STATUSES.has(after.status))
-      writes.push(['SADD', this.key('activeMsisdn', after.msisdn), id]);
+    const active = core.ACTIVE_STATUSES.has(after.status);
+    if (active) writes.push(['SADD', this.key('activeMsisdn', after.msisdn), id]);
     writes.push(nextPollAt ? ['ZADD', this.key('due'), ms(nextPollAt), id] : ['ZREM', this.key('due'), id]);
     if (before?.transactionId && before.transactionId !== transactionId) {
       writes.push(['SREM', this.key('transaction', before.transactionId), id]);
@@ -314,28 +285,27 @@ class RedisPaymentStore implements RedisStore {
   }
 
   /** Appends event documents (an event's seq is its list position + 1) and audit entries. */
-  private historyWrites(paymentId: string, events: string[], entries: AuditEntry[] = []): string[][] {
+  private historyWrites(paymentId: string, events: string[], entries: core.AuditEntry[] = []): string[][] {
     const writes = events.length > 0 ? [['RPUSH', this.key('events', paymentId), ...events]] : [];
     for (const entry of entries) {
-      const list =
-        entry.paymentId === null ? this.key('unattachedAudit') : this.key('audit', entry.paymentId);
+      const list = this.key(entry.paymentId === null ? 'unattachedAudit' : 'audit', entry.paymentId ?? '');
       writes.push(['RPUSH', list, audit.encode(entry)]);
     }
     return writes;
   }
 
   /** Replaces the record (an expired one too) and files it under its expiry. */
-  private idempotencyWrites(record: IdempotencyRecord): string[][] {
+  private idempotencyWrites(record: core.IdempotencyRecord): string[][] {
     const key = this.key('idempotency', idempotencyId(record.ownerId, record.key));
     const expiry = ['ZADD', this.key('idempotencyExpiry'), ms(record.expiresAt), key];
-    return [['DEL', key], ['HSET', key, ...idempotencyFields(record)], expiry];
+    return [['DEL', key], ['HSET', key, ...codec.idempotencyFields(record)], expiry];
   }
 
   /**
    * Free unless a record holds the key that has not expired at the new record's `createdAt`: the caller's
    * clock decides, not Redis TTLs (tests run it in the past and the future).
    */
-  private idempotencyFree(record: IdempotencyRecord): lua.Guard {
+  private idempotencyFree(record: core.IdempotencyRecord): lua.Guard {
     const key = this.key('idempotency', idempotencyId(record.ownerId, record.key));
     const call = ['ZSCORE', this.key('idempotencyExpiry'), key];
     return { call, above: ms(record.createdAt), fail: 'idempotency_conflict', detail: ['HGETALL', key] };
