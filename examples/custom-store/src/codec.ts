@@ -4,6 +4,7 @@ import {
   createRecordMappers,
   EVENT_FIELDS,
   type IdempotencyRecord,
+  type NewEvent,
   type RecordMapper,
   type StoredEvent,
 } from '@clickpesa-kit/core/store';
@@ -30,20 +31,15 @@ export const payments = json(mappers.payments);
 export const audit = json(mappers.audit);
 export const receipts = json(mappers.receipts);
 // An event's payment is its list's, and its seq its position in the list: neither is stored.
-const events = json(
-  createRecordMapper(
-    EVENT_FIELDS.filter((f) => f.name !== 'paymentId' && f.name !== 'seq'),
-    REDIS_CODEC,
-  ),
-);
-export const encodeEvent = (event: Omit<StoredEvent, 'paymentId' | 'seq'>) =>
-  events.encode(event as StoredEvent);
+const eventFields = EVENT_FIELDS.filter(({ name }) => name !== 'paymentId' && name !== 'seq');
+const events = json(createRecordMapper(eventFields, REDIS_CODEC));
+export const encodeEvent = (event: NewEvent): string => events.encode(event as StoredEvent);
 
 /** Event documents read from a payment's list starting at `firstSeq`. */
 export const storedEvents = (paymentId: string, docs: string[], firstSeq: number): StoredEvent[] =>
   docs.map((doc, index) => ({ ...events.decode(doc), paymentId, seq: firstSeq + index }));
 
-/** An idempotency record as the flat field/value list HSET takes, and back (ioredis' object or Lua's list). */
+/** An idempotency record as the field/value list HSET takes, and back (ioredis' object or Lua's list). */
 export const idempotencyFields = (record: IdempotencyRecord): string[] =>
   Object.entries(mappers.idempotency.toRow(record)).flatMap(([field, value]) => [field, String(value)]);
 export function decodeIdempotency(reply: Record<string, string> | string[]): IdempotencyRecord {

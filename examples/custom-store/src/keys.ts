@@ -3,7 +3,7 @@
  * key name from TypeScript, so this table is the only place a key is spelled.
  */
 const KEY = {
-  payment: 'payment:', // hash per payment: doc (the record as JSON), version, leaseToken, leaseOwner, leaseUntil
+  payment: 'payment:', // hash: doc (the record as JSON), version, leaseToken, leaseOwner, leaseUntil
   orderReference: 'ref:', // string per order reference ever used → payment id (unique across payments)
   transaction: 'tx:', // set per ClickPesa transaction id → payment ids
   activeMsisdn: 'active:', // set per MSISDN → its pending/processing payments (the MSISDN guard)

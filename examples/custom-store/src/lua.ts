@@ -5,10 +5,7 @@ import type { Redis } from 'ioredis';
 // every process: that is what makes each check-then-write here atomic. A script is not rolled back if it
 // fails half-way, so each one checks everything first and only then writes.
 
-export interface LuaScript {
-  readonly lua: string;
-  readonly sha: string;
-}
+export type LuaScript = { readonly lua: string; readonly sha: string };
 
 const luaScript = (lua: string): LuaScript => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 
@@ -22,7 +19,7 @@ export interface Guard {
   detail?: string[];
 }
 
-/** Guards, then writes. With `seqOf` (an events list) the reply is ['ok', its length + 1 before the writes]. */
+/** Guards, then writes. With `seqOf` (an events list) the reply is ['ok', its length + 1 before writing]. */
 export interface GuardedWrite {
   guards: Guard[];
   seqOf?: string;
@@ -85,7 +82,8 @@ local capacity, intervalMs, now = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber
 local rate, state = capacity / intervalMs, redis.call('HMGET', ARGV[1], 'tokens', 'updatedAt')
 local updatedAt = tonumber(state[2]) or now
 -- Refill up to now (never above capacity, never backwards in time), then take one if there is one.
-local tokens, wait = math.min(capacity, (tonumber(state[1]) or capacity) + math.max(0, now - updatedAt) * rate), 0
+local tokens = math.min(capacity, (tonumber(state[1]) or capacity) + math.max(0, now - updatedAt) * rate)
+local wait = 0
 if tokens >= 1 then tokens = tokens - 1 else wait = math.max(1, math.ceil((1 - tokens) / rate)) end
 redis.call('HSET', ARGV[1], 'tokens', tokens, 'updatedAt', math.max(now, updatedAt))
 return wait
