@@ -8,11 +8,10 @@ import {
   PAYMENT_FIELDS,
   type PaymentField,
 } from '@clickpesa-kit/core/store';
+import { withFaults } from '@clickpesa-kit/core/testing';
 import { makePayment } from '@clickpesa-kit/store-tests';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-// The core's testing entry point is being added beside this work; until then, its source.
-import { withFaults } from '@clickpesa-kit/core/testing';
 import { migrateSqlite } from '../src/migrate.js';
 import { SQLITE_CODEC, SQLITE_TYPES } from '../src/rows.js';
 import { MIGRATIONS, type Migration, sqliteBaseline } from '../src/schema.js';
