@@ -94,7 +94,7 @@ class RedisPaymentStore implements RedisStore {
     const idempotency = input.idempotency && core.inFlightIdempotency(input.idempotency, id);
     const active = this.key('activeMsisdn', payment.msisdn);
     const busy = { call: ['SCARD', active], is: '0', fail: 'msisdn_busy', detail: ['SRANDMEMBER', active] };
-    // Checks in the contract's order; the first that fails is the reply, and nothing is written.
+    // The first check that fails is the reply, and then nothing is written.
     const guards: lua.Guard[] = [
       ...(idempotency ? [this.idempotencyFree(idempotency)] : []),
       { call: ['EXISTS', key], is: '0', fail: 'id_taken' },
