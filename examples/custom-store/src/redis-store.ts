@@ -25,7 +25,7 @@ export interface RedisStore extends core.PaymentStore {
 }
 
 /**
- * A core.PaymentStore on Redis, written against `@clickpesa-kit/core`'s storage contract and held to it by
+ * A PaymentStore on Redis, written against `@clickpesa-kit/core`'s storage contract and held to it by
  * `@clickpesa-kit/store-tests`. Several processes may share it. Every write is one Lua script (lua.ts):
  * most are a list of checks and a list of writes built here, run by one generic script. Reads are plain.
  */
