@@ -1,14 +1,12 @@
-import type { PaymentRecord } from '@clickpesa-kit/core';
 import {
-  type AuditEntry,
   type ColumnCodec,
   createRecordMapper,
   createRecordMappers,
   EVENT_FIELDS,
   type IdempotencyRecord,
   type NewEvent,
+  type RecordMapper,
   type StoredEvent,
-  type WebhookReceipt,
 } from '@clickpesa-kit/core/store';
 
 /**
@@ -22,43 +20,32 @@ const REDIS_CODEC: ColumnCodec = {
   decode: { timestamp: (ms: number | string) => new Date(Number(ms)) },
 };
 
-const { payments, receipts, audit, idempotency } = createRecordMappers(REDIS_CODEC);
-// An event's payment is its list's, and its seq its position in the list: neither is stored.
-const events = createRecordMapper(
-  EVENT_FIELDS.filter((field) => field.name !== 'paymentId' && field.name !== 'seq'),
-  REDIS_CODEC,
-);
+const mappers = createRecordMappers(REDIS_CODEC);
 
-export const encodePayment = (payment: PaymentRecord): string => JSON.stringify(payments.toRow(payment));
-export const decodePayment = (json: string): PaymentRecord => payments.fromRow(JSON.parse(json));
-
-export const encodeEvent = (event: NewEvent): string => JSON.stringify(events.toRow(event as StoredEvent));
-export const decodeEvent = (json: string, paymentId: string, seq: number): StoredEvent => ({
-  ...events.fromRow(JSON.parse(json)),
-  paymentId,
-  seq,
+const json = <T>(mapper: RecordMapper<T>) => ({
+  encode: (record: T): string => JSON.stringify(mapper.toRow(record)),
+  decode: (text: string): T => mapper.fromRow(JSON.parse(text)),
 });
 
-export const encodeAudit = (entry: AuditEntry): string => JSON.stringify(audit.toRow(entry));
-export const decodeAudit = (json: string): AuditEntry => audit.fromRow(JSON.parse(json));
+export const payments = json(mappers.payments);
+export const audit = json(mappers.audit);
+export const receipts = json(mappers.receipts);
+// An event's payment is its list's, and its seq its position in the list: neither is stored.
+const eventFields = EVENT_FIELDS.filter(({ name }) => name !== 'paymentId' && name !== 'seq');
+const events = json(createRecordMapper(eventFields, REDIS_CODEC));
+export const encodeEvent = (event: NewEvent): string => events.encode(event as StoredEvent);
 
-export const encodeReceipt = (receipt: WebhookReceipt): string => JSON.stringify(receipts.toRow(receipt));
-export const decodeReceipt = (json: string): WebhookReceipt => receipts.fromRow(JSON.parse(json));
+/** Event documents read from a payment's list starting at `firstSeq`. */
+export const storedEvents = (paymentId: string, docs: string[], firstSeq: number): StoredEvent[] =>
+  docs.map((doc, index) => ({ ...events.decode(doc), paymentId, seq: firstSeq + index }));
 
-/** An idempotency record as the flat field/value list HSET takes (all strings). */
-export function idempotencyFields(record: IdempotencyRecord): string[] {
-  return Object.entries(idempotency.toRow(record)).flatMap(([field, value]) => [field, String(value)]);
-}
-
-/** From HGETALL's reply: an object (ioredis' own HGETALL) or a flat [field, value, ...] list (from Lua). */
+/** An idempotency record as the field/value list HSET takes, and back (ioredis' object or Lua's list). */
+export const idempotencyFields = (record: IdempotencyRecord): string[] =>
+  Object.entries(mappers.idempotency.toRow(record)).flatMap(([field, value]) => [field, String(value)]);
 export function decodeIdempotency(reply: Record<string, string> | string[]): IdempotencyRecord {
-  if (!Array.isArray(reply)) return idempotency.fromRow(reply);
-  const fields: Record<string, string> = {};
-  for (let index = 0; index + 1 < reply.length; index += 2) fields[reply[index]!] = reply[index + 1]!;
-  return idempotency.fromRow(fields);
+  const pairs = Array.isArray(reply) ? reply.flatMap((v, i) => (i % 2 ? [] : [[v, reply[i + 1]]])) : [];
+  return mappers.idempotency.fromRow(Array.isArray(reply) ? Object.fromEntries(pairs) : reply);
 }
 
-/** Epoch ms as the decimal string Redis arguments take; '' for "none". */
-export function msArg(date: Date | null): string {
-  return date === null ? '' : String(date.getTime());
-}
+/** Epoch ms as the decimal string Redis arguments take. */
+export const ms = (date: Date): string => String(date.getTime());

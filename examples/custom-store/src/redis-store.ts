@@ -1,61 +1,11 @@
-import {
-  ClickPesaKitError,
-  isClickPesaKitError,
-  type PaymentRecord,
-  type PaymentStore,
-} from '@clickpesa-kit/core';
-import {
-  ACTIVE_STATUSES,
-  type AuditEntry,
-  applyPaymentChanges,
-  type ClaimDueInput,
-  type ClaimedPayment,
-  type ClaimIdempotencyResult,
-  type CreatePaymentInput,
-  type CreatePaymentResult,
-  type IdempotencyRecord,
-  inFlightIdempotency,
-  isIdempotencyLive,
-  leaseEnd,
-  orderReferencesOf,
-  type SharedBudget,
-  type StoredEvent,
-  type TransitionInput,
-  type TransitionResult,
-  transitionRefusal,
-  type WebhookReceipt,
-} from '@clickpesa-kit/core/store';
+import { ClickPesaKitError, isClickPesaKitError, type PaymentRecord } from '@clickpesa-kit/core';
+import * as core from '@clickpesa-kit/core/store';
 import { Redis } from 'ioredis';
-import {
-  decodeAudit,
-  decodeEvent,
-  decodeIdempotency,
-  decodePayment,
-  decodeReceipt,
-  encodeAudit,
-  encodeEvent,
-  encodePayment,
-  encodeReceipt,
-  idempotencyFields,
-  msArg,
-} from './codec.js';
-import { type StoreKeys, storeKeys } from './keys.js';
-import { takeBudgetScript } from './lua/budget.js';
-import {
-  type CreatePaymentPlan,
-  type CreatePaymentReply,
-  createPaymentScript,
-} from './lua/create-payment.js';
-import {
-  type ClaimIdempotencyReply,
-  claimIdempotencyScript,
-  completeIdempotencyScript,
-  pruneIdempotencyScript,
-} from './lua/idempotency.js';
-import { type ClaimDueReply, claimDueScript, releaseLeaseScript } from './lua/leases.js';
-import { type AuditItem, type LuaScript, runScript } from './lua/script.js';
-import { type TransitionPlan, type TransitionReply, transitionScript } from './lua/transition.js';
-import { recordWebhookReceiptScript } from './lua/webhook-receipt.js';
+import * as codec from './codec.js';
+import { idempotencyId, type KeyOf, storeKeys } from './keys.js';
+import * as lua from './lua.js';
+
+const { payments, receipts, audit, ms } = codec;
 
 export interface RedisStoreOptions {
   /**
@@ -67,360 +17,322 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
-export interface RedisStore extends PaymentStore {
+export interface RedisStore extends core.PaymentStore {
   readonly kind: 'redis';
   readonly shared: true;
-  readonly budget: SharedBudget;
+  readonly budget: core.SharedBudget;
   readonly prefix: string;
 }
 
 /**
  * A PaymentStore on Redis, written against `@clickpesa-kit/core`'s storage contract and held to it by
- * `@clickpesa-kit/store-tests`. Every write that must be atomic is one Lua script (see src/lua); plain
- * reads are single commands. Several processes may share it (`shared: true`).
+ * `@clickpesa-kit/store-tests`. Several processes may share it. Every write is one Lua script (lua.ts):
+ * most are a list of checks and a list of writes built here, run by one generic script. Reads are plain.
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
-  const ownsConnection = typeof options.redis === 'string';
+  const owned = typeof options.redis === 'string';
   const redis = typeof options.redis === 'string' ? connect(options.redis) : options.redis;
   if (redis.options.keyPrefix) {
-    // ioredis prefixes KEYS but not the key names our scripts build from ARGV: the two would disagree.
+    // ioredis prefixes KEYS but not the key names our scripts get in ARGV: the two would disagree.
     throw new TypeError('createRedisStore: pass `prefix` instead of an ioredis client with `keyPrefix`');
   }
-  return new RedisPaymentStore(redis, ownsConnection, options.prefix ?? 'clickpesa:');
+  const store = new RedisPaymentStore(redis, owned, options.prefix ?? 'clickpesa:');
+  // Every operation but close(), in one place: refused once closed, and any Redis failure reaches the
+  // caller as STORE_UNAVAILABLE (the kit answers 503 and tries later).
+  return new Proxy(store, {
+    get(target, name) {
+      const value = Reflect.get(target, name);
+      if (typeof value !== 'function' || name === 'close') return value;
+      return (...args: unknown[]) => run(target, () => value.apply(target, args));
+    },
+  });
 }
 
 /** A connection that fails fast when Redis is down: the kit answers 503 and tries later, it doesn't hang. */
 function connect(url: string): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 5_000 });
-  // Without a listener ioredis prints every connection error; they reach callers as STORE_UNAVAILABLE.
-  redis.on('error', () => {});
+  redis.on('error', () => {}); // else ioredis prints every connection error; callers get STORE_UNAVAILABLE
   return redis;
+}
+
+async function run<T>(store: RedisPaymentStore, operation: () => Promise<T>): Promise<T> {
+  if (store.closed) throw unavailable('The Redis store is closed');
+  try {
+    return await operation();
+  } catch (error) {
+    if (isClickPesaKitError(error)) throw error;
+    throw unavailable('Redis could not complete the operation', error);
+  }
 }
 
 class RedisPaymentStore implements RedisStore {
   readonly kind = 'redis';
   readonly shared = true;
-  readonly budget: SharedBudget;
-  private readonly keys: StoreKeys;
-  private closed = false;
+  readonly budget: core.SharedBudget;
+  private readonly key: KeyOf;
+  closed = false;
 
   constructor(
     private readonly redis: Redis,
-    private readonly ownsConnection: boolean,
+    private readonly owned: boolean,
     readonly prefix: string,
   ) {
-    this.keys = storeKeys(prefix);
+    this.key = storeKeys(prefix);
+    const take = lua.takeBudgetScript;
     this.budget = {
       take: (name, capacity, intervalMs, now) =>
-        this.run(async () =>
-          Number(await this.script(takeBudgetScript, name, String(capacity), String(intervalMs), msArg(now))),
+        run(this, async () =>
+          Number(await this.script(take, this.key('budget', name), `${capacity}`, `${intervalMs}`, ms(now))),
         ),
     };
   }
 
-  createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
-    return this.run(async () => {
-      const payment = { ...input.payment, orderReferences: orderReferencesOf(input.payment) };
-      const events = (input.events ?? []).map(encodeEvent);
-      const idempotency = input.idempotency && inFlightIdempotency(input.idempotency, payment.id);
-      const plan: CreatePaymentPlan = {
-        id: payment.id,
-        doc: encodePayment(payment),
-        version: String(payment.version),
-        orderReferences: payment.orderReferences,
-        msisdn: payment.msisdn,
-        active: ACTIVE_STATUSES.has(payment.status),
-        exclusiveMsisdn: input.exclusiveMsisdn === true,
-        nextPollAt: optional(msArg(payment.nextPollAt)),
-        transactionId: payment.transactionId ?? undefined,
-        idempotency: idempotency && {
-          key: this.keys.idempotency(idempotency.ownerId, idempotency.key),
-          createdAt: msArg(idempotency.createdAt),
-          expiresAt: msArg(idempotency.expiresAt),
-          fields: idempotencyFields(idempotency),
-        },
-        events,
-        audit: auditItems(input.audit),
-      };
-      const reply = (await this.script(createPaymentScript, JSON.stringify(plan))) as CreatePaymentReply;
-      switch (reply[0]) {
-        case 'created':
-          return {
-            kind: 'created',
-            payment: decodePayment(plan.doc),
-            events: storedEvents(payment.id, events, reply[1]),
-          };
-        case 'idempotency_conflict':
-          return { kind: 'idempotency_conflict', existing: decodeIdempotency(reply[1]) };
-        case 'msisdn_busy':
-          return { kind: 'msisdn_busy', paymentId: reply[1] };
-        case 'conflict':
-          throw conflict(reply[1]);
-      }
+  async createPayment(input: core.CreatePaymentInput) {
+    const payment = { ...input.payment, orderReferences: core.orderReferencesOf(input.payment) };
+    const { id, orderReferences } = payment;
+    const key = this.key('payment', id);
+    const idempotency = input.idempotency && core.inFlightIdempotency(input.idempotency, id);
+    const active = this.key('activeMsisdn', payment.msisdn);
+    const busy = { call: ['SCARD', active], is: '0', fail: 'msisdn_busy', detail: ['SRANDMEMBER', active] };
+    // The first check that fails is the reply, and then nothing is written.
+    const guards: lua.Guard[] = [
+      ...(idempotency ? [this.idempotencyFree(idempotency)] : []),
+      { call: ['EXISTS', key], is: '0', fail: 'id_taken' },
+      ...(input.exclusiveMsisdn ? [busy] : []),
+      ...orderReferences.map((reference) => this.referenceFree(reference)),
+    ];
+    const doc = payments.encode(payment);
+    const events = (input.events ?? []).map(codec.encodeEvent);
+    const writes = [
+      ['HSET', key, 'doc', doc, 'version', String(payment.version), 'leaseToken', '0'],
+      ...orderReferences.map((reference) => ['SET', this.key('orderReference', reference), id]),
+      ...(idempotency ? this.idempotencyWrites(idempotency) : []),
+      ...this.indexWrites(null, payment),
+      ...this.historyWrites(id, events, input.audit),
+    ];
+    const [outcome, detail] = await this.guarded({ guards, seqOf: this.key('events', id), writes });
+    if (outcome === 'ok') {
+      const stored = codec.storedEvents(id, events, Number(detail));
+      return { kind: 'created', payment: payments.decode(doc), events: stored } as const;
+    }
+    return outcome === 'msisdn_busy'
+      ? ({ kind: 'msisdn_busy', paymentId: String(detail) } as const)
+      : ({ kind: 'idempotency_conflict', existing: codec.decodeIdempotency(detail as string[]) } as const);
+  }
+
+  async getPayment(id: string, ownerId?: string) {
+    const payment = await this.readPayment(id);
+    return payment && (ownerId === undefined || payment.ownerId === ownerId) ? payment : null;
+  }
+
+  async getPaymentByOrderReference(orderReference: string) {
+    // The reference → id mapping never changes once written, so two reads are as good as one.
+    const id = await this.redis.get(this.key('orderReference', orderReference));
+    return id === null ? null : this.readPayment(id);
+  }
+
+  async getPaymentByTransactionId(transactionId: string) {
+    const [id] = await this.redis.smembers(this.key('transaction', transactionId));
+    return id === undefined ? null : this.readPayment(id);
+  }
+
+  async hasActivePush(msisdn: string, exceptPaymentId?: string) {
+    const ids = await this.redis.smembers(this.key('activeMsisdn', msisdn));
+    return ids.some((id) => id !== exceptPaymentId);
+  }
+
+  async transition(input: core.TransitionInput) {
+    // Read the row (one command, so doc, version and lease token agree), merge the changes here, and
+    // write only if the row is still the one we read: every write bumps `version`, so comparing it is a
+    // compare-and-set, and the lease token is the poller's fence. Payments are never deleted.
+    const key = this.key('payment', input.paymentId);
+    const [doc, version, leaseToken] = await this.redis.hmget(key, 'doc', 'version', 'leaseToken');
+    if (!doc) return { applied: false, payment: null, reason: 'not_found' } as const;
+    const current = payments.decode(doc);
+    const stored = { version: Number(version), leaseToken: Number(leaseToken) };
+    const refusal = core.transitionRefusal(input, stored);
+    if (refusal) return { applied: false, payment: current, reason: refusal } as const;
+
+    const { next, newOrderReference: newReference } = core.applyPaymentChanges(current, input.changes);
+    const [token, detail] = [String(input.leaseToken), ['HGET', key, 'doc']];
+    const fenced = input.leaseToken !== undefined;
+    const guards: lua.Guard[] = [
+      ...(fenced ? [{ call: ['HGET', key, 'leaseToken'], is: token, fail: 'stale_lease', detail }] : []),
+      { call: ['HGET', key, 'version'], is: String(input.expectedVersion), fail: 'version_conflict', detail },
+      ...(newReference ? [this.referenceFree(newReference)] : []),
+    ];
+    const nextDoc = payments.encode(next);
+    const events = (input.events ?? []).map(codec.encodeEvent);
+    const writes = [
+      ['HSET', key, 'doc', nextDoc, 'version', String(next.version)],
+      ...(newReference ? [['SET', this.key('orderReference', newReference), next.id]] : []),
+      ...(fenced && input.releaseLease ? [['HDEL', key, 'leaseOwner', 'leaseUntil']] : []),
+      ...this.indexWrites(current, next),
+      ...this.historyWrites(next.id, events, input.audit),
+    ];
+    const [outcome, reply] = await this.guarded({ guards, seqOf: this.key('events', next.id), writes });
+    if (outcome === 'ok') {
+      const stored = codec.storedEvents(next.id, events, Number(reply));
+      return { applied: true, payment: payments.decode(nextDoc), events: stored } as const;
+    }
+    // Someone else wrote between our read and the script: report the row as it is now.
+    const reason = outcome as 'stale_lease' | 'version_conflict';
+    return { applied: false, payment: payments.decode(String(reply)), reason } as const;
+  }
+
+  async claimIdempotency(record: core.IdempotencyRecord) {
+    const writes = this.idempotencyWrites(record);
+    const [outcome, existing] = await this.guarded({ guards: [this.idempotencyFree(record)], writes });
+    return outcome === 'ok'
+      ? ({ kind: 'claimed' } as const)
+      : ({ kind: 'exists', existing: codec.decodeIdempotency(existing as string[]) } as const);
+  }
+
+  async getIdempotency(ownerId: string, key: string, now: Date) {
+    const fields = await this.redis.hgetall(this.key('idempotency', idempotencyId(ownerId, key)));
+    const record = fields.expires_at === undefined ? null : codec.decodeIdempotency(fields);
+    return record && core.isIdempotencyLive(record, now) ? record : null;
+  }
+
+  async completeIdempotency(ownerId: string, key: string) {
+    // Guarded so that completing an unknown key creates nothing.
+    const name = this.key('idempotency', idempotencyId(ownerId, key));
+    const guards = [{ call: ['EXISTS', name], is: '1', fail: 'unknown' }];
+    await this.guarded({ guards, writes: [['HSET', name, 'state', 'completed']] });
+  }
+
+  async pruneIdempotency(now: Date) {
+    const expiry = this.key('idempotencyExpiry');
+    return Number(await this.script(lua.pruneIdempotencyScript, expiry, ms(now)));
+  }
+
+  async recordWebhookReceipt(receipt: core.WebhookReceipt) {
+    // Insert-if-absent; the receipt joins the arrival-order lists exactly when it is inserted.
+    const { dedupeKey, orderReference } = receipt;
+    const [outcome] = await this.guarded({
+      guards: [{ call: ['HEXISTS', this.key('receipts'), dedupeKey], is: '0', fail: 'duplicate' }],
+      writes: [
+        ['HSET', this.key('receipts'), dedupeKey, receipts.encode(receipt)],
+        ['RPUSH', this.key('receiptOrder'), dedupeKey],
+        ...(orderReference ? [['RPUSH', this.key('receiptsOf', orderReference), dedupeKey]] : []),
+      ],
     });
+    return { inserted: outcome === 'ok' };
   }
 
-  getPayment(id: string, ownerId?: string): Promise<PaymentRecord | null> {
-    return this.run(async () => {
-      const payment = await this.readPayment(id);
-      return payment && (ownerId === undefined || payment.ownerId === ownerId) ? payment : null;
-    });
+  async listWebhookReceipts(filter?: { orderReference?: string }) {
+    const reference = filter?.orderReference;
+    const list = reference === undefined ? this.key('receiptOrder') : this.key('receiptsOf', reference);
+    const dedupeKeys = await this.redis.lrange(list, 0, -1);
+    // A key is listed only after its receipt was written (same script), so every HMGET hit exists.
+    const found = dedupeKeys.length === 0 ? [] : await this.redis.hmget(this.key('receipts'), ...dedupeKeys);
+    return found.filter((json) => json !== null).map(receipts.decode);
   }
 
-  getPaymentByOrderReference(orderReference: string): Promise<PaymentRecord | null> {
-    return this.run(async () => {
-      // The reference → id mapping never changes once written, so two reads are as good as one.
-      const id = await this.redis.get(this.keys.orderReference(orderReference));
-      return id === null ? null : this.readPayment(id);
-    });
+  async appendAudit(entries: core.AuditEntry[]) {
+    if (entries.length > 0) await this.guarded({ guards: [], writes: this.historyWrites('', [], entries) });
   }
 
-  getPaymentByTransactionId(transactionId: string): Promise<PaymentRecord | null> {
-    return this.run(async () => {
-      const [id] = await this.redis.smembers(this.keys.transaction(transactionId));
-      return id === undefined ? null : this.readPayment(id);
-    });
+  async listAudit(paymentId: string) {
+    return (await this.redis.lrange(this.key('audit', paymentId), 0, -1)).map(audit.decode);
   }
 
-  hasActivePush(msisdn: string, exceptPaymentId?: string): Promise<boolean> {
-    return this.run(async () => {
-      const ids = await this.redis.smembers(this.keys.activeMsisdn(msisdn));
-      return ids.some((id) => id !== exceptPaymentId);
-    });
+  async listEvents(paymentId: string) {
+    return codec.storedEvents(paymentId, await this.redis.lrange(this.key('events', paymentId), 0, -1), 1);
   }
 
-  transition(input: TransitionInput): Promise<TransitionResult> {
-    return this.run(async () => {
-      // Read the row (one command, so doc, version and lease token agree), merge the changes here, and
-      // let the script write only if the row is still the one we read (compare-and-set on the version).
-      const [doc, version, leaseToken] = await this.redis.hmget(
-        this.keys.payment(input.paymentId),
-        'doc',
-        'version',
-        'leaseToken',
-      );
-      if (doc === null || doc === undefined) return { applied: false, payment: null, reason: 'not_found' };
-      const current = decodePayment(doc);
-      // Also needed for correctness: the changes must be merged into the row at expectedVersion.
-      const refusal = transitionRefusal(input, { version: Number(version), leaseToken: Number(leaseToken) });
-      if (refusal) return { applied: false, payment: current, reason: refusal };
-
-      const { next, newOrderReference } = applyPaymentChanges(current, input.changes);
-      const events = (input.events ?? []).map(encodeEvent);
-      const plan: TransitionPlan = {
-        id: current.id,
-        expectedVersion: String(input.expectedVersion),
-        leaseToken: input.leaseToken === undefined ? undefined : String(input.leaseToken),
-        releaseLease: input.leaseToken !== undefined && input.releaseLease === true,
-        doc: encodePayment(next),
-        version: String(next.version),
-        newOrderReference: newOrderReference ?? undefined,
-        previousMsisdn: current.msisdn,
-        msisdn: next.msisdn,
-        active: ACTIVE_STATUSES.has(next.status),
-        nextPollAt: optional(msArg(next.nextPollAt)),
-        previousTransactionId: current.transactionId ?? undefined,
-        transactionId: next.transactionId ?? undefined,
-        events,
-        audit: auditItems(input.audit),
-      };
-      const reply = (await this.script(transitionScript, JSON.stringify(plan))) as TransitionReply;
-      switch (reply[0]) {
-        case 'applied':
-          return {
-            applied: true,
-            payment: decodePayment(plan.doc),
-            events: storedEvents(next.id, events, reply[1]),
-          };
-        case 'not_found':
-          return { applied: false, payment: null, reason: 'not_found' };
-        case 'stale_lease':
-        case 'version_conflict':
-          // Someone else wrote between our read and the script: report the row as it is now.
-          return { applied: false, payment: decodePayment(reply[1]), reason: reply[0] };
-        case 'conflict':
-          throw conflict(reply[1]);
-      }
-    });
+  async claimDue(input: core.ClaimDueInput) {
+    const leaseUntil = core.leaseEnd(input.now, input.leaseMs);
+    const limit = String(Math.max(0, Math.floor(input.limit)));
+    const args = [this.key('due'), this.key('payment'), ms(input.now), ms(leaseUntil), limit, input.owner];
+    const claimed = (await this.script(lua.claimDueScript, ...args)) as Array<[string, number, string]>;
+    return claimed.map(([, leaseToken, doc]) => ({ payment: payments.decode(doc), leaseToken, leaseUntil }));
   }
 
-  claimIdempotency(record: IdempotencyRecord): Promise<ClaimIdempotencyResult> {
-    return this.run(async () => {
-      const plan = {
-        key: this.keys.idempotency(record.ownerId, record.key),
-        createdAt: msArg(record.createdAt),
-        expiresAt: msArg(record.expiresAt),
-        fields: idempotencyFields(record),
-      };
-      const reply = (await this.script(
-        claimIdempotencyScript,
-        JSON.stringify(plan),
-      )) as ClaimIdempotencyReply;
-      return reply[0] === 'claimed'
-        ? { kind: 'claimed' }
-        : { kind: 'exists', existing: decodeIdempotency(reply[1]) };
-    });
+  async releaseLease(paymentId: string, leaseToken: number) {
+    const key = this.key('payment', paymentId);
+    const guards = [{ call: ['HGET', key, 'leaseToken'], is: String(leaseToken), fail: 'not_mine' }];
+    await this.guarded({ guards, writes: [['HDEL', key, 'leaseOwner', 'leaseUntil']] });
   }
 
-  getIdempotency(ownerId: string, key: string, now: Date): Promise<IdempotencyRecord | null> {
-    return this.run(async () => {
-      const fields = await this.redis.hgetall(this.keys.idempotency(ownerId, key));
-      if (fields.expires_at === undefined) return null;
-      const record = decodeIdempotency(fields);
-      return isIdempotencyLive(record, now) ? record : null;
-    });
+  async ping() {
+    await this.redis.ping();
   }
 
-  completeIdempotency(ownerId: string, key: string): Promise<void> {
-    return this.run(async () => {
-      await this.script(completeIdempotencyScript, this.keys.idempotency(ownerId, key));
-    });
-  }
-
-  pruneIdempotency(now: Date): Promise<number> {
-    return this.run(async () => Number(await this.script(pruneIdempotencyScript, msArg(now))));
-  }
-
-  recordWebhookReceipt(receipt: WebhookReceipt): Promise<{ inserted: boolean }> {
-    return this.run(async () => {
-      const inserted = await this.script(
-        recordWebhookReceiptScript,
-        receipt.dedupeKey,
-        encodeReceipt(receipt),
-        receipt.orderReference ?? '',
-      );
-      return { inserted: Number(inserted) === 1 };
-    });
-  }
-
-  listWebhookReceipts(filter?: { orderReference?: string }): Promise<WebhookReceipt[]> {
-    return this.run(async () => {
-      const list =
-        filter?.orderReference === undefined
-          ? this.keys.receiptOrder
-          : this.keys.receiptsByReference(filter.orderReference);
-      const dedupeKeys = await this.redis.lrange(list, 0, -1);
-      if (dedupeKeys.length === 0) return [];
-      // A key is listed only after its receipt was written (same script), so every HMGET hit exists.
-      const receipts = await this.redis.hmget(this.keys.receipts, ...dedupeKeys);
-      return receipts.filter((json): json is string => typeof json === 'string').map(decodeReceipt);
-    });
-  }
-
-  appendAudit(entries: AuditEntry[]): Promise<void> {
-    return this.run(async () => {
-      if (entries.length === 0) return;
-      // No condition to check, so MULTI/EXEC (all queued commands run together) is enough: no script.
-      const transaction = this.redis.multi();
-      for (const item of auditItems(entries)) {
-        transaction.rpush(
-          item.paymentId === undefined ? this.keys.unattachedAudit : this.keys.audit(item.paymentId),
-          item.entry,
-        );
-      }
-      const results = await transaction.exec();
-      const failure = results?.find(([error]) => error !== null)?.[0];
-      if (results === null || failure) throw failure ?? new Error('The audit transaction was discarded');
-    });
-  }
-
-  listAudit(paymentId: string): Promise<AuditEntry[]> {
-    return this.run(async () =>
-      (await this.redis.lrange(this.keys.audit(paymentId), 0, -1)).map(decodeAudit),
-    );
-  }
-
-  listEvents(paymentId: string): Promise<StoredEvent[]> {
-    return this.run(async () => {
-      const events = await this.redis.lrange(this.keys.events(paymentId), 0, -1);
-      return storedEvents(paymentId, events, 1);
-    });
-  }
-
-  claimDue(input: ClaimDueInput): Promise<ClaimedPayment[]> {
-    return this.run(async () => {
-      const leaseUntil = leaseEnd(input.now, input.leaseMs);
-      const reply = (await this.script(
-        claimDueScript,
-        msArg(input.now),
-        msArg(leaseUntil),
-        String(Math.max(0, Math.floor(input.limit))),
-        input.owner,
-      )) as ClaimDueReply;
-      return reply.map(([, leaseToken, doc]) => ({
-        payment: decodePayment(doc),
-        leaseToken: Number(leaseToken),
-        leaseUntil: new Date(leaseUntil),
-      }));
-    });
-  }
-
-  releaseLease(paymentId: string, leaseToken: number): Promise<void> {
-    return this.run(async () => {
-      await this.script(releaseLeaseScript, paymentId, String(leaseToken));
-    });
-  }
-
-  ping(): Promise<void> {
-    return this.run(async () => {
-      await this.redis.ping();
-    });
-  }
-
-  async close(): Promise<void> {
+  async close() {
     if (this.closed) return;
     this.closed = true;
-    if (!this.ownsConnection) return;
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    if (this.owned) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
   private async readPayment(id: string): Promise<PaymentRecord | null> {
-    const doc = await this.redis.hget(this.keys.payment(id), 'doc');
-    return doc === null ? null : decodePayment(doc);
+    const doc = await this.redis.hget(this.key('payment', id), 'doc');
+    return doc === null ? null : payments.decode(doc);
   }
 
-  private script(script: LuaScript, ...args: string[]): Promise<unknown> {
-    return runScript(this.redis, script, this.prefix, ...args);
-  }
-
-  /** Every operation: refused once closed; any Redis failure reaches the caller as STORE_UNAVAILABLE. */
-  private async run<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.closed) throw unavailable('The Redis store is closed');
-    try {
-      return await operation();
-    } catch (error) {
-      if (isClickPesaKitError(error)) throw error;
-      throw unavailable('Redis could not complete the operation', error);
+  /** The indexes that follow a payment's fields: MSISDN → active payments, the due set, transaction ids. */
+  private indexWrites(before: PaymentRecord | null, after: PaymentRecord): string[][] {
+    const { id, transactionId, nextPollAt } = after;
+    const writes = before ? [['SREM', this.key('activeMsisdn', before.msisdn), id]] : [];
+    const active = core.ACTIVE_STATUSES.has(after.status);
+    if (active) writes.push(['SADD', this.key('activeMsisdn', after.msisdn), id]);
+    writes.push(nextPollAt ? ['ZADD', this.key('due'), ms(nextPollAt), id] : ['ZREM', this.key('due'), id]);
+    if (before?.transactionId && before.transactionId !== transactionId) {
+      writes.push(['SREM', this.key('transaction', before.transactionId), id]);
     }
+    if (transactionId) writes.push(['SADD', this.key('transaction', transactionId), id]);
+    return writes;
+  }
+
+  /** Appends event documents (an event's seq is its list position + 1) and audit entries. */
+  private historyWrites(paymentId: string, events: string[], entries: core.AuditEntry[] = []): string[][] {
+    const writes = events.length > 0 ? [['RPUSH', this.key('events', paymentId), ...events]] : [];
+    for (const entry of entries) {
+      const list = this.key(entry.paymentId === null ? 'unattachedAudit' : 'audit', entry.paymentId ?? '');
+      writes.push(['RPUSH', list, audit.encode(entry)]);
+    }
+    return writes;
+  }
+
+  /** Replaces the record (an expired one too) and files it under its expiry. */
+  private idempotencyWrites(record: core.IdempotencyRecord): string[][] {
+    const key = this.key('idempotency', idempotencyId(record.ownerId, record.key));
+    const expiry = ['ZADD', this.key('idempotencyExpiry'), ms(record.expiresAt), key];
+    return [['DEL', key], ['HSET', key, ...codec.idempotencyFields(record)], expiry];
+  }
+
+  /**
+   * Free unless a record holds the key that has not expired at the new record's `createdAt`: the caller's
+   * clock decides, not Redis TTLs (tests run it in the past and the future).
+   */
+  private idempotencyFree(record: core.IdempotencyRecord): lua.Guard {
+    const key = this.key('idempotency', idempotencyId(record.ownerId, record.key));
+    const call = ['ZSCORE', this.key('idempotencyExpiry'), key];
+    return { call, above: ms(record.createdAt), fail: 'idempotency_conflict', detail: ['HGETALL', key] };
+  }
+
+  private referenceFree(reference: string): lua.Guard {
+    return { call: ['EXISTS', this.key('orderReference', reference)], is: '0', fail: 'reference_taken' };
+  }
+
+  /** Runs a guarded write; a taken id or order reference is the caller's STORE_CONFLICT. */
+  private async guarded(plan: lua.GuardedWrite): Promise<[string, unknown]> {
+    const reply = (await this.script(lua.guardedWriteScript, JSON.stringify(plan))) as [string, unknown];
+    const conflict = CONFLICTS[reply[0]];
+    if (conflict) throw new ClickPesaKitError('STORE_CONFLICT', { message: conflict });
+    return reply;
+  }
+
+  private script(script: lua.LuaScript, ...args: string[]): Promise<unknown> {
+    return lua.runScript(this.redis, script, ...args);
   }
 }
 
-function storedEvents(paymentId: string, events: string[], firstSeq: number): StoredEvent[] {
-  return events.map((json, index) => decodeEvent(json, paymentId, firstSeq + index));
-}
-
-function auditItems(entries: AuditEntry[] | undefined): AuditItem[] {
-  // `paymentId` is left out (not null) for unattached entries: cjson would turn null into a truthy value.
-  return (entries ?? []).map((entry) =>
-    entry.paymentId === null
-      ? { entry: encodeAudit(entry) }
-      : { paymentId: entry.paymentId, entry: encodeAudit(entry) },
-  );
-}
-
-/** '' (no value) → undefined, so JSON.stringify leaves the field out of a plan. */
-function optional(value: string): string | undefined {
-  return value === '' ? undefined : value;
-}
+const CONFLICTS: Record<string, string> = {
+  id_taken: 'A payment with this id already exists',
+  reference_taken: 'This order reference is already used',
+};
 
 function unavailable(message: string, cause?: unknown): ClickPesaKitError {
   return new ClickPesaKitError('STORE_UNAVAILABLE', { message, cause });
-}
-
-function conflict(message: string): ClickPesaKitError {
-  return new ClickPesaKitError('STORE_CONFLICT', { message });
 }

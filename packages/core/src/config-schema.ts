@@ -77,7 +77,8 @@ export const pollerOptionsSchema = z.strictObject({
   batchSize: count().optional(),
   leaseMs: positiveMs().optional(),
   schedule: pollScheduleSchema.optional(),
-  listBatchThreshold: count().optional(),
+  // Infinity turns the list sweeps off (every due payment gets its own query)
+  listBatchThreshold: z.union([count(), z.literal(Number.POSITIVE_INFINITY)]).optional(),
   listPageSize: count().optional(),
   listMaxPages: z.number().int('must be a whole number').nonnegative('must not be negative').optional(),
   batchWindowMs: ms().optional(),

@@ -8,7 +8,6 @@ import {
   PAYMENT_FIELDS,
   type PaymentField,
 } from '@clickpesa-kit/core/store';
-// The core's testing entry point is being added beside this work; until then, its source.
 import { withFaults } from '@clickpesa-kit/core/testing';
 import { makePayment } from '@clickpesa-kit/store-tests';
 import Database from 'better-sqlite3';

@@ -16,7 +16,7 @@ export interface PollerOptions {
   schedule?: Partial<PollSchedule>;
   /** Age in pending/processing after which `payment.stuck` is emitted once. Default 10 min. */
   stuckAfterMs?: number;
-  /** Use GET /payments/all when at least this many payments are due at once. Default 3. */
+  /** Use GET /payments/all when at least this many payments are due at once; `Infinity` never. Default 3. */
   listBatchThreshold?: number;
   /** Records per `GET /payments/all` page (ClickPesa's own default is 20). Default 100. */
   listPageSize?: number;

@@ -87,6 +87,17 @@ describe('options are checked once, when the kit is built', () => {
     void kit.close();
   });
 
+  it('accepts Infinity for poller.listBatchThreshold (list sweeps off), and no other non-count', () => {
+    const kit = createClickPesaPayments({
+      ...base,
+      poller: { listBatchThreshold: Number.POSITIVE_INFINITY },
+    } as unknown as typeof base);
+    void kit.close();
+    expect(startupError({ poller: { listBatchThreshold: 0 } }).message).toContain(
+      '`poller.listBatchThreshold`',
+    );
+  });
+
   it('no option mistake reaches a customer: a bad amount limit never answers a request', async () => {
     expect(() => createClickPesaPayments({ ...base, minAmount: 'abc' })).toThrow(/minAmount/);
     // the same limits, valid, answer the customer's mistake with a 400 that names the field
