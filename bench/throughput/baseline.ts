@@ -14,9 +14,9 @@ const INTERVAL_MS = 10_000;
 const MAX_ATTEMPTS = 8;
 
 /**
- * What the seed guide does: initiate, then poll `GET /payments/{orderReference}` for each payment at 15 s
- * and every 10 s until it is final. It gets the same 120/min limiter (first come, first served) so it is
- * throttled rather than answered 429; webhooks are not used (the guide polls).
+ * The usual initiate-then-poll integration: initiate, then poll `GET /payments/{orderReference}` for each
+ * payment at 15 s and every 10 s until it is final. It gets the same 120/min limiter (first come, first served) so it is
+ * throttled rather than answered 429; webhooks are not used (it only polls).
  */
 export async function runBaseline(scenario: Scenario): Promise<RunResult> {
   const clock = createScaledClock(scenario.scale);

@@ -28,8 +28,9 @@ export interface ExampleConfig {
 export const DEFAULT_SANDBOX_APPROVE_DELAY_MS = 20_000;
 
 /**
- * Reads the example's environment (product.md §6). Every problem is a StartupError naming the variable and
- * what to do about it; values are echoed only when they cannot be secret (PORT, HOST).
+ * Reads the example's environment (the variables listed in examples/support/README.md). Every problem is a
+ * StartupError naming the variable and what to do about it; values are echoed only when they cannot be secret
+ * (PORT, HOST).
  */
 export function readExampleConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ExampleConfig {
   return {

@@ -1,9 +1,9 @@
 /**
- * The wire shapes of the payment routes (product.md §2, the seed guide's field names). Written out here
+ * The wire shapes of the payment routes (docs/http-api.md), with their snake_case field names. Written out here
  * rather than imported from @clickpesa-kit/core: the client must stay tiny and load in a browser.
  */
 
-/** Public payment statuses (reliability.md decision a). */
+/** Public payment statuses (see docs/statuses-and-events.md). */
 export type PaymentStatus = 'pending' | 'processing' | 'success' | 'failed' | 'cancelled' | 'reversed';
 
 /** Wallet operators ClickPesa pushes to (TIGO is Mixx by Yas). Open-ended so a new one does not break types. */

@@ -69,7 +69,7 @@ const MAX_RETRY_AFTER_MS = 60_000;
 type GetStatus = (paymentId: string, options: CallOptions) => Promise<PaymentResponse>;
 
 /**
- * The seed guide's polling strategy: wait, then check the status route every interval until the payment is
+ * The usual initiate-then-poll strategy: wait, then check the status route every interval until the payment is
  * final or the attempts run out. Running out resolves with outcome `timeout` instead of throwing, because
  * "handle timeouts gracefully — payment might still succeed later". Network errors, 5xx and 429 use up an
  * attempt and the wait goes on; other errors (401, 404, ...) will not fix themselves and reject at once.

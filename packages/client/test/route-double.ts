@@ -1,7 +1,7 @@
 import type { Payment, PaymentStatus, ProviderStatus } from '../src/types.js';
 
 /**
- * A test double of OUR server's routes (product.md §2), written as a fetch handler so it can run in-process
+ * A test double of OUR server's routes (docs/http-api.md), written as a fetch handler so it can run in-process
  * (as the client's `fetch`, for fake-timer tests) or behind a real HTTP server. It follows the contract:
  * the envelope, status codes, owner scoping, Idempotency-Key replay/reuse, retry/cancel rules, and it counts
  * status checks per payment. What a payment does on each status check is scripted by the test.

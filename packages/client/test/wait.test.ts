@@ -11,8 +11,8 @@ import { inProcessFetch } from './double-transports.js';
 import { createRouteDouble, type RouteDouble, type Step } from './route-double.js';
 
 /**
- * The polling strategy of waitForPayment (seed guide "Polling Strategy"), on fake time: the double runs
- * in-process as the client's fetch, so every status check happens at an exact fake instant, logged as `at`.
+ * The polling strategy of waitForPayment (first check after a wait, then every interval), on fake time: the
+ * double runs in-process as the client's fetch, so every status check happens at an exact fake instant, logged as `at`.
  */
 
 let double: RouteDouble;

@@ -60,7 +60,7 @@ export interface ClickPesaPaymentsOptions<Raw = unknown>
   /** Start the poller as soon as the kit is created. With `false`, call `start()` yourself. Default true. */
   autoStart?: boolean;
   /**
-   * The request budget every ClickPesa call of a client built here goes through (reliability.md decision e:
+   * The request budget every ClickPesa call of a client built here goes through (docs/decisions.md, decision e:
    * user-initiated pushes before background polls, a 429 pauses calls, a circuit breaker stops a storm).
    * When the store offers a shared bucket (`store.budget`, e.g. PostgreSQL) all instances share it.
    * `false` turns it off. Default `{ requestsPerMinute: 120 }` (ClickPesa's documented limit).
@@ -70,7 +70,7 @@ export interface ClickPesaPaymentsOptions<Raw = unknown>
   bodyLimit?: number;
   /**
    * How many app processes share `store`. More than one needs a shared store (SQLite file, PostgreSQL);
-   * the memory store refuses (reliability.md POLL-14). Default 1.
+   * the memory store refuses (POLL-14). Default 1.
    */
   instances?: number;
   /** Time source for the service and the poller (tests pass a manual clock). Default: the system clock. */
@@ -80,7 +80,7 @@ export interface ClickPesaPaymentsOptions<Raw = unknown>
   /** The event bus to emit on; pass your own to subscribe before anything happens. Default: a new one. */
   events?: PaymentEvents;
   /**
-   * Signs the notifications sent to accepted `callback_url`s (Standard Webhooks, reliability.md WH-15):
+   * Signs the notifications sent to accepted `callback_url`s (Standard Webhooks, WH-15):
    * `whsec_` + base64 of 24–64 random bytes; give receivers the same string. Required when
    * `allowedCallbackUrls` is non-empty. Default: none.
    */

@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ChecksumMethod } from './types.js';
 
-// The sandbox's own implementation of ClickPesa's checksum (clickpesa-api.md §5), deliberately
-// independent of @clickpesa-kit/core so the client's checksum tests check against a second opinion.
+// The sandbox's own implementation of ClickPesa's checksum (sorted keys, compact JSON, HMAC-SHA256),
+// deliberately independent of @clickpesa-kit/core so the client's checksum tests check against a second opinion.
 
 /** Recursively sorted keys, rebuilt as plain objects exactly like ClickPesa's JS reference. */
 export function canonicalize(value: unknown): unknown {

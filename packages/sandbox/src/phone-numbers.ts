@@ -3,7 +3,7 @@ import type { Channel, Scenario } from './types.js';
 /** The API form of a Tanzanian mobile number: 255 and nine digits, no plus. */
 const API_PHONE = /^255\d{9}$/;
 
-// The newest prefix table of ClickPesa's tanzanian-phone-validator (clickpesa-api.md §8), mapped to the
+// The newest prefix table of ClickPesa's tanzanian-phone-validator (v1.1.8), mapped to the
 // wallet each operator runs. Prefixes without a ClickPesa wallet (64, 72 apart from 724, 73, ...) are refused.
 const WALLET_BY_PREFIX: Record<string, Channel> = {
   '61': 'HALOPESA',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalString, computeChecksum, legacyString, verifyChecksum } from '../src/checksum.js';
 
-// The vectors of clickpesa-api.md §5.
+// Checksum vectors computed with ClickPesa's documented algorithm.
 const docsExample = {
   amount: 100,
   currency: 'USD',

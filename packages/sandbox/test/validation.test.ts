@@ -14,7 +14,7 @@ const PHONE = '255712345670';
 const BAD_REFERENCE =
   'Invalid Order Reference, should only contain alphanumeric characters and cannot be blank';
 
-describe('initiate validation (clickpesa-api.md §2.2)', () => {
+describe("initiate validation (ClickPesa's USSD push request rules)", () => {
   it.each([
     ['a number amount', { amount: 1000 }, 'amount must be a numeric string'],
     ['a missing amount', { amount: undefined }, 'amount must be a numeric string'],

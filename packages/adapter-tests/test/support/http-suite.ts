@@ -44,7 +44,10 @@ function nextMsisdn(): string {
   return `25574${String(msisdnSerial).padStart(6, '0')}7`;
 }
 
-/** The whole HTTP contract of product.md §2, run on each variant mounted at the root and at /api/v1. */
+/**
+ * The whole HTTP contract of the payment routes (docs/http-api.md), run on each variant mounted at the root
+ * and at /api/v1.
+ */
 export function runHttpSuite(variants: HostVariant[]): void {
   let sandbox: Sandbox;
   beforeAll(async () => {

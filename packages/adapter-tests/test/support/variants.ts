@@ -4,7 +4,7 @@ import { startHonoHost } from './hono-host.js';
 import type { HostVariant } from './host-conventions.js';
 import { type KoaConstructor, startKoaHost } from './koa-host.js';
 
-/** Each framework twice: without and with the host's usual body parser (architecture.md "Conventions"). */
+/** Each framework twice: without and with the host's usual body parser (adapters must work with both). */
 export function expressVariants(label: string): HostVariant[] {
   return [false, true].map((hostParser) => ({
     name: hostParser ? `${label} + express.json()` : label,

@@ -42,7 +42,7 @@ const PATHS = {
 } as const;
 
 /**
- * The ClickPesa third-parties API client (clickpesa-api.md "Implications for a robust client"):
+ * The ClickPesa third-parties API client:
  * cached single-flight tokens with one refresh on 401, checksummed POST bodies, retries only for safe calls,
  * and an initiate that is never retried and says what is known instead (accepted/rejected/exists/ambiguous).
  */
@@ -124,7 +124,7 @@ export function createClickPesaClient(options: ClickPesaClientOptions = {}): Cli
       try {
         answer = await transport.authorized(tokens, pushSpec('initiate', request, callOptions));
       } catch (error) {
-        // the request may have reached ClickPesa: only a query can tell (reliability.md §12 c)
+        // the request may have reached ClickPesa: only a query can tell (docs/decisions.md, decision c)
         if (error instanceof TransportError) {
           return { kind: 'ambiguous', error: transportError('initiate', error.failure, error.detail, error) };
         }

@@ -3,7 +3,7 @@ import type { ProviderPayment } from '../domain/payment.js';
 import type { ListPaymentsResult, PreviewResult } from './types.js';
 
 /**
- * Lenient parsing of ClickPesa bodies (clickpesa-api.md §2–3, reliability.md F-BODY-2): known fields are read
+ * Lenient parsing of ClickPesa bodies (F-BODY-2): known fields are read
  * when they have a usable type and skipped otherwise; unknown fields stay out of the normalised record (the
  * caller keeps the raw body). A body is rejected only when it is not the documented shape at all.
  */

@@ -1,5 +1,5 @@
 /**
- * How long ClickPesa asks us to wait (reliability.md POLL-6): a `Retry-After` header (RFC 9110: delta-seconds
+ * How long ClickPesa asks us to wait (POLL-6): a `Retry-After` header (RFC 9110: delta-seconds
  * or an HTTP-date) or ClickPesa's own "retry after N seconds" message (F9). Garbage yields `undefined`, so the
  * caller falls back to jittered backoff.
  */

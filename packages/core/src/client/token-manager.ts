@@ -1,5 +1,5 @@
 /**
- * The access-token cache (reliability.md POLL-10): one `/generate-token` however many callers want a token at
+ * The access-token cache (POLL-10): one `/generate-token` however many callers want a token at
  * once (single flight), reuse until `ttlMs` has passed, and invalidation that only drops the token the caller
  * actually saw rejected, so 200 concurrent 401s cause one refresh, not a storm (F-AUTH-4).
  */

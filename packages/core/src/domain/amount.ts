@@ -1,9 +1,9 @@
 import { ClickPesaKitError } from '../errors.js';
 
 /**
- * Money rules (SEC-2, product.md §2). Amounts are never floats: they are parsed from their decimal text into
+ * Money rules (SEC-2). Amounts are never floats: they are parsed from their decimal text into
  * bigint minor units (1/100 TZS) and stored as canonical strings with two places ("1000.00").
- * product.md allows up to 2 decimals, which overrides SEC-2's "no fractional TZS".
+ * Up to 2 decimals are accepted.
  */
 
 export const DEFAULT_MIN_AMOUNT = '100.00';

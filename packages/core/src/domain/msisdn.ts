@@ -8,7 +8,7 @@ import type { Operator } from './payment.js';
 export type PrefixTable = Readonly<Record<string, Operator | null>>;
 
 /**
- * Newest table (ClickPesa/tanzanian-phone-validator v1.1.8, 2026-06-21; clickpesa-api.md §8):
+ * Newest table (ClickPesa/tanzanian-phone-validator v1.1.8, 2026-06-21):
  * `^255(?:(?:6[12356789]|7[013456789])\d{7}|724\d{6})$`. 64 and 72 are non-operational (absent).
  */
 export const PREFIX_TABLE_2026_06: PrefixTable = Object.freeze({
@@ -57,7 +57,7 @@ export const PREFIX_TABLE_2025_07: PrefixTable = Object.freeze({
 /** The default allow-list: the newest published table. Numbering plans change, so hosts may pass their own. */
 export const DEFAULT_PREFIX_TABLE: PrefixTable = PREFIX_TABLE_2026_06;
 
-/** Operators whose wallets ClickPesa can push to (clickpesa-api.md §2). */
+/** Operators whose wallets ClickPesa's USSD push reaches. */
 export const WALLET_OPERATORS: ReadonlySet<Operator> = new Set<Operator>([
   'VODACOM',
   'AIRTEL',

@@ -3,7 +3,7 @@ import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 /** Source of random bytes; injectable so tests can use a seeded generator. Default: node:crypto. */
 export type RandomBytes = (size: number) => Uint8Array;
 
-/** Our order references (decision d): `PAY` + 12 uppercase hex characters = 48 random bits. */
+/** Our order references (docs/decisions.md, decision d): `PAY` + 12 uppercase hex = 48 random bits. */
 export const ORDER_REFERENCE_PATTERN = /^PAY[0-9A-F]{12}$/;
 
 /** What ClickPesa accepts as far as we know (SEC-4, F11): alphanumeric, at most 20 characters. */

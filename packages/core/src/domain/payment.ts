@@ -1,4 +1,4 @@
-/** Public payment statuses (reliability.md decision a). */
+/** Public payment statuses (see docs/statuses-and-events.md). */
 export const PAYMENT_STATUSES = [
   'pending',
   'processing',

@@ -1,6 +1,6 @@
 import type { PaymentRecord } from './payment.js';
 
-/** Polling schedule (reliability.md decision f). */
+/** Polling schedule (docs/decisions.md, decision f). */
 export interface PollSchedule {
   /** First check after initiation. Default 15 s. */
   firstCheckMs: number;
@@ -50,7 +50,7 @@ export function isReconcilable(payment: Pick<PaymentRecord, 'status' | 'failureR
     case 'cancelled': // local cancel: a provider SUCCESS still wins (SM-12)
       return true;
     case 'failed':
-      // a local give-up or not-found keeps being reconciled: a late SUCCESS still wins (decision a)
+      // a local give-up or not-found keeps being reconciled: a late SUCCESS still wins (SM-4)
       return payment.failureReason === 'timeout' || payment.failureReason === 'not_found';
     default:
       return false;

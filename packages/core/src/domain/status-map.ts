@@ -1,6 +1,6 @@
 import type { ProviderPayment } from './payment.js';
 
-/** What a ClickPesa status string means for us (clickpesa-api.md §3.3, reliability.md decision a). */
+/** What a ClickPesa status string means for us (docs/decisions.md, decision a). */
 export type ProviderStatusClass = 'processing' | 'success' | 'failed' | 'reversed' | 'needs_attention';
 
 export interface MappedProviderStatus {

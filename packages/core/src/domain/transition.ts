@@ -13,7 +13,7 @@ import {
 import { mapProviderStatus } from './status-map.js';
 
 /**
- * THE transition function (SM-1, product.md §3, decision a). Every source of evidence (initiate response,
+ * THE transition function (SM-1; docs/decisions.md, decision a). Every source of evidence (initiate response,
  * query, webhook, poller, local timeout, cancel) goes through `decide`; the caller writes `changes` and
  * `events` with the store's compare-and-set. Pure: no I/O, no clock of its own.
  *

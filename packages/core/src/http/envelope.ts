@@ -2,7 +2,7 @@ import { type ClickPesaKitError, ERROR_CODES, type ErrorCode, type ErrorDetail }
 import type { PublicPayment, PublicProviderStatus } from './public-payment.js';
 import type { HandlerResponse } from './types.js';
 
-/** The envelope of product.md §2 (the seed guide's shape). */
+/** The response envelope of every payment route (see docs/http-api.md). */
 export interface SuccessEnvelope {
   success: true;
   message: string;
@@ -71,7 +71,7 @@ export function errorResponse(
 /**
  * A ClickPesaKitError as an answer. 4xx errors keep their specific message (it tells the client what to fix);
  * 5xx errors answer with the catalog's generic message, so nothing about our internals or ClickPesa's raw
- * answer reaches the client (reliability.md SEC-12).
+ * answer reaches the client (SEC-12).
  */
 export function kitErrorResponse(error: ClickPesaKitError, data?: PublicPayment): HandlerResponse {
   const status = error.httpStatus >= 400 && error.httpStatus <= 599 ? error.httpStatus : 500;

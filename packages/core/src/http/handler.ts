@@ -58,7 +58,7 @@ const PUSH_MESSAGES = {
 } as const;
 
 /**
- * The framework-neutral route handler (architecture.md "Seams"): the core owns the route table, validation,
+ * The framework-neutral route handler (see docs/architecture.md): the core owns the route table, validation,
  * status codes and the envelope; adapters only translate requests and responses.
  */
 export function createPaymentsHandler(options: PaymentsHandlerOptions): PaymentsHandler {

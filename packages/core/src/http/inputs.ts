@@ -14,7 +14,7 @@ import type { HandlerRequest } from './types.js';
  */
 export const PAYMENT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** reliability.md IDEM-1: 1–255 printable ASCII characters. */
+/** IDEM-1: 1–255 printable ASCII characters. */
 export const idempotencyKeySchema = z
   .string()
   .min(1, 'must not be empty')

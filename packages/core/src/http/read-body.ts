@@ -14,7 +14,7 @@ export interface HostParsedBody {
 }
 
 /**
- * The body fields for the handler, in the raw body order of architecture.md "Seams": the bytes we read
+ * The body fields for the handler, in this order: the bytes we read
  * ourselves, else the host's raw bytes, else the host's parsed body. A stream a host parser already consumed
  * is never read again: that would hang. Requests without a body (no Content-Length, no Transfer-Encoding)
  * are answered at once.

@@ -21,7 +21,7 @@ export type JsonBody =
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Reads a JSON request body in the order of architecture.md "Raw body order": the bytes (`rawBody`) when the
+ * Reads a JSON request body in this order: the bytes (`rawBody`) when the
  * adapter has them, else what the host's parser produced. Enforces the size limit (413), the media type
  * (415), well-formed JSON (400) and the prototype-poisoning and depth rules of SEC-9 (400).
  */

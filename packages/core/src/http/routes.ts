@@ -1,5 +1,5 @@
 /**
- * The route table: the one place that says which paths and methods exist (product.md §2).
+ * The route table: the one place that says which paths and methods exist (see docs/http-api.md).
  * Paths are relative to the mount point; each works with and without a trailing slash.
  */
 

@@ -26,7 +26,7 @@ export interface CallbackPayload {
 }
 
 /**
- * Notifies a payment's `callback_url` of every applied status change (product.md §2, reliability.md WH-15).
+ * Notifies a payment's `callback_url` of every applied status change (WH-15).
  *
  * One notification per `payment.status_changed` event; `webhook-id` is that stored event's id, so every retry
  * of one change carries the same id. `payment.late_success` is not sent separately: it always travels with

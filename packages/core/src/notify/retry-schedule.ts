@@ -1,8 +1,8 @@
 import { ClickPesaKitError } from '../errors.js';
 
 /**
- * Waits between failed sends: exponential-ish, over about two days in total (reliability.md WH-15 "hours to
- * days"). After the last one the notification is given up (logged).
+ * Waits between failed sends: exponential-ish, over about two days in total (WH-15: retried for hours
+ * to days). After the last one the notification is given up (logged).
  */
 export const DEFAULT_CALLBACK_RETRY_DELAYS_MS: readonly number[] = Object.freeze([
   5_000,

@@ -1,6 +1,6 @@
 import { ClickPesaKitError } from '../errors.js';
 
-/** Standard Webhooks secrets are `whsec_` + base64 of 24–64 random bytes (reliability.md WH-15). */
+/** Standard Webhooks secrets are `whsec_` + base64 of 24–64 random bytes (WH-15). */
 export const CALLBACK_SECRET_PREFIX = 'whsec_';
 export const MIN_CALLBACK_SECRET_BYTES = 24;
 export const MAX_CALLBACK_SECRET_BYTES = 64;

@@ -34,7 +34,7 @@ export interface CallbackNotifierOptions {
 
 /**
  * Sends every applied status change of a payment that has a `callback_url` to that URL, signed the Standard
- * Webhooks way (reliability.md WH-15).
+ * Webhooks way (WH-15).
  */
 export interface CallbackNotifier {
   /** Notifications held right now: waiting, backing off or in flight. */

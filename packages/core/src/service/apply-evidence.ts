@@ -127,7 +127,7 @@ export async function applyEvidence(
   throw new StoreConflictError({ message: 'The payment kept changing; try again' });
 }
 
-/** Emits stored events in order, after the store accepted them (product.md §4). */
+/** Emits stored events in order, only after the store accepted them. */
 export function emitStoredEvents(
   ctx: ServiceContext,
   payment: PaymentRecord,

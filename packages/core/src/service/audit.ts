@@ -6,7 +6,7 @@ import { SecretRedactor } from '../shared/redact.js';
 import type { AuditEntry, PaymentStore } from '../store/contract.js';
 
 /**
- * "Log all responses" (product.md §4): every ClickPesa call made for a payment is recorded in its audit log,
+ * Every ClickPesa call made for a payment is recorded in its audit log,
  * request and response, redacted (secrets replaced, phone numbers masked). The entries travel with the state
  * change they caused (same atomic write); when there is none, they are appended on their own.
  */

@@ -10,7 +10,7 @@ import type { Confirmer } from './refresh.js';
 import type { PushResult } from './types.js';
 
 /**
- * Idempotency-Key handling (reliability.md IDEM-1..7, decision g). Keys are scoped per owner; the record is
+ * Idempotency-Key handling (IDEM-1..7; docs/decisions.md, decision g). Keys are scoped per owner; the record is
  * claimed atomically by the store (with the payment row for initiate, IDEM-12); replays return the payment's
  * CURRENT state, never a frozen response (IDEM-5).
  */

@@ -18,7 +18,10 @@ import type { PushResult } from './types.js';
 import { type InitiateRequest, validateInitiateBody } from './validation.js';
 
 const INITIATE_SCOPE = 'initiate';
-/** Attempts at finding an unused order reference (48 random bits do collide, rarely: decision d). */
+/**
+ * Attempts at finding an unused order reference: 48 random bits do collide, rarely (docs/decisions.md,
+ * decision d).
+ */
 const REFERENCE_ATTEMPTS = 3;
 
 /**

@@ -112,8 +112,8 @@ function initiateEvidence(
 }
 
 /**
- * 409 "order reference already used": the push exists at ClickPesa (decision c); adopt its state.
- * Null when the query failed (the caller then records an ambiguous outcome, reconciled later).
+ * 409 "order reference already used": the push exists at ClickPesa (docs/decisions.md, decision c); adopt its
+ * state. Null when the query failed (the caller then records an ambiguous outcome, reconciled later).
  */
 async function confirmExisting(
   ctx: ServiceContext,

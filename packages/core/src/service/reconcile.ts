@@ -66,7 +66,7 @@ function pollWrite(leaseToken: number) {
 }
 
 /**
- * The active window is over and the payment is still open: the local timeout of decision a (failed/timeout),
+ * The active window is over and the payment is still open: the local timeout (failed/timeout, SM-4),
  * after which backoff reconciliation continues and a later success still wins.
  */
 async function timeOutIfWindowOver(ctx: ServiceContext, payment: PaymentRecord): Promise<void> {

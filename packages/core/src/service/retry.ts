@@ -21,7 +21,7 @@ const RETRYABLE: ReadonlySet<PaymentRecord['status']> = new Set(['failed', 'canc
 const MAX_ROUNDS = 5;
 
 /**
- * POST /payments/:id/retry (reliability.md IDEM-10): only from `failed`/`cancelled`, and only after a fresh
+ * POST /payments/:id/retry (IDEM-10): only from `failed`/`cancelled`, and only after a fresh
  * query of the LAST reference shows that attempt did not succeed (a late success is applied and answered
  * ALREADY_PAID). A retry is a new attempt, not provider evidence, so it is a direct compare-and-set with a new
  * order reference; then the push goes out exactly like a first initiate.

@@ -83,7 +83,7 @@ export interface PaymentServiceOptions {
   idempotencyTtlMs?: number;
   /** An in-flight idempotency record older than this is treated as abandoned: replays show current state [60 s]. */
   idempotencyLockMs?: number;
-  /** At most one pending/processing payment per MSISDN (reliability.md IDEM-11) [true]. */
+  /** At most one pending/processing payment per MSISDN (IDEM-11) [true]. */
   exclusivePushPerMsisdn?: boolean;
   /** Initiate and retry without an Idempotency-Key are refused [false]. */
   requireIdempotencyKey?: boolean;

@@ -6,7 +6,7 @@ import { ClickPesaKitError, type ErrorDetail } from '../errors.js';
 import type { ResolvedServiceOptions } from './options.js';
 
 /**
- * The rules for a new payment (product.md §2, reliability.md SEC-1..5, SEC-10). Unknown fields are ignored;
+ * The rules for a new payment (SEC-1..5, SEC-10). Unknown fields are ignored;
  * every failing field gets its own `{ field, message }` detail. Nothing is stored before this passes (IDEM-7).
  */
 export interface InitiateRequest {

@@ -12,8 +12,8 @@ import type { Confirmer } from './refresh.js';
 import type { WebhookInput, WebhookResult } from './types.js';
 
 /**
- * POST /callback (reliability.md WH-1..14, decision b). Webhooks are notifications, not commands: by default
- * each one triggers a coalesced confirming query and the payload alone never changes state. Only when a
+ * POST /callback (WH-1..12; docs/decisions.md, decision b). Webhooks are notifications, not commands: by
+ * default each one triggers a coalesced confirming query and the payload alone never changes state. Only when a
  * checksum key is configured, the checksum verified AND the host set `trustSignedWebhooks` is the payload
  * applied directly. Never throws: 200 accepted/duplicate/orphan, 400 malformed, 401 checksum, 503 our store.
  */

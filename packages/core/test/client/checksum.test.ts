@@ -7,7 +7,7 @@ import {
   verifyChecksum,
 } from '../../src/shared/checksum.js';
 
-// clickpesa-api.md §5 vectors (computed with the documented algorithm in Node 20 and Python 3)
+// Checksum vectors (computed with the documented algorithm in Node 20 and Python 3)
 const DOCS_EXAMPLE = {
   amount: 100,
   currency: 'USD',
@@ -16,7 +16,7 @@ const DOCS_EXAMPLE = {
   customer: { phone: '+255123456789', name: 'John Doe', email: 'john@example.com' },
 };
 
-describe('checksum vectors (clickpesa-api.md §5)', () => {
+describe("checksum vectors (ClickPesa's documented algorithm)", () => {
   it('canonicalizes and signs the docs example', () => {
     expect(canonicalize(DOCS_EXAMPLE)).toBe(
       '{"amount":100,"currency":"USD","customer":{"email":"john@example.com","name":"John Doe","phone":"+255123456789"},"exchange":{"amount":"1000","fromCurrency":"TZS","rate":"1","toCurrency":"TZS"},"reference":"TX123"}',

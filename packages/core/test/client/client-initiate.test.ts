@@ -132,7 +132,7 @@ describe('scenarios by the last phone digit, through initiate and query', () => 
   });
 });
 
-describe('initiate is never retried (POLL-12, decision c)', () => {
+describe('initiate is never retried (POLL-12; docs/decisions.md, decision c)', () => {
   it('409 on a reused reference → exists', async () => {
     harness = await startHarness();
     const client = harness.client();

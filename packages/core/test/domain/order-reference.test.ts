@@ -7,8 +7,8 @@ import {
 } from '../../src/domain/order-reference.js';
 
 /**
- * Deterministic byte source (xorshift32) so the 10^6 run is reproducible (decision d). It reuses one buffer:
- * generateOrderReference reads the bytes before asking again.
+ * Deterministic byte source (xorshift32) so the 10^6 run is reproducible (docs/decisions.md, decision d). It
+ * reuses one buffer: generateOrderReference reads the bytes before asking again.
  */
 function seededBytes(seed: number) {
   let state = seed >>> 0 || 1;

@@ -10,7 +10,7 @@ import type {
 } from '../../src/service/types.js';
 import { payment } from '../domain/transition-fixtures.js';
 
-/** A full stored payment with the seed guide's example values, as a store would hand it back. */
+/** A full stored payment with typical example values, as a store would hand it back. */
 export function paymentRecord(overrides: Partial<PaymentRecord> = {}): PaymentRecord {
   const createdAt = new Date('2025-10-01T11:51:40.000Z');
   return payment({

@@ -215,7 +215,7 @@ describe('authentication', () => {
 });
 
 describe('envelope and status codes', () => {
-  it('renders a created payment like the seed guide, with JSON and no-store headers', async () => {
+  it('renders a created payment in the documented shape, with JSON and no-store headers', async () => {
     const { handler, service } = setup();
     const response = await handler.handle(request('POST', '/payments/', { json: validBody }));
     expect(response.status).toBe(201);

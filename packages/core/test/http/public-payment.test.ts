@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toPublicPayment, toPublicProviderStatus } from '../../src/http/public-payment.js';
 import { paymentRecord, providerRecord } from './fake-service.js';
 
-// product.md §2, in the order a reader of the seed guide expects them
+// The public fields of docs/http-api.md, in the order a reader expects them
 const PUBLIC_FIELDS = [
   'id',
   'transaction_id',
@@ -25,7 +25,7 @@ const PUBLIC_FIELDS = [
 ];
 
 describe('toPublicPayment', () => {
-  it('renders exactly the snake_case fields of product.md §2, with ISO dates', () => {
+  it('renders exactly the documented snake_case fields, with ISO dates', () => {
     const payment = paymentRecord({
       id: '4d6aafd6-f2c0-49e4-bb2f-aefd5bc5e5ef',
       status: 'success',

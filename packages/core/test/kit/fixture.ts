@@ -7,7 +7,7 @@ import { createMemoryStore, type MemoryStore } from '../../src/store/memory-stor
 import { type FaultyStore, withFaults } from '../../src/testing/faulty-store.js';
 import { type HarnessServer, serveHandler } from './http-harness.js';
 
-/** Sentinel secrets (reliability.md SEC-11): none may appear in any response, event or log line. */
+/** Sentinel secrets (SEC-11): none may appear in any response, event or log line. */
 export const SENTINELS = {
   clientId: 'SENTINEL_CLIENT_ID_5d1f',
   apiKey: 'SENTINEL_API_KEY_8c2e',

@@ -28,7 +28,7 @@ function series(payment: Polled, from: number, count: number, random: () => numb
   return out;
 }
 
-describe('poll schedule (decision f)', () => {
+describe('poll schedule (docs/decisions.md, decision f)', () => {
   it('checks 15 s after initiation, then every 10 s, with a last check exactly at the 90 s window end', () => {
     expect(series(processing, 0, 9, Math.random)).toEqual([
       15_000, 25_000, 35_000, 45_000, 55_000, 65_000, 75_000, 85_000, 90_000,

@@ -9,7 +9,7 @@ function staleCheck(): void {
   h.clock.advance(2_500);
 }
 
-describe('initiate → status (the seed guide flow)', () => {
+describe('initiate → status (the usual integration flow)', () => {
   it('initiates, shows processing, and after approval the status route shows success', async () => {
     const pushed = await h.service.initiate(OWNER, paymentBody(7));
     expect(pushed.outcome).toBe('accepted');

@@ -1,5 +1,5 @@
 /**
- * reliability.md POLL-1..3, POLL-5, CS-3 end to end ("Persistent stores" issue, "Many instances"): three
+ * POLL-1..3, POLL-5, CS-3 end to end (docs/requirements.md; setup in docs/many-instances.md): three
  * app instances — separate processes, each with its own poller — on one PostgreSQL schema, 1,000 payments
  * through the sandbox with ~30 % of the webhooks lost, one instance SIGKILLed at 40 %. The sandbox's request
  * log is the ground truth for upstream calls; the store's rows are the truth for state and events.
