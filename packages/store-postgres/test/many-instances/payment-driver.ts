@@ -25,6 +25,8 @@ export interface DriveOptions {
   targets: Targets;
   /** Called after each payment got its final answer, with how many have. */
   onAnswered?(answered: number): void;
+  /** Called as each try's request goes out to `target` (before its answer). */
+  onTry?(target: string): void;
   maxTries?: number;
   retryDelayMs?: number;
 }
@@ -59,12 +61,14 @@ export async function drivePayments(options: DriveOptions): Promise<DrivenPaymen
       let replayed = false;
       try {
         if (target === undefined) throw new Error('no live instance');
-        const response = await fetch(`${target}/payments`, {
+        const answer = fetch(`${target}/payments`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
           body: JSON.stringify({ amount: '1000', msisdn }),
           signal: AbortSignal.timeout(30_000),
         });
+        options.onTry?.(target);
+        const response = await answer;
         status = response.status;
         replayed = response.headers.get('idempotent-replayed') === 'true';
         body = (await response.json()) as PostAnswer;
