@@ -58,6 +58,47 @@ export interface PaymentStore {
   listAudit(paymentId: string): Promise<AuditEntry[]>;
   listEvents(paymentId: string): Promise<StoredEvent[]>;
 
+  // ── The event outbox ────────────────────────────────────────────────────────────────────────────────
+  // Every event is stored in the same atomic step as the change it describes (above). For each consumer
+  // named in its `deliverTo`, that same step writes a delivery row: the outbox. A dispatcher (in any
+  // instance) claims deliveries, hands them to the consumer, and completes or fails them. Nothing depends
+  // on the process that wrote the event staying alive.
+
+  /**
+   * Leases up to `limit` deliveries of `consumer` that are due (`nextAttemptAt <= now`), pending, and not
+   * leased (or whose lease expired), to `owner` until `now + leaseMs`, bumping each one's lease token.
+   * Per payment, only the pending delivery with the LOWEST seq is claimable (so a consumer sees one
+   * payment's events in seq order; a dead delivery no longer holds the ones after it). Oldest `position`
+   * first. A delivery is held by at most one claimer at a time (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+   */
+  claimEventDeliveries(input: ClaimDeliveriesInput): Promise<EventDelivery[]>;
+  /** Marks a claimed delivery delivered. False (nothing written) when `leaseToken` is no longer current. */
+  completeEventDelivery(input: SettleDeliveryInput): Promise<boolean>;
+  /**
+   * Records a failed attempt (attempts + 1, `lastError`, lease freed): pending again from `retryAt`, or
+   * dead (a dead letter) when `retryAt` is null. False (nothing written) when `leaseToken` is not current.
+   */
+  failEventDelivery(input: FailDeliveryInput): Promise<boolean>;
+  /** Dead letters, oldest position first, optionally of one consumer, after position `after`. */
+  listDeadDeliveries(input: ListDeadDeliveriesInput): Promise<EventDelivery[]>;
+  /** Makes a dead delivery pending again, due at `now`, attempts reset to 0. False when it is not dead. */
+  replayDeadDelivery(input: { consumer: string; eventId: string; now: Date }): Promise<boolean>;
+  /**
+   * Events in global order: those with `position > after` (all when `after` is null), at most `limit`,
+   * ascending. Never skips: an event is returned only once every event with a lower position is visible
+   * too (PostgreSQL: positions of uncommitted writers are held back), so a reader that keeps the last
+   * position it saw misses nothing.
+   */
+  listEventsSince(input: { after: number | null; limit: number }): Promise<StoredEvent[]>;
+  /** Pending and dead deliveries, and when the oldest pending one's event occurred (outbox lag). */
+  outboxStats(): Promise<OutboxStats>;
+  /**
+   * Retention: deletes, at most `limit` rows per kind per call, events (with their deliveries) that occurred
+   * before `eventsBefore` and whose deliveries are all delivered, webhook receipts received before
+   * `receiptsBefore`, and audit entries before `auditBefore`. A cutoff left out prunes nothing of its kind.
+   */
+  pruneRecords(input: PruneRecordsInput): Promise<PruneRecordsResult>;
+
   /**
    * Leases up to `limit` payments whose `nextPollAt <= now` and whose lease is free or expired,
    * oldest due first, to `owner` until `now + leaseMs`, bumping each one's lease token.
@@ -176,12 +217,87 @@ export interface NewEvent {
   type: PaymentEventType;
   occurredAt: Date;
   data: Record<string, unknown>;
+  /** Consumers the outbox delivers this event to (one delivery row each, written in the same step). */
+  deliverTo?: readonly string[];
 }
 
-export interface StoredEvent extends NewEvent {
+export interface StoredEvent extends Omit<NewEvent, 'deliverTo'> {
   paymentId: string;
   /** 1, 2, 3... per payment; unique with paymentId. */
   seq: number;
+  /** Global order over all events (ascending with commit order, gaps allowed); the `listEventsSince` cursor. */
+  position: number;
+  /** The payment as the step that stored this event left it (null only for events older than the outbox). */
+  payment: PaymentRecord | null;
+}
+
+/** Which consumers the toolkit writes deliveries for: the app's durable handlers, and `callback_url`. */
+export type EventConsumer = 'handlers' | 'callback';
+
+export interface ClaimDeliveriesInput {
+  consumer: string;
+  now: Date;
+  limit: number;
+  leaseMs: number;
+  /** Who holds the leases (an instance id), for diagnostics. */
+  owner: string;
+}
+
+/** One event for one consumer, as the outbox holds it. */
+export interface EventDelivery {
+  event: StoredEvent;
+  consumer: string;
+  state: 'pending' | 'delivered' | 'dead';
+  /** Failed attempts so far. */
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lastError: string | null;
+  /** Current lease token (fencing, as for payments); bumped by every claim. */
+  leaseToken: number;
+  leaseUntil: Date | null;
+  deliveredAt: Date | null;
+}
+
+export interface SettleDeliveryInput {
+  consumer: string;
+  eventId: string;
+  leaseToken: number;
+  now: Date;
+}
+
+export interface FailDeliveryInput extends SettleDeliveryInput {
+  /** A short description of the failure (no secrets; truncated by the caller). */
+  error: string;
+  /** When to try again; null dead-letters the delivery. */
+  retryAt: Date | null;
+}
+
+export interface ListDeadDeliveriesInput {
+  consumer?: string;
+  /** Only dead letters whose event position is greater (paging). */
+  after?: number;
+  limit: number;
+}
+
+export interface OutboxStats {
+  pending: number;
+  dead: number;
+  /** `occurredAt` of the oldest pending delivery's event, or null when nothing is pending. */
+  oldestPendingAt: Date | null;
+}
+
+export interface PruneRecordsInput {
+  eventsBefore?: Date;
+  receiptsBefore?: Date;
+  auditBefore?: Date;
+  /** Rows per kind per call (keeps each delete short); default 1000. */
+  limit?: number;
+}
+
+export interface PruneRecordsResult {
+  events: number;
+  receipts: number;
+  audit: number;
 }
 
 /** What `claimDue` leases: up to `limit` due payments, to `owner`, for `leaseMs` from `now`. */

@@ -2,14 +2,22 @@ import { ACTIVE_STATUSES, type PaymentRecord } from '../domain/payment.js';
 import { ClickPesaKitError } from '../errors.js';
 import type {
   AuditEntry,
+  ClaimDeliveriesInput,
   ClaimDueInput,
   ClaimedPayment,
   ClaimIdempotencyResult,
   CreatePaymentInput,
   CreatePaymentResult,
+  EventDelivery,
+  FailDeliveryInput,
   IdempotencyRecord,
+  ListDeadDeliveriesInput,
   NewEvent,
+  OutboxStats,
   PaymentStore,
+  PruneRecordsInput,
+  PruneRecordsResult,
+  SettleDeliveryInput,
   StoredEvent,
   TransitionInput,
   TransitionResult,
@@ -17,12 +25,17 @@ import type {
 } from './contract.js';
 import { applyPaymentChanges, orderReferencesOf } from './payment-fields.js';
 import {
+  DEFAULT_PRUNE_LIMIT,
+  type EventDeliveryRow,
   inFlightIdempotency,
   isClaimable,
+  isDeliveryClaimable,
   isIdempotencyLive,
   isIdempotencyPrunable,
   leaseEnd,
+  newDeliveries,
   numberEvents,
+  toEventDelivery,
   transitionRefusal,
 } from './store-rules.js';
 
@@ -53,6 +66,11 @@ export function createMemoryStore(): MemoryStore {
   /** Every order reference ever used → payment id (CS-6: unique across payments). */
   const byOrderReference = new Map<string, string>();
   const events = new Map<string, StoredEvent[]>();
+  /** Every event by id, and the outbox: delivery rows keyed by consumer and event id. */
+  const eventsById = new Map<string, StoredEvent>();
+  const deliveries = new Map<string, EventDeliveryRow>();
+  const lastSeqs = new Map<string, number>();
+  let lastPosition = 0;
   const auditByPayment = new Map<string, AuditEntry[]>();
   const unattachedAudit: AuditEntry[] = [];
   const idempotency = new Map<string, IdempotencyRecord>();
@@ -67,13 +85,39 @@ export function createMemoryStore(): MemoryStore {
     if (op !== 'close' && closed) throw unavailable('The memory store is closed');
   }
 
-  function appendEvents(paymentId: string, newEvents: NewEvent[] | undefined): StoredEvent[] {
+  function appendEvents(payment: PaymentRecord, newEvents: NewEvent[] | undefined): StoredEvent[] {
     if (!newEvents || newEvents.length === 0) return [];
-    const list = events.get(paymentId) ?? [];
-    const stored = numberEvents(paymentId, list.length, clone(newEvents));
+    const list = events.get(payment.id) ?? [];
+    // numbered after the highest seq ever given (retention may have pruned the latest events)
+    const lastSeq = lastSeqs.get(payment.id) ?? 0;
+    const stored = numberEvents(copyPayment(payment), lastSeq, clone(newEvents), lastPosition + 1);
+    lastPosition += stored.length;
     list.push(...stored);
-    events.set(paymentId, list);
+    events.set(payment.id, list);
+    lastSeqs.set(payment.id, lastSeq + stored.length);
+    for (const event of stored) eventsById.set(event.id, event);
+    for (const row of newDeliveries(newEvents, stored)) deliveries.set(deliveryKey(row), row);
     return clone(stored);
+  }
+
+  /** The claimable delivery row of one payment for one consumer: its lowest-seq pending row. */
+  function pendingHeads(consumer: string): Map<string, EventDeliveryRow> {
+    const heads = new Map<string, EventDeliveryRow>();
+    for (const row of deliveries.values()) {
+      if (row.consumer !== consumer || row.state !== 'pending') continue;
+      const head = heads.get(row.paymentId);
+      if (!head || row.seq < head.seq) heads.set(row.paymentId, row);
+    }
+    return heads;
+  }
+
+  function heldDelivery(input: SettleDeliveryInput): EventDeliveryRow | undefined {
+    const row = deliveries.get(deliveryKey(input));
+    return row && row.state === 'pending' && row.leaseToken === input.leaseToken ? row : undefined;
+  }
+
+  function deliveryOut(row: EventDeliveryRow): EventDelivery {
+    return clone(toEventDelivery(row, eventsById.get(row.eventId)!));
   }
 
   function appendAuditEntries(entries: AuditEntry[] | undefined): void {
@@ -140,7 +184,7 @@ export function createMemoryStore(): MemoryStore {
         const record = inFlightIdempotency(clone(input.idempotency), payment.id);
         idempotency.set(idempotencyKey(record.ownerId, record.key), record);
       }
-      const stored = appendEvents(payment.id, input.events);
+      const stored = appendEvents(payment, input.events);
       appendAuditEntries(input.audit);
       return { kind: 'created', payment: copyPayment(payment), events: stored };
     },
@@ -192,7 +236,7 @@ export function createMemoryStore(): MemoryStore {
         row.leaseOwner = null;
         row.leaseUntil = null;
       }
-      const stored = appendEvents(next.id, input.events);
+      const stored = appendEvents(next, input.events);
       appendAuditEntries(input.audit);
       return { applied: true, payment: copyPayment(next), events: stored };
     },
@@ -256,6 +300,147 @@ export function createMemoryStore(): MemoryStore {
     async listEvents(paymentId: string): Promise<StoredEvent[]> {
       enter('listEvents');
       return clone(events.get(paymentId) ?? []);
+    },
+
+    async claimEventDeliveries(input: ClaimDeliveriesInput): Promise<EventDelivery[]> {
+      enter('claimEventDeliveries');
+      const leaseUntil = leaseEnd(input.now, input.leaseMs);
+      return [...pendingHeads(input.consumer).values()]
+        .filter((row) => isDeliveryClaimable(row, true, input.now))
+        .sort((a, b) => a.position - b.position)
+        .slice(0, Math.max(0, input.limit))
+        .map((row) => {
+          row.leaseToken += 1;
+          row.leaseOwner = input.owner;
+          row.leaseUntil = new Date(leaseUntil);
+          return deliveryOut(row);
+        });
+    },
+
+    async completeEventDelivery(input: SettleDeliveryInput): Promise<boolean> {
+      enter('completeEventDelivery');
+      const row = heldDelivery(input);
+      if (!row) return false;
+      row.state = 'delivered';
+      row.deliveredAt = new Date(input.now);
+      row.leaseOwner = null;
+      row.leaseUntil = null;
+      return true;
+    },
+
+    async failEventDelivery(input: FailDeliveryInput): Promise<boolean> {
+      enter('failEventDelivery');
+      const row = heldDelivery(input);
+      if (!row) return false;
+      row.attempts += 1;
+      row.lastError = input.error;
+      row.leaseOwner = null;
+      row.leaseUntil = null;
+      if (input.retryAt === null) {
+        row.state = 'dead';
+        row.nextAttemptAt = null;
+      } else row.nextAttemptAt = new Date(input.retryAt);
+      return true;
+    },
+
+    async listDeadDeliveries(input: ListDeadDeliveriesInput): Promise<EventDelivery[]> {
+      enter('listDeadDeliveries');
+      return [...deliveries.values()]
+        .filter(
+          (row) =>
+            row.state === 'dead' &&
+            (input.consumer === undefined || row.consumer === input.consumer) &&
+            row.position > (input.after ?? 0),
+        )
+        .sort((a, b) => a.position - b.position || (a.consumer < b.consumer ? -1 : 1))
+        .slice(0, Math.max(0, input.limit))
+        .map(deliveryOut);
+    },
+
+    async replayDeadDelivery(input: { consumer: string; eventId: string; now: Date }): Promise<boolean> {
+      enter('replayDeadDelivery');
+      const row = deliveries.get(deliveryKey(input));
+      if (!row || row.state !== 'dead') return false;
+      row.state = 'pending';
+      row.attempts = 0;
+      row.nextAttemptAt = new Date(input.now);
+      return true;
+    },
+
+    async listEventsSince(input: { after: number | null; limit: number }): Promise<StoredEvent[]> {
+      enter('listEventsSince');
+      const after = input.after ?? 0;
+      const found: StoredEvent[] = [];
+      // positions are dense here (1, 2, 3...), except where retention pruned: walk the id index in order
+      for (const event of eventsById.values()) {
+        if (event.position > after) found.push(event);
+      }
+      found.sort((a, b) => a.position - b.position);
+      return clone(found.slice(0, Math.max(0, input.limit)));
+    },
+
+    async outboxStats(): Promise<OutboxStats> {
+      enter('outboxStats');
+      let pending = 0;
+      let dead = 0;
+      let oldestPendingAt: Date | null = null;
+      for (const row of deliveries.values()) {
+        if (row.state === 'dead') dead += 1;
+        if (row.state !== 'pending') continue;
+        pending += 1;
+        const occurredAt = eventsById.get(row.eventId)!.occurredAt;
+        if (oldestPendingAt === null || occurredAt < oldestPendingAt) oldestPendingAt = occurredAt;
+      }
+      return { pending, dead, oldestPendingAt: oldestPendingAt && new Date(oldestPendingAt) };
+    },
+
+    async pruneRecords(input: PruneRecordsInput): Promise<PruneRecordsResult> {
+      enter('pruneRecords');
+      const limit = input.limit ?? DEFAULT_PRUNE_LIMIT;
+      const result: PruneRecordsResult = { events: 0, receipts: 0, audit: 0 };
+      const eventsBefore = input.eventsBefore?.getTime();
+      if (eventsBefore !== undefined) {
+        const settled = new Map<string, boolean>();
+        for (const row of deliveries.values()) {
+          settled.set(row.eventId, (settled.get(row.eventId) ?? true) && row.state === 'delivered');
+        }
+        for (const event of [...eventsById.values()]) {
+          if (result.events >= limit) break;
+          if (event.occurredAt.getTime() >= eventsBefore || settled.get(event.id) === false) continue;
+          eventsById.delete(event.id);
+          const list = events.get(event.paymentId) ?? [];
+          events.set(
+            event.paymentId,
+            list.filter((candidate) => candidate.id !== event.id),
+          );
+          for (const consumer of new Set([...deliveries.values()].map((row) => row.consumer))) {
+            deliveries.delete(deliveryKey({ consumer, eventId: event.id }));
+          }
+          result.events += 1;
+        }
+      }
+      const receiptsBefore = input.receiptsBefore?.getTime();
+      if (receiptsBefore !== undefined) {
+        for (const [key, receipt] of webhookReceipts) {
+          if (result.receipts >= limit) break;
+          if (receipt.receivedAt.getTime() >= receiptsBefore) continue;
+          webhookReceipts.delete(key);
+          result.receipts += 1;
+        }
+      }
+      const auditBefore = input.auditBefore?.getTime();
+      if (auditBefore !== undefined) {
+        for (const list of [unattachedAudit, ...auditByPayment.values()]) {
+          for (let index = list.length - 1; index >= 0; index--) {
+            if (result.audit >= limit) break;
+            if (list[index]!.at.getTime() < auditBefore) {
+              list.splice(index, 1);
+              result.audit += 1;
+            }
+          }
+        }
+      }
+      return result;
     },
 
     async claimDue(input: ClaimDueInput): Promise<ClaimedPayment[]> {
@@ -391,6 +576,10 @@ function isReference(value: unknown): boolean {
   return (
     (typeof value === 'object' && value !== null) || typeof value === 'function' || typeof value === 'symbol'
   );
+}
+
+function deliveryKey(row: { consumer: string; eventId: string }): string {
+  return `${row.consumer}\u0000${row.eventId}`;
 }
 
 function idempotencyKey(ownerId: string, key: string): string {

@@ -1,17 +1,109 @@
 import type { PaymentRecord } from '../domain/payment.js';
-import type { IdempotencyRecord, NewEvent, StoredEvent, TransitionInput } from './contract.js';
+import type { EventDelivery, IdempotencyRecord, NewEvent, StoredEvent, TransitionInput } from './contract.js';
 
 // The contract's rules every store applies the same way, written once. A store's own code is then its
 // queries: where rows live, and how a check and its write are made atomic.
 
-/** Events numbered for `paymentId` after `lastSeq` (the payment's highest seq so far; 0 for a new payment). */
+/**
+ * Events numbered for `payment` after `lastSeq` (the payment's highest seq so far; 0 for a new payment),
+ * each carrying `payment` (the row as this step left it) and a global position from `firstPosition` on
+ * (a store that lets its database assign positions replaces them once it knows them).
+ * `deliverTo` is not part of a stored event: see {@link newDeliveries}.
+ */
 export function numberEvents(
-  paymentId: string,
+  payment: PaymentRecord,
   lastSeq: number,
   events: readonly NewEvent[] = [],
+  firstPosition = 0,
 ): StoredEvent[] {
-  return events.map((event, index) => ({ ...event, paymentId, seq: lastSeq + index + 1 }));
+  return events.map(({ deliverTo: _deliverTo, ...event }, index) => ({
+    ...event,
+    paymentId: payment.id,
+    seq: lastSeq + index + 1,
+    position: firstPosition + index,
+    payment,
+  }));
 }
+
+/**
+ * The outbox rows a step writes beside its events: one per consumer in each event's `deliverTo`, due at
+ * once (at the event's `occurredAt`). `stored` is `numberEvents`' result for `events`, in the same order.
+ */
+export function newDeliveries(
+  events: readonly NewEvent[] = [],
+  stored: readonly StoredEvent[],
+): EventDeliveryRow[] {
+  const rows: EventDeliveryRow[] = [];
+  events.forEach((event, index) => {
+    const storedEvent = stored[index]!;
+    for (const consumer of new Set(event.deliverTo ?? [])) {
+      rows.push({
+        eventId: storedEvent.id,
+        consumer,
+        paymentId: storedEvent.paymentId,
+        seq: storedEvent.seq,
+        position: storedEvent.position,
+        state: 'pending',
+        attempts: 0,
+        nextAttemptAt: storedEvent.occurredAt,
+        lastError: null,
+        leaseOwner: null,
+        leaseToken: 0,
+        leaseUntil: null,
+        deliveredAt: null,
+      });
+    }
+  });
+  return rows;
+}
+
+/** One outbox row: an event's delivery to one consumer (what a store keeps; see EVENT_DELIVERY_FIELDS). */
+export interface EventDeliveryRow {
+  eventId: string;
+  consumer: string;
+  paymentId: string;
+  seq: number;
+  position: number;
+  state: EventDelivery['state'];
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lastError: string | null;
+  leaseOwner: string | null;
+  leaseToken: number;
+  leaseUntil: Date | null;
+  deliveredAt: Date | null;
+}
+
+/**
+ * Whether `claimEventDeliveries` at `now` may lease this row, given whether it is the lowest-seq pending row
+ * of its payment for its consumer (`isHead`): pending, due, and not held by an unexpired lease.
+ */
+export function isDeliveryClaimable(row: EventDeliveryRow, isHead: boolean, now: Date): boolean {
+  return (
+    isHead &&
+    row.state === 'pending' &&
+    (row.nextAttemptAt === null || row.nextAttemptAt.getTime() <= now.getTime()) &&
+    (row.leaseUntil === null || row.leaseUntil.getTime() <= now.getTime())
+  );
+}
+
+/** A delivery row and its event as the contract hands them out. */
+export function toEventDelivery(row: EventDeliveryRow, event: StoredEvent): EventDelivery {
+  return {
+    event,
+    consumer: row.consumer,
+    state: row.state,
+    attempts: row.attempts,
+    nextAttemptAt: row.nextAttemptAt,
+    lastError: row.lastError,
+    leaseToken: row.leaseToken,
+    leaseUntil: row.leaseUntil,
+    deliveredAt: row.deliveredAt,
+  };
+}
+
+/** Default rows per kind per `pruneRecords` call. */
+export const DEFAULT_PRUNE_LIMIT = 1000;
 
 /**
  * Whether an idempotency record still holds its key at `at`. A claim judges it at the new record's
