@@ -76,6 +76,16 @@ export interface PaymentRecord {
   errorMessage: string | null;
   failureReason: FailureReason | null;
   needsAttention: boolean;
+  /**
+   * SM-7: ClickPesa reported collecting another amount or currency than this payment asked for. The
+   * payment still succeeds (money moved), but `payment.succeeded` waits for a person unless the kit's
+   * `fulfilOnAmountMismatch` is on.
+   */
+  amountMismatch: boolean;
+  /** The amount ClickPesa reported collecting ("19000.00"), kept when it differs from `amount`; else null. */
+  collectedAmount: string | null;
+  /** The currency ClickPesa reported, kept when it differs from `currency`; else null. */
+  collectedCurrency: string | null;
   /** Number of push attempts made (1 after the first initiate, +1 per retry). */
   attempts: number;
   /** When the current attempt's push was sent (creation, or the latest retry): the poll schedule counts from it. */
