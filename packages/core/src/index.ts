@@ -9,6 +9,9 @@ export { type ClickPesaClient, createClickPesaClient } from './client/clickpesa-
 export type { ClickPesaApi, ClickPesaClientOptions } from './client/types.js';
 export type { Clock } from './clock.js';
 export type { ClickPesaPaymentsOptions } from './config.js';
+// the rest of the dispatcher's types are reachable as ClickPesaPaymentsOptions['dispatcher'] and
+// ClickPesaPayments['outbox'] (the entry point stays at 60 names)
+export type { DeliveredEvent, EventHandlers } from './dispatch/types.js';
 export { parseAmount } from './domain/amount.js';
 export { normaliseMsisdn } from './domain/msisdn.js';
 export { generateOrderReference } from './domain/order-reference.js';
@@ -21,7 +24,6 @@ export {
   type PaymentStatus,
   type ProviderPayment,
 } from './domain/payment.js';
-export type { PollSchedule } from './domain/schedule.js';
 export {
   ClickPesaKitError,
   ClickPesaProviderError,
@@ -40,7 +42,6 @@ export {
   type PaymentEventType,
   type ProviderRequestEvent,
   type ProviderResponseEvent,
-  type ToolkitEvents,
   type WebhookEvent,
   type WebhookRejectedEvent,
 } from './events.js';
