@@ -195,7 +195,7 @@ export function createEventDispatcher(deps: DispatcherDeps): EventDispatcher {
       active = false;
       wakeWaiter?.();
       await loopDone;
-      if (running.size > 0) {
+      if (running.size > 0 && options.shutdownGraceMs > 0) {
         const grace = new AbortController();
         await Promise.race([
           Promise.allSettled([...running.values()].map((entry) => entry.done)),
