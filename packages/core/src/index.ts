@@ -10,20 +10,20 @@ export type { ClickPesaApi, ClickPesaClientOptions } from './client/types.js';
 export type { Clock } from './clock.js';
 export type { ClickPesaPaymentsOptions } from './config.js';
 // the rest of the dispatcher's types are reachable as ClickPesaPaymentsOptions['dispatcher'] and
-// ClickPesaPayments['outbox'] (the entry point stays at 60 names)
+// ClickPesaPayments['outbox']; FINAL_STATUSES lives in ./store (the entry point stays at 60 names)
 export type { DeliveredEvent, EventHandlers } from './dispatch/types.js';
 export { parseAmount } from './domain/amount.js';
 export { normaliseMsisdn } from './domain/msisdn.js';
 export { generateOrderReference } from './domain/order-reference.js';
 export {
   type FailureReason,
-  FINAL_STATUSES,
   type Operator,
   PAYMENT_STATUSES,
   type PaymentRecord,
   type PaymentStatus,
   type ProviderPayment,
 } from './domain/payment.js';
+export type { PollSchedule } from './domain/schedule.js';
 export {
   ClickPesaKitError,
   ClickPesaProviderError,
@@ -42,6 +42,7 @@ export {
   type PaymentEventType,
   type ProviderRequestEvent,
   type ProviderResponseEvent,
+  type ToolkitEvents,
   type WebhookEvent,
   type WebhookRejectedEvent,
 } from './events.js';
@@ -60,8 +61,4 @@ export type {
 } from './service/types.js';
 export type { PaymentStore } from './store/contract.js';
 export { createMemoryStore, type MemoryStore } from './store/memory-store.js';
-export {
-  verifyClickPesaWebhook,
-  type WebhookVerification,
-  type WebhookVerificationKeys,
-} from './webhook/verify.js';
+export { verifyClickPesaWebhook, type WebhookVerification } from './webhook/verify.js';
