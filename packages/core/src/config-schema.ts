@@ -140,7 +140,10 @@ export const retentionOptionsSchema = z.strictObject({
 
 export const handlersSchema = z.strictObject(
   Object.fromEntries(
-    [...PAYMENT_EVENT_TYPES, '*'].map((type) => [type, fn('must be a function (the event handler)').optional()]),
+    [...PAYMENT_EVENT_TYPES, '*'].map((type) => [
+      type,
+      fn('must be a function (the event handler)').optional(),
+    ]),
   ),
 );
 

@@ -26,9 +26,9 @@ import type { CallbackNotifier } from './notify/types.js';
 import { DEFAULT_WEBHOOK_CONFIRM_WINDOW_MS } from './poller/options.js';
 import { createPoller } from './poller/poller.js';
 import type { Poller } from './poller/types.js';
-import { createPaymentService } from './service/payment-service.js';
-import { routeEvents } from './service/event-routing.js';
 import { createRetentionJob, type RetentionJob } from './retention/retention.js';
+import { routeEvents } from './service/event-routing.js';
+import { createPaymentService } from './service/payment-service.js';
 import type { PaymentService, PaymentServiceOptions } from './service/types.js';
 import type { PaymentStore, StoredEvent } from './store/contract.js';
 
@@ -220,7 +220,12 @@ export function createClickPesaPayments<Raw = unknown>(
   const retention: RetentionJob | null =
     retentionOption === false
       ? null
-      : createRetentionJob({ store, clock, logger, ...(retentionOption ? { options: retentionOption } : {}) });
+      : createRetentionJob({
+          store,
+          clock,
+          logger,
+          ...(retentionOption ? { options: retentionOption } : {}),
+        });
   const outbox = createOutboxApi(
     store,
     () => {

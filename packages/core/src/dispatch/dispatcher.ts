@@ -167,7 +167,8 @@ export function createEventDispatcher(deps: DispatcherDeps): EventDispatcher {
         const error = outcome.error.slice(0, MAX_ERROR_LENGTH);
         current = await store.failEventDelivery({ ...settleInput, error, retryAt });
         if (current && retryAt === null) logger.error({ ...where, error }, 'event delivery dead-lettered');
-        else if (current) logger.warn({ ...where, error, retryInMs: waitMs }, 'event delivery failed; will retry');
+        else if (current)
+          logger.warn({ ...where, error, retryInMs: waitMs }, 'event delivery failed; will retry');
       }
       if (!current) logger.info(where, 'stale delivery lease: another dispatcher took this event over');
     } catch (error) {

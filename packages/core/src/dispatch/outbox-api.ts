@@ -39,7 +39,8 @@ export function createOutboxApi(store: PaymentStore, wake: () => void, now: () =
     },
     async replay(consumer, eventId) {
       checkConsumer(consumer);
-      if (typeof eventId !== 'string' || eventId.length === 0) throw invalid('eventId must be a non-empty string');
+      if (typeof eventId !== 'string' || eventId.length === 0)
+        throw invalid('eventId must be a non-empty string');
       const replayed = await store.replayDeadDelivery({ consumer, eventId, now: now() });
       if (replayed) wake();
       return replayed;

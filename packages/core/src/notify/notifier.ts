@@ -75,7 +75,12 @@ export function createCallbackNotifier(options: CallbackNotifierOptions): Callba
     const sends = delivery.attempts + 1;
     const nowMs = clock.now().getTime();
     const body = payloadOf(event.occurredAt, event.payment);
-    const signed = signStandardWebhook({ id: event.eventId, timestampSeconds: Math.floor(nowMs / 1000), body, key });
+    const signed = signStandardWebhook({
+      id: event.eventId,
+      timestampSeconds: Math.floor(nowMs / 1000),
+      body,
+      key,
+    });
     const outcome = await sendNotification({
       url,
       headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...signed },

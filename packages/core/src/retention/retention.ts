@@ -74,7 +74,8 @@ export function createRetentionJob(deps: {
       pass.audit += pruned.audit;
       if (Math.max(pruned.events, pruned.receipts, pruned.audit) < PRUNE_LIMIT) break;
     }
-    if (pass.idempotency + pass.events + pass.receipts + pass.audit > 0) logger.info({ ...pass }, 'retention pass');
+    if (pass.idempotency + pass.events + pass.receipts + pass.audit > 0)
+      logger.info({ ...pass }, 'retention pass');
     return pass;
   };
 
@@ -85,7 +86,10 @@ export function createRetentionJob(deps: {
       timer = null;
       current = runOnce()
         .catch((error: unknown) =>
-          logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'retention pass failed'),
+          logger.warn(
+            { err: error instanceof Error ? error.message : String(error) },
+            'retention pass failed',
+          ),
         )
         .finally(() => {
           current = null;

@@ -91,7 +91,9 @@ describe('delivery: at least once, in seq order per payment', () => {
     const { store, clock } = setup();
     const calls: string[] = [];
     await storeEvents(store, clock, ['payment.created', 'payment.stuck', 'payment.processing']);
-    started(handlersDispatcher(store, clock, { 'payment.processing': (event) => void calls.push(event.type) }));
+    started(
+      handlersDispatcher(store, clock, { 'payment.processing': (event) => void calls.push(event.type) }),
+    );
     await until(() => calls.length === 1);
     await until(async () => (await store.outboxStats()).pending === 0);
     expect(calls).toEqual(['payment.processing']);
@@ -102,7 +104,11 @@ describe('failures', () => {
   it('retries a handler that throws for 10 minutes with growing waits, then delivers everything in order', async () => {
     const { store, clock } = setup();
     const start = clock.now().getTime();
-    const id = await storeEvents(store, clock, ['payment.created', 'payment.processing', 'payment.succeeded']);
+    const id = await storeEvents(store, clock, [
+      'payment.created',
+      'payment.processing',
+      'payment.succeeded',
+    ]);
     const attempts: { at: number; seq: number; attempt: number }[] = [];
     const delivered: number[] = [];
     started(
@@ -179,7 +185,10 @@ describe('failures', () => {
       leaseMs: 1,
       owner: 'probe',
     });
-    expect(delivery).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/timed out after 30000 ms/) });
+    expect(delivery).toMatchObject({
+      attempts: 1,
+      lastError: expect.stringMatching(/timed out after 30000 ms/),
+    });
     expect(signals).toHaveLength(1);
   });
 
@@ -203,7 +212,11 @@ describe('failures', () => {
     const id = await storeEvents(store, clock, ['payment.created', 'payment.processing']);
     dispatcher.wake();
     for (let i = 0; i < 10; i++) await clock.advance(1_000);
-    const outbox = createOutboxApi(store, () => dispatcher.wake(), () => clock.now());
+    const outbox = createOutboxApi(
+      store,
+      () => dispatcher.wake(),
+      () => clock.now(),
+    );
     const dead = await outbox.listDead({ consumer: 'handlers' });
     // seq 1 failed 3 times; then it no longer held back seq 2, which failed 3 times too
     expect(dead.map((letter) => letter.event.seq)).toEqual([1, 2]);
@@ -221,7 +234,9 @@ describe('failures', () => {
     expect(delivered).toEqual([dead[0]!.event.id]);
     expect(await outbox.replay('handlers', dead[0]!.event.id)).toBe(false);
     expect(await outbox.stats()).toMatchObject({ dead: 1, pending: 0 });
-    await expect(outbox.replay('nobody' as 'handlers', 'x')).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    await expect(outbox.replay('nobody' as 'handlers', 'x')).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+    });
     await expect(outbox.listDead({ limit: 0 })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
   });
 });
@@ -232,7 +247,9 @@ describe('several dispatchers on one store', () => {
     const clock = systemClock;
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) {
-      ids.push(await storeEvents(store, clock, ['payment.created', 'payment.processing', 'payment.succeeded']));
+      ids.push(
+        await storeEvents(store, clock, ['payment.created', 'payment.processing', 'payment.succeeded']),
+      );
     }
     const inFlight = new Set<string>();
     const overlaps: string[] = [];
@@ -244,8 +261,12 @@ describe('several dispatchers on one store', () => {
       inFlight.delete(event.paymentId);
       deliveries.push(event.eventId);
     };
-    started(handlersDispatcher(store, clock, { '*': handler }, { concurrency: 4, batchSize: 3 }, { owner: 'a' }));
-    started(handlersDispatcher(store, clock, { '*': handler }, { concurrency: 4, batchSize: 3 }, { owner: 'b' }));
+    started(
+      handlersDispatcher(store, clock, { '*': handler }, { concurrency: 4, batchSize: 3 }, { owner: 'a' }),
+    );
+    started(
+      handlersDispatcher(store, clock, { '*': handler }, { concurrency: 4, batchSize: 3 }, { owner: 'b' }),
+    );
     await until(() => deliveries.length >= 30);
     await until(async () => (await store.outboxStats()).pending === 0);
     expect(overlaps).toEqual([]);
@@ -308,15 +329,20 @@ describe('stop', () => {
     let release: () => void = () => undefined;
     const seen: number[] = [];
     const dispatcher = started(
-      handlersDispatcher(store, clock, {
-        '*': (event) =>
-          new Promise<void>((resolve) => {
-            release = () => {
-              seen.push(event.seq);
-              resolve();
-            };
-          }),
-      }, { shutdownGraceMs: 5_000 }),
+      handlersDispatcher(
+        store,
+        clock,
+        {
+          '*': (event) =>
+            new Promise<void>((resolve) => {
+              release = () => {
+                seen.push(event.seq);
+                resolve();
+              };
+            }),
+        },
+        { shutdownGraceMs: 5_000 },
+      ),
     );
     const id = await storeEvents(store, clock, ['payment.created']);
     dispatcher.wake();
@@ -358,7 +384,15 @@ describe('stop', () => {
     expect(await store.outboxStats()).toMatchObject({ pending: 1 });
 
     const delivered: string[] = [];
-    started(handlersDispatcher(store, clock, { '*': (event) => void delivered.push(event.eventId) }, {}, { owner: 'b' }));
+    started(
+      handlersDispatcher(
+        store,
+        clock,
+        { '*': (event) => void delivered.push(event.eventId) },
+        {},
+        { owner: 'b' },
+      ),
+    );
     // the lease (timeout + margin) runs out, then the other instance delivers it
     for (let i = 0; i < 45 && delivered.length === 0; i++) await clock.advance(1_000);
     await until(() => delivered.length === 1);

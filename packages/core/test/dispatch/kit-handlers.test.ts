@@ -30,7 +30,10 @@ async function createPayment(f: KitFixture, lastDigit: number): Promise<{ id: st
 }
 
 /** A webhook signed with the kit's checksum key, as ClickPesa would send it. */
-async function signedWebhook(f: KitFixture, data: Record<string, unknown>): Promise<{ status: number; ms: number }> {
+async function signedWebhook(
+  f: KitFixture,
+  data: Record<string, unknown>,
+): Promise<{ status: number; ms: number }> {
   const payload = { event: 'PAYMENT RECEIVED', data: { collectedCurrency: 'TZS', ...data } };
   const body = JSON.stringify({
     ...payload,
@@ -88,7 +91,9 @@ describe('durable handlers through the kit', () => {
 
   it('a throwing live-bus listener never breaks a flow: the request succeeds and the handlers still run', async () => {
     const handled: string[] = [];
-    const f = await kitWith({ handlers: { 'payment.created': (event) => void handled.push(event.paymentId) } });
+    const f = await kitWith({
+      handlers: { 'payment.created': (event) => void handled.push(event.paymentId) },
+    });
     const errors: Error[] = [];
     f.kit.events.on('error', (error) => errors.push(error));
     f.kit.events.on('payment.created', () => {
@@ -111,7 +116,7 @@ describe('durable handlers through the kit', () => {
         'payment.processing': (event) => void delivered.push(event.paymentId),
       },
     });
-    const payments = [];
+    const payments: { id: string; reference: string }[] = [];
     for (let i = 0; i < 12; i++) payments.push(await createPayment(f, 7));
     const timings: number[] = [];
     for (const payment of payments) {
@@ -137,7 +142,9 @@ describe('durable handlers through the kit', () => {
     }
     timings.sort((a, b) => a - b);
     const p99 = timings[Math.ceil(timings.length * 0.99) - 1]!;
-    console.info(`webhook ack with hanging handlers: p50 ${timings[10]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+    console.info(
+      `webhook ack with hanging handlers: p50 ${timings[10]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+    );
     expect(p99).toBeLessThan(2_000);
     for (const payment of payments) {
       expect((await f.call('GET', `/payments/${payment.id}`)).body.data).toMatchObject({ status: 'success' });
@@ -197,7 +204,9 @@ describe('dispatcher options', () => {
       message: expect.stringMatching(/handlers need the event dispatcher/),
     });
     await expect(kitWith({ dispatcher: { pollIntervalMS: 5 } as never })).rejects.toMatchObject({
-      message: expect.stringMatching(/unknown option `dispatcher.pollIntervalMS`: did you mean `dispatcher.pollIntervalMs`/),
+      message: expect.stringMatching(
+        /unknown option `dispatcher.pollIntervalMS`: did you mean `dispatcher.pollIntervalMs`/,
+      ),
     });
     await expect(kitWith({ handlers: { 'payment.succeeded': 'fulfil' } as never })).rejects.toMatchObject({
       message: expect.stringMatching(/handlers\.payment\.succeeded/),

@@ -157,22 +157,25 @@ describe('decide: amount and currency check on success (SM-7)', () => {
     ['1000.01', 'TZS'],
     ['', 'TZS'],
     ['1000', 'USD'],
-  ])('collected %j %s → success, flagged, amount_mismatch and NO payment.succeeded', (collectedAmount, collectedCurrency) => {
-    const decision = decideOn('processing', provider('SUCCESS', { collectedAmount, collectedCurrency }));
-    expect(decision.changes).toMatchObject({
-      status: 'success',
-      needsAttention: true,
-      amountMismatch: true,
-      collectedAmount,
-      collectedCurrency: collectedCurrency.trim().toUpperCase(),
-    });
-    expect(decision.events).toEqual([
-      'payment.status_changed',
-      'payment.amount_mismatch',
-      'payment.needs_attention',
-    ]);
-    expect(decision.attentionReason).toBe('amount_mismatch');
-  });
+  ])(
+    'collected %j %s → success, flagged, amount_mismatch and NO payment.succeeded',
+    (collectedAmount, collectedCurrency) => {
+      const decision = decideOn('processing', provider('SUCCESS', { collectedAmount, collectedCurrency }));
+      expect(decision.changes).toMatchObject({
+        status: 'success',
+        needsAttention: true,
+        amountMismatch: true,
+        collectedAmount,
+        collectedCurrency: collectedCurrency.trim().toUpperCase(),
+      });
+      expect(decision.events).toEqual([
+        'payment.status_changed',
+        'payment.amount_mismatch',
+        'payment.needs_attention',
+      ]);
+      expect(decision.attentionReason).toBe('amount_mismatch');
+    },
+  );
 
   it('with fulfilOnAmountMismatch, a mismatched success still emits payment.succeeded', () => {
     const decision = decideOn(

@@ -1,13 +1,13 @@
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { ClickPesaKitError } from '../../src/errors.js';
 import { createEventDispatcher, type EventDispatcher } from '../../src/dispatch/dispatcher.js';
 import { resolveDispatcherOptions } from '../../src/dispatch/options.js';
+import { ClickPesaKitError } from '../../src/errors.js';
 import type { PaymentEventOf } from '../../src/events.js';
 import { createCallbackNotifier } from '../../src/notify/notifier.js';
-import { createMemoryStore, type MemoryStore } from '../../src/store/memory-store.js';
 import type { CallbackNotifier, CallbackNotifierOptions } from '../../src/notify/types.js';
+import { createMemoryStore, type MemoryStore } from '../../src/store/memory-store.js';
 import { createManualClock, type ManualClock } from '../../src/testing/manual-clock.js';
 import { eventually } from '../kit/fixture.js';
 import { type Receiver, type ScriptedAnswer, startReceiver } from './receiver.js';
@@ -117,7 +117,8 @@ async function setup(
 
 /** The retry is recorded once the failed answer came back over the socket: the wait the notifier chose. */
 async function retryScheduled(s: Setup): Promise<number> {
-  const retries = () => s.logs.filter((log) => /callback notification failed; will retry/.test(log.msg ?? ''));
+  const retries = () =>
+    s.logs.filter((log) => /callback notification failed; will retry/.test(log.msg ?? ''));
   await eventually(() => retries().length > s.retriesSeen);
   const log = retries()[s.retriesSeen++]!;
   return log.fields.retryInMs as number;
@@ -176,11 +177,21 @@ describe('signature and payload (WH-15)', () => {
     const s = await setup();
     await s.emit(statusChanged(null, 'processing', { id: 'no-callback-url' }));
     // a succeeded event with a callback delivery (the service never writes one) is not sent either
-    const other = statusChanged(s.url, 'success', { id: 'other', orderReference: 'OTHER1', orderReferences: ['OTHER1'] });
+    const other = statusChanged(s.url, 'success', {
+      id: 'other',
+      orderReference: 'OTHER1',
+      orderReferences: ['OTHER1'],
+    });
     await s.store.createPayment({
       payment: { ...other.payment, version: 1 },
       events: [
-        { id: other.id, type: 'payment.succeeded', occurredAt: s.clock.now(), data: {}, deliverTo: ['callback'] },
+        {
+          id: other.id,
+          type: 'payment.succeeded',
+          occurredAt: s.clock.now(),
+          data: {},
+          deliverTo: ['callback'],
+        },
       ],
     });
     const counted = statusChanged(s.url, 'success');

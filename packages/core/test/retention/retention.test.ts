@@ -40,7 +40,13 @@ async function oneDay(store: MemoryStore, clock: ManualClock, day: number, ids: 
       expectedVersion: 1,
       changes: { status: 'success' },
       events: [
-        { id: randomUUID(), type: 'payment.status_changed', occurredAt: now, data: {}, deliverTo: ['handlers'] },
+        {
+          id: randomUUID(),
+          type: 'payment.status_changed',
+          occurredAt: now,
+          data: {},
+          deliverTo: ['handlers'],
+        },
         { id: randomUUID(), type: 'payment.succeeded', occurredAt: now, data: {}, deliverTo: ['handlers'] },
       ],
       audit: [{ paymentId: id, at: now, kind: 'transition', data: { to: 'success' } }],
