@@ -108,6 +108,7 @@ export function createClickPesaPayments<Raw = unknown>(
     retention: retentionOption,
     ...paymentRules
   } = options;
+  assertOutboxSupport(store, dispatcherOption !== false, retentionOption !== false);
   if (handlers !== undefined && dispatcherOption === false) {
     throw new ClickPesaKitError('CONFIG_INVALID', {
       message: 'handlers need the event dispatcher: remove dispatcher: false or the handlers',
@@ -284,6 +285,21 @@ export function createClickPesaPayments<Raw = unknown>(
   };
   if (autoStart) kit.start();
   return kit;
+}
+
+/** A store written before the event outbox cannot run handlers or retention: say so at startup, not every second. */
+function assertOutboxSupport(store: PaymentStore, dispatcher: boolean, retention: boolean): void {
+  const needed = [
+    ...(dispatcher ? (['claimEventDeliveries', 'completeEventDelivery', 'failEventDelivery'] as const) : []),
+    ...(retention ? (['pruneRecords', 'pruneIdempotency'] as const) : []),
+  ];
+  const missing = needed.filter((method) => typeof store[method] !== 'function');
+  if (missing.length === 0) return;
+  throw new ClickPesaKitError('CONFIG_INVALID', {
+    message:
+      `The ${store.kind} store does not implement ${missing.join(', ')} (the event outbox): update it, ` +
+      'or turn off what needs it (dispatcher: false, retention: false)',
+  });
 }
 
 /** Wakes the dispatchers that have something new: handlers always, callbacks for status changes with a URL. */

@@ -218,4 +218,23 @@ describe('dispatcher options', () => {
       message: expect.stringMatching(/retention\.eventsDays/),
     });
   });
+
+  it('refuses a store without the event outbox, naming what is missing, unless dispatcher and retention are off', async () => {
+    const { createClickPesaPayments } = await import('../../src/kit.js');
+    const { createMemoryStore } = await import('../../src/store/memory-store.js');
+    const oldStore = { ...createMemoryStore(), kind: 'legacy' } as Record<string, unknown>;
+    delete oldStore.claimEventDeliveries;
+    delete oldStore.pruneRecords;
+    const base = {
+      store: oldStore as never,
+      authenticate: () => null,
+      clickpesa: { clientId: 'id', apiKey: 'key', env: {} },
+      poller: false as const,
+    };
+    expect(() => createClickPesaPayments(base)).toThrow(
+      /The legacy store does not implement claimEventDeliveries, pruneRecords \(the event outbox\)/,
+    );
+    const kit = createClickPesaPayments({ ...base, dispatcher: false, retention: false });
+    await kit.close();
+  });
 });
