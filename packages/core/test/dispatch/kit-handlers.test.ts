@@ -154,6 +154,52 @@ describe('durable handlers through the kit', () => {
   });
 });
 
+describe('two kits on one store', () => {
+  it('never run the same event, or two events of one payment, at the same time; each event is handled once', async () => {
+    const { createClickPesaPayments } = await import('../../src/kit.js');
+    const inFlight = new Set<string>();
+    const overlaps: string[] = [];
+    const handledBy = new Map<string, string[]>();
+    const handler = (kit: string) => async (event: DeliveredEvent) => {
+      if (inFlight.has(event.paymentId)) overlaps.push(event.eventId);
+      inFlight.add(event.paymentId);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      inFlight.delete(event.paymentId);
+      handledBy.set(event.eventId, [...(handledBy.get(event.eventId) ?? []), kit]);
+    };
+    // one at a time on this side, so the other kit's polls find work too
+    const f = await kitWith({
+      handlers: { '*': handler('a') },
+      dispatcher: { pollIntervalMs: 50, concurrency: 1 },
+    });
+    const other = createClickPesaPayments({
+      store: f.store,
+      authenticate: () => null,
+      client: f.kit.client,
+      poller: false,
+      handlers: { '*': handler('b') },
+      dispatcher: { pollIntervalMs: 50 },
+    });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i++) ids.push((await createPayment(f, 1)).id);
+      await eventually(async () => {
+        const stored = await f.store.listEventsSince({ after: null, limit: 1000 });
+        const settled = stored.filter((event) => event.type === 'payment.succeeded').length === ids.length;
+        return settled && (await f.kit.outbox.stats()).pending === 0;
+      }, 15_000);
+      const stored = await f.store.listEventsSince({ after: null, limit: 1000 });
+      expect(overlaps).toEqual([]);
+      expect([...handledBy.keys()].sort()).toEqual(stored.map((event) => event.id).sort());
+      expect([...handledBy.values()].every((kits) => kits.length === 1)).toBe(true);
+      // both took part
+      expect(new Set([...handledBy.values()].flat())).toEqual(new Set(['a', 'b']));
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('SM-7: a success with another collected amount', () => {
   async function mismatchedSuccess(fulfilOnAmountMismatch: boolean) {
     const types: string[] = [];
