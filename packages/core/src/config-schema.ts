@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseAmount } from './domain/amount.js';
+import { PAYMENT_EVENT_TYPES } from './domain/event-types.js';
 import { ClickPesaKitError } from './errors.js';
 
 /**
@@ -110,6 +111,42 @@ export const budgetOptionsSchema = z.strictObject({
   random: fn().optional(),
 });
 
+export const dispatcherOptionsSchema = z
+  .strictObject({
+    pollIntervalMs: positiveMs().optional(),
+    batchSize: count().optional(),
+    concurrency: count().optional(),
+    handlerTimeoutMs: positiveMs().optional(),
+    maxAttempts: count().optional(),
+    retryBaseMs: positiveMs().optional(),
+    retryMaxMs: positiveMs().optional(),
+    shutdownGraceMs: ms().optional(),
+  })
+  .refine(
+    (options) =>
+      options.retryBaseMs === undefined ||
+      options.retryMaxMs === undefined ||
+      options.retryMaxMs >= options.retryBaseMs,
+    { path: ['retryMaxMs'], message: 'must be at least retryBaseMs' },
+  );
+
+const days = () => z.number().positive('must be a positive number of days');
+export const retentionOptionsSchema = z.strictObject({
+  intervalMs: positiveMs().optional(),
+  eventsDays: days().optional(),
+  receiptsDays: days().optional(),
+  auditDays: days().optional(),
+});
+
+export const handlersSchema = z.strictObject(
+  Object.fromEntries(
+    [...PAYMENT_EVENT_TYPES, '*'].map((type) => [
+      type,
+      fn('must be a function (the event handler)').optional(),
+    ]),
+  ),
+);
+
 export const clickpesaOptionsSchema = z
   .strictObject({
     store: withMethods(
@@ -139,6 +176,10 @@ export const clickpesaOptionsSchema = z
     schedule: pollScheduleSchema.optional(),
     poller: z.union([z.literal(false), pollerOptionsSchema]).optional(),
     autoStart: z.boolean().optional(),
+    handlers: handlersSchema.optional(),
+    dispatcher: z.union([z.literal(false), dispatcherOptionsSchema]).optional(),
+    retention: z.union([z.literal(false), retentionOptionsSchema]).optional(),
+    fulfilOnAmountMismatch: z.boolean().optional(),
     budget: z.union([z.literal(false), budgetOptionsSchema]).optional(),
     bodyLimit: count().optional(),
     instances: count().optional(),

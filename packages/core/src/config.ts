@@ -1,6 +1,7 @@
 import type { ProviderBudgetOptions } from './budget/types.js';
 import type { ClickPesaApi, ClickPesaClientOptions } from './client/types.js';
 import type { Clock } from './clock.js';
+import type { DispatcherOptions, EventHandlers } from './dispatch/types.js';
 import { ClickPesaKitError } from './errors.js';
 import type { PaymentEvents } from './events.js';
 import type { Authenticate } from './http/types.js';
@@ -8,6 +9,7 @@ import type { Logger } from './logger.js';
 import { validateRetryDelays } from './notify/retry-schedule.js';
 import { parseCallbackSecret } from './notify/secret.js';
 import type { PollerOptions } from './poller/types.js';
+import type { RetentionOptions } from './retention/retention.js';
 import type { PaymentServiceOptions } from './service/types.js';
 import type { PaymentStore } from './store/contract.js';
 
@@ -19,7 +21,7 @@ import type { PaymentStore } from './store/contract.js';
  * are passed through unchanged; their defaults are listed on each field.
  */
 export interface ClickPesaPaymentsOptions<Raw = unknown>
-  extends Omit<PaymentServiceOptions, 'confirmWithinMs' | 'checksumKey'> {
+  extends Omit<PaymentServiceOptions, 'confirmWithinMs' | 'checksumKey' | 'callbackNotifications'> {
   /**
    * Where payments live: `@clickpesa-kit/store-sqlite`, `@clickpesa-kit/store-postgres`, `createMemoryStore()`
    * or your own implementation of the store contract. Required (no default). The host owns it:
@@ -57,7 +59,27 @@ export interface ClickPesaPaymentsOptions<Raw = unknown>
    * webhooks and the status route move payments). Default: on, with the poller's own defaults.
    */
   poller?: PollerOptions | false;
-  /** Start the poller as soon as the kit is created. With `false`, call `start()` yourself. Default true. */
+  /**
+   * Durable event handlers by event type (`'*'` for every type without its own handler). Each event is stored
+   * with the change it describes and delivered at least once, in order per payment, even across crashes and
+   * restarts; a handler that throws, rejects or times out is retried with backoff. Make handlers idempotent
+   * on `event.eventId`. Default: none (events are still stored; `outbox.eventsSince` reads them).
+   */
+  handlers?: EventHandlers;
+  /**
+   * The event dispatcher that runs `handlers` and callback_url notifications from the outbox. `false` turns it
+   * off in this instance (another instance on the same store must run one). Default: on, with
+   * `{ pollIntervalMs: 1000, batchSize: 50, concurrency: 8, handlerTimeoutMs: 30000, maxAttempts: 25,
+   * retryBaseMs: 1000, retryMaxMs: 600000, shutdownGraceMs: 10000 }`.
+   */
+  dispatcher?: DispatcherOptions | false;
+  /**
+   * Periodic deletion of old records: expired idempotency keys, delivered events older than `eventsDays`,
+   * webhook receipts older than `receiptsDays`, audit entries older than `auditDays`. `false` turns it off.
+   * Default `{ intervalMs: 600000, eventsDays: 30, receiptsDays: 30, auditDays: 90 }`.
+   */
+  retention?: RetentionOptions | false;
+  /** Start the poller, the event dispatcher and retention as soon as the kit is created. With `false`, call `start()` yourself. Default true. */
   autoStart?: boolean;
   /**
    * The request budget every ClickPesa call of a client built here goes through (docs/decisions.md, decision e:

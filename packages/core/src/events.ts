@@ -16,6 +16,7 @@ export interface PaymentStatusByEvent {
   'payment.late_success': 'success';
   'payment.needs_attention': PaymentStatus;
   'payment.stuck': PaymentStatus;
+  'payment.amount_mismatch': 'success';
 }
 
 /** A payment whose `status` is known: `PaymentIn<'success'>` in a `payment.succeeded` handler. */

@@ -9,12 +9,14 @@ export { type ClickPesaClient, createClickPesaClient } from './client/clickpesa-
 export type { ClickPesaApi, ClickPesaClientOptions } from './client/types.js';
 export type { Clock } from './clock.js';
 export type { ClickPesaPaymentsOptions } from './config.js';
+// the rest of the dispatcher's types are reachable as ClickPesaPaymentsOptions['dispatcher'] and
+// ClickPesaPayments['outbox']; FINAL_STATUSES lives in ./store (the entry point stays at 60 names)
+export type { DeliveredEvent, EventHandlers } from './dispatch/types.js';
 export { parseAmount } from './domain/amount.js';
 export { normaliseMsisdn } from './domain/msisdn.js';
 export { generateOrderReference } from './domain/order-reference.js';
 export {
   type FailureReason,
-  FINAL_STATUSES,
   type Operator,
   PAYMENT_STATUSES,
   type PaymentRecord,
@@ -59,8 +61,4 @@ export type {
 } from './service/types.js';
 export type { PaymentStore } from './store/contract.js';
 export { createMemoryStore, type MemoryStore } from './store/memory-store.js';
-export {
-  verifyClickPesaWebhook,
-  type WebhookVerification,
-  type WebhookVerificationKeys,
-} from './webhook/verify.js';
+export { verifyClickPesaWebhook, type WebhookVerification } from './webhook/verify.js';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createProviderBudget } from './budget/budget.js';
 import type { ProviderBudget } from './budget/types.js';
 import { type ClickPesaClient, createClickPesaClient } from './client/clickpesa-client.js';
@@ -10,6 +11,10 @@ import {
   validateKitOptions,
 } from './config.js';
 import { assertValidOptions } from './config-schema.js';
+import { createEventDispatcher, type EventDispatcher } from './dispatch/dispatcher.js';
+import { createHandlersConsumer } from './dispatch/handlers-consumer.js';
+import { resolveDispatcherOptions } from './dispatch/options.js';
+import { createOutboxApi, type PaymentsOutbox } from './dispatch/outbox-api.js';
 import { ClickPesaKitError } from './errors.js';
 import { PaymentEvents } from './events.js';
 import { createPaymentsHandler } from './http/handler.js';
@@ -21,9 +26,14 @@ import type { CallbackNotifier } from './notify/types.js';
 import { DEFAULT_WEBHOOK_CONFIRM_WINDOW_MS } from './poller/options.js';
 import { createPoller } from './poller/poller.js';
 import type { Poller } from './poller/types.js';
+import { createRetentionJob, type RetentionJob } from './retention/retention.js';
+import { routeEvents } from './service/event-routing.js';
 import { createPaymentService } from './service/payment-service.js';
 import type { PaymentService, PaymentServiceOptions } from './service/types.js';
-import type { PaymentStore } from './store/contract.js';
+import type { PaymentStore, StoredEvent } from './store/contract.js';
+
+/** The notification POST may take `callbackTimeoutMs`; the attempt as a whole gets this much more. */
+const CALLBACK_ATTEMPT_MARGIN_MS = 5_000;
 
 /** Everything an adapter (or a host calling the service directly) needs, wired together. */
 export interface ClickPesaPayments {
@@ -33,28 +43,35 @@ export interface ClickPesaPayments {
   readonly service: PaymentService;
   /** The store you passed in (still yours: `close()` leaves it open). */
   readonly store: PaymentStore;
-  /** Lifecycle, webhook, provider and error events. */
+  /**
+   * The LIVE bus: lifecycle, webhook, provider and error events, emitted in process right after each commit.
+   * Best effort and NOT durable (a crash between commit and listener loses the call): for logs, metrics and
+   * live UIs. Fulfil orders in `handlers` instead.
+   */
   readonly events: PaymentEvents;
+  /** Dead letters, replay, the global event cursor and outbox stats (the durable side of events). */
+  readonly outbox: PaymentsOutbox;
   /** The background poller, or null when `poller: false`. */
   readonly poller: Poller | null;
   /** The ClickPesa client in use (built from `clickpesa` options, or the one you injected). */
   readonly client: ClickPesaApi;
   /** The provider budget the built client goes through, or null (`budget: false`, or an injected client). */
   readonly budget: ProviderBudget | null;
-  /** Sends status changes to accepted `callback_url`s, or null when `allowedCallbackUrls` is empty. */
+  /** Sends status changes to accepted `callback_url`s (through the outbox), or null when `allowedCallbackUrls` is empty. */
   readonly callbacks: CallbackNotifier | null;
   /**
    * The OpenAPI 3.1 document of the payment routes (serve it to Swagger UI or a client generator). Pass the
    * mount point as `prefix` so the paths match your app: `payments.openapi({ prefix: '/api/v1' })`.
    */
   openapi(options?: OpenApiOptions): Record<string, unknown>;
-  /** Starts the poller (idempotent; a no-op without one). Called for you unless `autoStart: false`. */
+  /** Starts the poller, the event dispatcher and retention (idempotent). Called for you unless `autoStart: false`. */
   start(): void;
   /**
-   * Graceful shutdown: stops the poller (in-flight checks finish within its grace period, leases are released),
-   * stops callback_url notifications (pending retries are dropped: they live in memory only) and closes the
-   * HTTP agent of a client built here. Does NOT close the store (the host owns it) or an
-   * injected client. Idempotent.
+   * Graceful shutdown: stops the poller (in-flight checks finish within its grace period, leases are released)
+   * and the event dispatcher (no new claims; running handlers and notifications get its grace period, then
+   * their signals are aborted and their deliveries are retried later, by this or another instance: nothing
+   * pending is lost, it lives in the store), stops retention and closes the HTTP agents built here. Does NOT
+   * close the store (the host owns it) or an injected client. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -86,8 +103,17 @@ export function createClickPesaPayments<Raw = unknown>(
     callbackSecret,
     callbackTimeoutMs,
     callbackRetryDelaysMs,
+    handlers,
+    dispatcher: dispatcherOption,
+    retention: retentionOption,
     ...paymentRules
   } = options;
+  assertOutboxSupport(store, dispatcherOption !== false, retentionOption !== false);
+  if (handlers !== undefined && dispatcherOption === false) {
+    throw new ClickPesaKitError('CONFIG_INVALID', {
+      message: 'handlers need the event dispatcher: remove dispatcher: false or the handlers',
+    });
+  }
 
   const checksumKeys = resolveWebhookChecksumKeys(options);
   if (paymentRules.trustSignedWebhooks && checksumKeys.length === 0) {
@@ -118,7 +144,20 @@ export function createClickPesaPayments<Raw = unknown>(
   if (pollerOptions)
     serviceOptions.confirmWithinMs =
       pollerOptions.webhookConfirmWindowMs ?? DEFAULT_WEBHOOK_CONFIRM_WINDOW_MS;
-  const service = createPaymentService({ store, client, events, clock, logger, options: serviceOptions });
+  const allowedCallbackUrls = paymentRules.allowedCallbackUrls ?? [];
+  const callbacksOn = allowedCallbackUrls.length > 0 && callbackSecret !== undefined;
+  serviceOptions.callbackNotifications = callbacksOn;
+  const dispatchers: { handlers?: EventDispatcher; callback?: EventDispatcher } = {};
+  const service = createPaymentService({
+    store,
+    client,
+    events,
+    clock,
+    logger,
+    options: serviceOptions,
+    // fast path: a commit that stored events is delivered at once, not at the next poll
+    onEventsStored: (stored) => wakeDispatchers(dispatchers, stored),
+  });
 
   let poller: Poller | null = null;
   if (pollerOptions) {
@@ -126,22 +165,76 @@ export function createClickPesaPayments<Raw = unknown>(
     if (schedule) withShared.schedule = schedule;
     if (random) withShared.random = random;
     // the poller drives the service through its narrow Reconciler side
-    poller = createPoller({ store, client, reconciler: service, events, clock, logger }, withShared);
+    poller = createPoller(
+      {
+        store,
+        client,
+        reconciler: service,
+        events,
+        clock,
+        logger,
+        routeEvents: (payment, newEvents) => routeEvents(newEvents, payment, callbacksOn),
+        onEventsStored: (stored) => wakeDispatchers(dispatchers, stored),
+      },
+      withShared,
+    );
   }
 
-  const allowedCallbackUrls = paymentRules.allowedCallbackUrls ?? [];
-  const callbacks =
-    allowedCallbackUrls.length > 0 && callbackSecret !== undefined
-      ? createCallbackNotifier({
-          events,
-          secret: callbackSecret,
-          allowedUrls: allowedCallbackUrls,
+  const callbacks = callbacksOn
+    ? createCallbackNotifier({
+        store,
+        secret: callbackSecret as string,
+        allowedUrls: allowedCallbackUrls,
+        clock,
+        logger,
+        ...(callbackTimeoutMs === undefined ? {} : { timeoutMs: callbackTimeoutMs }),
+        ...(callbackRetryDelaysMs === undefined ? {} : { retryDelaysMs: callbackRetryDelaysMs }),
+      })
+    : null;
+
+  if (dispatcherOption !== false) {
+    const dispatcherOptions = resolveDispatcherOptions(dispatcherOption);
+    const owner = pollerOptions?.instanceId ?? `kit-${randomUUID()}`;
+    const onError = (error: Error) => events.safeEmit('error', error);
+    dispatchers.handlers = createEventDispatcher({
+      store,
+      clock,
+      logger,
+      owner,
+      onError,
+      consumer: createHandlersConsumer(handlers, store),
+      options: dispatcherOptions,
+    });
+    if (callbacks) {
+      dispatchers.callback = createEventDispatcher({
+        store,
+        clock,
+        logger,
+        owner,
+        onError,
+        consumer: callbacks.consumer,
+        // the retry schedule is callbackRetryDelaysMs (the consumer says when); this only bounds one attempt
+        options: { ...dispatcherOptions, handlerTimeoutMs: callbacks.timeoutMs + CALLBACK_ATTEMPT_MARGIN_MS },
+      });
+    }
+  }
+  const retention: RetentionJob | null =
+    retentionOption === false
+      ? null
+      : createRetentionJob({
+          store,
           clock,
           logger,
-          ...(callbackTimeoutMs === undefined ? {} : { timeoutMs: callbackTimeoutMs }),
-          ...(callbackRetryDelaysMs === undefined ? {} : { retryDelaysMs: callbackRetryDelaysMs }),
-        })
-      : null;
+          ...(retentionOption ? { options: retentionOption } : {}),
+        });
+  const outbox = createOutboxApi(
+    store,
+    () => {
+      dispatchers.handlers?.wake();
+      dispatchers.callback?.wake();
+    },
+    () => clock.now(),
+  );
 
   const handler = createPaymentsHandler({
     service,
@@ -160,20 +253,29 @@ export function createClickPesaPayments<Raw = unknown>(
     service,
     store,
     events,
+    outbox,
     poller,
     client,
     budget,
     callbacks,
     openapi: (openApiOptions) => paymentsOpenApi(openApiOptions),
     start() {
-      if (started || closing || !poller) return;
+      if (started || closing) return;
       started = true;
-      poller.start();
+      poller?.start();
+      dispatchers.handlers?.start();
+      dispatchers.callback?.start();
+      retention?.start();
     },
     close() {
       closing ??= (async () => {
         try {
-          await poller?.stop();
+          await Promise.all([
+            poller?.stop(),
+            dispatchers.handlers?.stop(),
+            dispatchers.callback?.stop(),
+            retention?.stop(),
+          ]);
         } finally {
           await Promise.all([ownClient?.close(), callbacks?.close()]);
         }
@@ -183,6 +285,32 @@ export function createClickPesaPayments<Raw = unknown>(
   };
   if (autoStart) kit.start();
   return kit;
+}
+
+/** A store written before the event outbox cannot run handlers or retention: say so at startup, not every second. */
+function assertOutboxSupport(store: PaymentStore, dispatcher: boolean, retention: boolean): void {
+  const needed = [
+    ...(dispatcher ? (['claimEventDeliveries', 'completeEventDelivery', 'failEventDelivery'] as const) : []),
+    ...(retention ? (['pruneRecords', 'pruneIdempotency'] as const) : []),
+  ];
+  const missing = needed.filter((method) => typeof store[method] !== 'function');
+  if (missing.length === 0) return;
+  throw new ClickPesaKitError('CONFIG_INVALID', {
+    message:
+      `The ${store.kind} store does not implement ${missing.join(', ')} (the event outbox): update it, ` +
+      'or turn off what needs it (dispatcher: false, retention: false)',
+  });
+}
+
+/** Wakes the dispatchers that have something new: handlers always, callbacks for status changes with a URL. */
+function wakeDispatchers(
+  dispatchers: { handlers?: EventDispatcher; callback?: EventDispatcher },
+  stored: readonly StoredEvent[],
+): void {
+  dispatchers.handlers?.wake();
+  if (stored.some((event) => event.type === 'payment.status_changed' && event.payment?.callbackUrl)) {
+    dispatchers.callback?.wake();
+  }
 }
 
 function buildClient(

@@ -16,6 +16,8 @@ const LEVELS: { heading: string; path: string[] }[] = [
   { heading: '### `poller`', path: ['poller'] },
   { heading: '### `schedule`', path: ['schedule'] },
   { heading: '### `budget`', path: ['budget'] },
+  { heading: '### `dispatcher`', path: ['dispatcher'] },
+  { heading: '### `retention`', path: ['retention'] },
 ];
 
 describe('docs/configuration.md matches the options schema', () => {

@@ -10,6 +10,7 @@ export const PAYMENT_EVENT_TYPES = [
   'payment.late_success',
   'payment.needs_attention',
   'payment.stuck',
+  'payment.amount_mismatch',
 ] as const;
 export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
 

@@ -73,10 +73,21 @@ const STATUS_EVENT: Readonly<Record<Exclude<PaymentStatus, 'pending'>, PaymentEv
 /** Sources for which a provider record means "we just asked ClickPesa" (sets lastCheckedAt). */
 const ASKED_SOURCES: ReadonlySet<EvidenceSource> = new Set(['initiate', 'query', 'poller']);
 
-export function decide(payment: PaymentRecord, evidence: Evidence, now: Date): Decision {
+/** Host choices the transition function honours. */
+export interface DecideRules {
+  /** SM-7: emit `payment.succeeded` even when the collected amount or currency differs [false]. */
+  fulfilOnAmountMismatch?: boolean;
+}
+
+export function decide(
+  payment: PaymentRecord,
+  evidence: Evidence,
+  now: Date,
+  rules: DecideRules = {},
+): Decision {
   switch (evidence.kind) {
     case 'provider':
-      return decideProvider(payment, evidence.record, evidence.source, now);
+      return decideProvider(payment, evidence.record, evidence.source, now, rules);
     case 'initiate_rejected':
       // Only a push we never saw accepted can be rejected: any provider record already beats the 4xx.
       if (payment.status !== 'pending') return ignoreTowards(payment, 'failed');
@@ -104,6 +115,7 @@ function decideProvider(
   record: ProviderPayment,
   source: EvidenceSource,
   now: Date,
+  rules: DecideRules,
 ): Decision {
   if (record.orderReference && !usedReference(payment, record.orderReference))
     return ignored('reference_mismatch');
@@ -128,7 +140,7 @@ function decideProvider(
       // A reversal of money we never saw arrive: do not guess, ask a human.
       return flag(payment, 'unexpected_reversal', provider, now);
     case 'success':
-      return succeed(payment, record, mapped.settled, provider, now);
+      return succeed(payment, record, mapped.settled, provider, now, rules);
   }
 }
 
@@ -138,6 +150,7 @@ function succeed(
   settled: boolean,
   provider: PaymentChanges,
   now: Date,
+  rules: DecideRules,
 ): Decision {
   const settles = settled && payment.settledAt === null;
   if (payment.status === 'reversed') return ignored('regression');
@@ -152,13 +165,22 @@ function succeed(
   if (payment.errorMessage !== null) extra.errorMessage = null;
   const late = payment.status === 'failed' || payment.status === 'cancelled';
   const mismatch = amountMismatch(payment, record);
-  if (mismatch) extra.needsAttention = true;
+  if (mismatch) {
+    extra.needsAttention = true;
+    extra.amountMismatch = true;
+    extra.collectedAmount = record.collectedAmount ?? null;
+    extra.collectedCurrency = record.collectedCurrency?.trim().toUpperCase() ?? null;
+  }
   const decision = move(payment, 'success', now, extra);
   // The money moved after we had given up (timeout, cancel, provider FAILED): the app decides (SM-5, SM-12).
   if (late) decision.events.push('payment.late_success');
   if (mismatch) {
     // SM-7: success stands (money moved), but nobody should fulfil without looking.
     decision.attentionReason = 'amount_mismatch';
+    if (!rules.fulfilOnAmountMismatch) {
+      decision.events = decision.events.filter((type) => type !== 'payment.succeeded');
+    }
+    decision.events.push('payment.amount_mismatch');
     if (!payment.needsAttention) decision.events.push('payment.needs_attention');
   }
   return decision;

@@ -34,9 +34,15 @@ export const publicPaymentSchema = z
     msisdn: z.string(),
     provider: z.enum(OPERATORS),
     customer_name: z.string().nullable(),
+    external_order_id: z.string().nullable().describe("The host's own order id, if it gave one"),
     error_message: z.string().nullable(),
     failure_reason: z.enum(FAILURE_REASONS).nullable(),
     needs_attention: z.boolean(),
+    amount_mismatch: z
+      .boolean()
+      .describe('ClickPesa reported collecting another amount or currency than asked for (SM-7)'),
+    collected_amount: z.string().nullable().describe('The amount ClickPesa reported, when it differs'),
+    collected_currency: z.string().nullable().describe('The currency ClickPesa reported, when it differs'),
     attempts: z.number().int(),
     metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullable(),
     created_at: isoDate,

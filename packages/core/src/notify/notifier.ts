@@ -1,11 +1,12 @@
 import type { Dispatcher } from 'undici';
 import { createDefaultAgent } from '../client/http.js';
 import { systemClock } from '../clock.js';
+import { toDeliveredEvent } from '../dispatch/delivered-event.js';
+import type { DeliveryOutcome, OutboxConsumer } from '../dispatch/types.js';
 import { ClickPesaKitError } from '../errors.js';
-import type { PaymentEvent } from '../events.js';
 import { toPublicPayment } from '../http/public-payment.js';
 import { silentLogger } from '../logger.js';
-import { type AttemptResult, createDeliveryQueue, type DeliveryJob } from './delivery-queue.js';
+import type { EventDelivery } from '../store/contract.js';
 import { DEFAULT_CALLBACK_RETRY_DELAYS_MS, retryDelay, validateRetryDelays } from './retry-schedule.js';
 import { parseCallbackSecret } from './secret.js';
 import { sendNotification } from './send.js';
@@ -13,8 +14,6 @@ import { signStandardWebhook } from './signature.js';
 import type { CallbackNotifier, CallbackNotifierOptions } from './types.js';
 
 export const DEFAULT_CALLBACK_TIMEOUT_MS = 15_000;
-const DEFAULT_MAX_QUEUED = 10_000;
-const DEFAULT_CONCURRENCY = 8;
 const USER_AGENT = 'clickpesa-kit-callback/1';
 
 /** The JSON every receiver gets (Standard Webhooks payload shape). */
@@ -26,29 +25,28 @@ export interface CallbackPayload {
 }
 
 /**
- * Notifies a payment's `callback_url` of every applied status change (WH-15).
+ * Notifies a payment's `callback_url` of every applied status change (WH-15), as the `callback` consumer of
+ * the event outbox: the service stores a `callback` delivery with each `payment.status_changed` of a payment
+ * that has a callback_url, in the same step as the change, and the dispatcher hands it here. One attempt is
+ * one signed POST; a failure is retried on `retryDelaysMs` and becomes a dead letter after the last.
  *
- * One notification per `payment.status_changed` event; `webhook-id` is that stored event's id, so every retry
- * of one change carries the same id. `payment.late_success` is not sent separately: it always travels with
- * the status change to `success` it belongs to, and a second notification would give one change two ids.
- *
- * Delivery is AT-LEAST-ONCE AND IN-PROCESS ONLY: the queue lives in memory, so notifications still waiting
- * when the process stops are lost (the payment's status route stays the source of truth), and a receiver may
- * get one notification more than once (a 2xx lost on the way back). Receivers must dedupe on `webhook-id`.
+ * `webhook-id` is the stored event's id, so every retry of one change carries the same id. Delivery is
+ * AT-LEAST-ONCE and survives restarts (it lives in the store): receivers must dedupe on `webhook-id`.
+ * `payment.late_success` is not sent separately: it always travels with the status change to `success`.
  */
 export function createCallbackNotifier(options: CallbackNotifierOptions): CallbackNotifier {
   const key = parseCallbackSecret(options.secret, 'secret');
   const {
-    events,
+    store,
     clock = systemClock,
     logger = silentLogger,
     timeoutMs = DEFAULT_CALLBACK_TIMEOUT_MS,
     retryDelaysMs = DEFAULT_CALLBACK_RETRY_DELAYS_MS,
-    maxQueued = DEFAULT_MAX_QUEUED,
-    concurrency = DEFAULT_CONCURRENCY,
     random = Math.random,
   } = options;
-  validateNumbers({ timeoutMs, maxQueued, concurrency });
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new ClickPesaKitError('CONFIG_INVALID', { message: 'timeoutMs must be a positive number' });
+  }
   validateRetryDelays(retryDelaysMs, 'retryDelaysMs');
   const delays = [...retryDelaysMs];
   const allowedUrls = options.allowedUrls;
@@ -59,94 +57,84 @@ export function createCallbackNotifier(options: CallbackNotifierOptions): Callba
   const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Dispatcher);
   const disabled = new Set<string>();
 
-  const attempt = async (job: DeliveryJob, signal: AbortSignal): Promise<AttemptResult> => {
-    const where = { paymentId: job.paymentId, webhookId: job.id, callbackOrigin: originOf(job.url) };
-    // checked again at send time: the list may have shrunk since the change was queued
-    if (!isAllowed(job.url)) {
-      logger.warn(where, 'callback_url is no longer in allowedCallbackUrls: notification not sent');
-      return { done: true };
+  const deliver = async (delivery: EventDelivery, signal: AbortSignal): Promise<DeliveryOutcome> => {
+    if (delivery.event.type !== 'payment.status_changed') return { ok: true };
+    const event = await toDeliveredEvent(delivery.event, store);
+    const url = event?.payment.callbackUrl;
+    if (!event || !url) return { ok: true };
+    const where = { paymentId: event.paymentId, webhookId: event.eventId, callbackOrigin: originOf(url) };
+    // checked at send time: the list may have shrunk since the change was stored (or the server restarted)
+    if (!isAllowed(url)) {
+      logger.warn(where, 'callback_url is not in allowedCallbackUrls: notification not sent');
+      return { ok: true };
     }
-    if (disabled.has(job.url)) return { done: true };
-    job.sends++;
+    if (disabled.has(url)) {
+      logger.info(where, 'callback_url answered 410 Gone earlier: notification not sent');
+      return { ok: true };
+    }
+    const sends = delivery.attempts + 1;
     const nowMs = clock.now().getTime();
+    const body = payloadOf(event.occurredAt, event.payment);
     const signed = signStandardWebhook({
-      id: job.id,
+      id: event.eventId,
       timestampSeconds: Math.floor(nowMs / 1000),
-      body: job.body,
+      body,
       key,
     });
     const outcome = await sendNotification({
-      url: job.url,
+      url,
       headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...signed },
-      body: job.body,
+      body,
       timeoutMs,
       dispatcher,
       signal,
       nowMs,
     });
-    if (signal.aborted) return { done: true };
     if (outcome.kind === 'delivered') {
-      logger.debug({ ...where, status: outcome.status, sends: job.sends }, 'callback notification delivered');
-      return { done: true };
+      logger.debug({ ...where, status: outcome.status, sends }, 'callback notification delivered');
+      return { ok: true };
     }
     if (outcome.kind === 'gone') {
-      disabled.add(job.url);
-      const dropped = queue.dropWhere((other) => other.url === job.url, 'callback_url answered 410 Gone');
-      logger.warn({ ...where, dropped }, 'callback_url answered 410 Gone: this process stops calling it');
-      return { done: true };
+      disabled.add(url);
+      logger.warn(where, 'callback_url answered 410 Gone: this process stops calling it');
+      return { ok: true };
     }
-    const failure = { ...where, status: outcome.status, sends: job.sends, error: outcome.error };
-    const waitMs = retryDelay(job.sends - 1, delays, random, outcome.retryAfterMs);
-    if (waitMs === null) {
-      logger.error(failure, 'callback notification given up after its last retry');
-      return { done: true };
+    const error = `callback answered ${outcome.status ?? 'nothing'}${outcome.error ? ` (${outcome.error})` : ''}`;
+    const failure = { ...where, status: outcome.status, sends, error: outcome.error };
+    const retryInMs = retryDelay(delivery.attempts, delays, random, outcome.retryAfterMs);
+    if (retryInMs === null) {
+      logger.error(failure, 'callback notification given up after its last retry (a dead letter)');
+      return { ok: false, error, retryInMs: null };
     }
-    logger.warn({ ...failure, retryInMs: waitMs }, 'callback notification failed; will retry');
-    return { done: false, retryInMs: waitMs };
+    logger.warn({ ...failure, retryInMs }, 'callback notification failed; will retry');
+    return { ok: false, error, retryInMs };
   };
 
-  const queue = createDeliveryQueue({ clock, logger, maxQueued, concurrency, attempt });
-
-  const onStatusChanged = (event: PaymentEvent) => {
-    const url = event.payment.callbackUrl;
-    if (!url) return;
-    const where = { paymentId: event.paymentId, webhookId: event.id, callbackOrigin: originOf(url) };
-    if (!isAllowed(url)) {
-      logger.warn(where, 'callback_url is not in allowedCallbackUrls: notification not sent');
-      return;
-    }
-    if (disabled.has(url)) {
-      logger.info(where, 'callback_url answered 410 Gone earlier: notification not sent');
-      return;
-    }
-    queue.push({ id: event.id, paymentId: event.paymentId, url, body: payloadOf(event), sends: 0 });
+  const consumer: OutboxConsumer = {
+    name: 'callback',
+    deliver: (delivery, context) => deliver(delivery, context.signal),
   };
-  events.on('payment.status_changed', onStatusChanged);
 
   let closing: Promise<void> | null = null;
   return {
-    pending: () => queue.size(),
+    consumer,
+    timeoutMs,
     disabledUrls: () => [...disabled],
     close() {
       closing ??= (async () => {
-        events.off('payment.status_changed', onStatusChanged);
-        try {
-          await queue.close();
-        } finally {
-          await ownAgent?.close();
-        }
+        await ownAgent?.close();
       })();
       return closing;
     },
   };
 }
 
-/** Built once per event: every retry sends the same bytes (only the timestamp and signature change). */
-function payloadOf(event: PaymentEvent): string {
+/** Every retry of one event sends the same bytes (only the timestamp and signature change). */
+function payloadOf(occurredAt: Date, payment: Parameters<typeof toPublicPayment>[0]): string {
   const payload: CallbackPayload = {
     type: 'payment.status_changed',
-    timestamp: new Date(event.occurredAt).toISOString(),
-    data: toPublicPayment(event.payment),
+    timestamp: new Date(occurredAt).toISOString(),
+    data: toPublicPayment(payment),
   };
   return JSON.stringify(payload);
 }
@@ -157,13 +145,5 @@ function originOf(url: string): string {
     return new URL(url).origin;
   } catch {
     return 'invalid URL';
-  }
-}
-
-function validateNumbers(values: Record<string, number>): void {
-  for (const [name, value] of Object.entries(values)) {
-    if (!Number.isFinite(value) || value <= 0) {
-      throw new ClickPesaKitError('CONFIG_INVALID', { message: `${name} must be a positive number` });
-    }
   }
 }

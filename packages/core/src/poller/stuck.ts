@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PaymentRecord } from '../domain/payment.js';
-import type { PaymentEvent } from '../events.js';
+import { emitStoredEvents } from '../service/apply-evidence.js';
+import { routeEvents } from '../service/event-routing.js';
 import type { ClaimedPayment } from '../store/contract.js';
 import type { PollerDeps } from './types.js';
 
@@ -10,10 +11,13 @@ import type { PollerDeps } from './types.js';
  * and emitted once per attempt, whichever instance notices first and however often the payment is claimed.
  */
 export function createStuckDetector(
-  deps: Pick<PollerDeps, 'store' | 'events' | 'clock'>,
+  deps: Pick<PollerDeps, 'store' | 'events' | 'clock' | 'routeEvents' | 'onEventsStored'>,
   stuckAfterMs: number,
 ) {
-  const { store, events, clock } = deps;
+  const { store, clock } = deps;
+  // the kit passes the service's routing rule; alone, a stuck event goes to the durable handlers
+  const route = deps.routeEvents ?? ((payment, events) => routeEvents(events, payment, false));
+  const emitter = { events: deps.events, onEventsStored: deps.onEventsStored ?? (() => undefined) };
 
   const isStuck = (payment: PaymentRecord, at: Date) =>
     (payment.status === 'pending' || payment.status === 'processing') &&
@@ -32,14 +36,14 @@ export function createStuckDetector(
           paymentId: payment.id,
           expectedVersion: payment.version,
           changes: { stuckNotifiedAt: at, updatedAt: at },
-          events: [
+          events: route(payment, [
             {
               id: randomUUID(),
               type: 'payment.stuck',
               occurredAt: at,
               data: { status: payment.status, ageMs },
             },
-          ],
+          ]),
           audit: [
             {
               paymentId: payment.id,
@@ -52,16 +56,7 @@ export function createStuckDetector(
         });
         if (result.applied) {
           onUpdated(result.payment);
-          for (const stored of result.events) {
-            events.emitPaymentEvent({
-              id: stored.id,
-              type: stored.type,
-              occurredAt: stored.occurredAt,
-              paymentId: stored.paymentId,
-              seq: stored.seq,
-              payment: result.payment,
-            } as PaymentEvent);
-          }
+          emitStoredEvents(emitter, result.payment, result.events);
           return;
         }
         if (result.reason !== 'version_conflict') return;

@@ -1,10 +1,11 @@
 import type { ClickPesaApi } from '../client/types.js';
 import type { Clock } from '../clock.js';
+import type { PaymentRecord } from '../domain/payment.js';
 import type { PollSchedule, Random } from '../domain/schedule.js';
 import type { PaymentEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { Reconciler } from '../service/reconciler.js';
-import type { PaymentStore } from '../store/contract.js';
+import type { NewEvent, PaymentStore, StoredEvent } from '../store/contract.js';
 
 export interface PollerOptions {
   /** Payments claimed per store call (a tick may make several, up to what one sweep can cover). Default 100. */
@@ -47,6 +48,10 @@ export interface PollerDeps {
   events: PaymentEvents;
   clock: Clock;
   logger: Logger;
+  /** The service's rule for the outbox consumers of new events (the kit passes it) [handlers only]. */
+  routeEvents?: (payment: Pick<PaymentRecord, 'callbackUrl'>, events: readonly NewEvent[]) => NewEvent[];
+  /** Called right after a commit that stored events (the kit wakes its event dispatcher) [nothing]. */
+  onEventsStored?: (events: readonly StoredEvent[]) => void;
 }
 
 export interface PollerHeartbeat {

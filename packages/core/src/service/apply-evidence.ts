@@ -6,7 +6,7 @@ import { decide } from '../domain/transition.js';
 import { ClickPesaKitError, StoreConflictError } from '../errors.js';
 import type { EvidenceSource, PaymentEvent } from '../events.js';
 import type { AuditEntry, NewEvent, PaymentChanges, StoredEvent } from '../store/contract.js';
-import { fromStore, type ServiceContext } from './context.js';
+import { fromStore, routed, type ServiceContext } from './context.js';
 
 /**
  * The one write path for provider evidence: read → `decide` → compare-and-set → emit. A version conflict
@@ -61,7 +61,7 @@ export async function applyEvidence(
       return { payment: current, applied: false, stale: true };
     }
 
-    const decision = decide(current, evidence, now);
+    const decision = decide(current, evidence, now, ctx.options);
     const changes: PaymentChanges = {
       ...options.bookkeeping?.(current, decision),
       ...(decision.applied ? decision.changes : {}),
@@ -86,7 +86,9 @@ export async function applyEvidence(
     }
 
     changes.updatedAt = now;
-    const events = decision.applied ? newEvents(decision, current, changes, options.source, now) : [];
+    const events = decision.applied
+      ? routed(ctx, { ...current, ...changes }, newEvents(decision, current, changes, options.source, now))
+      : [];
     const result = await fromStore(() =>
       store.transition({
         paymentId,
@@ -127,12 +129,17 @@ export async function applyEvidence(
   throw new StoreConflictError({ message: 'The payment kept changing; try again' });
 }
 
-/** Emits stored events in order, only after the store accepted them. */
+/**
+ * After the store accepted events: wakes the durable delivery (the outbox) first, then emits them in order on
+ * the live, best-effort bus.
+ */
 export function emitStoredEvents(
-  ctx: ServiceContext,
+  ctx: Pick<ServiceContext, 'events' | 'onEventsStored'>,
   payment: PaymentRecord,
   events: readonly StoredEvent[],
 ): void {
+  if (events.length === 0) return;
+  ctx.onEventsStored(events);
   for (const stored of events) {
     const data = stored.data as {
       from?: PaymentEvent['from'];

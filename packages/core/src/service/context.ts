@@ -4,8 +4,9 @@ import type { PaymentRecord } from '../domain/payment.js';
 import { ClickPesaKitError, isClickPesaKitError, StoreUnavailableError } from '../errors.js';
 import type { PaymentEvents } from '../events.js';
 import type { Logger } from '../logger.js';
-import type { PaymentStore } from '../store/contract.js';
+import type { NewEvent, PaymentStore, StoredEvent } from '../store/contract.js';
 import type { AuditRecorder } from './audit.js';
+import { routeEvents } from './event-routing.js';
 import type { ResolvedServiceOptions } from './options.js';
 
 /** What every part of the service works with. */
@@ -17,6 +18,17 @@ export interface ServiceContext {
   logger: Logger;
   options: ResolvedServiceOptions;
   audit: AuditRecorder;
+  /** Called right after a commit that stored events (the kit wakes its event dispatcher). */
+  onEventsStored: (events: readonly StoredEvent[]) => void;
+}
+
+/** New events with their outbox consumers set (see event-routing.ts). */
+export function routed(
+  ctx: ServiceContext,
+  payment: { callbackUrl: string | null },
+  events: readonly NewEvent[],
+): NewEvent[] {
+  return routeEvents(events, payment, ctx.options.callbackNotifications);
 }
 
 /**

@@ -5,7 +5,7 @@ import { nextPollAt } from '../domain/schedule.js';
 import { ClickPesaKitError, isClickPesaKitError } from '../errors.js';
 import type { CreatePaymentResult, NewEvent } from '../store/contract.js';
 import { emitStoredEvents } from './apply-evidence.js';
-import { fromStore, type ServiceContext } from './context.js';
+import { fromStore, routed, type ServiceContext } from './context.js';
 import {
   checkIdempotencyKey,
   newIdempotencyRecord,
@@ -79,7 +79,7 @@ async function createPendingPayment(
         ctx.store.createPayment({
           payment,
           exclusiveMsisdn: ctx.options.exclusivePushPerMsisdn,
-          events: [created],
+          events: routed(ctx, payment, [created]),
           audit: [{ paymentId: payment.id, at: now, kind: 'note', data: { note: 'created', attempt: 1 } }],
           ...(key === undefined
             ? {}

@@ -24,6 +24,8 @@ export interface ResolvedServiceOptions {
   schedule: PollSchedule;
   random: Random;
   confirmWithinMs: number | undefined;
+  fulfilOnAmountMismatch: boolean;
+  callbackNotifications: boolean;
 }
 
 export function resolveServiceOptions(options: PaymentServiceOptions = {}): ResolvedServiceOptions {
@@ -50,6 +52,8 @@ export function resolveServiceOptions(options: PaymentServiceOptions = {}): Reso
     schedule: { ...DEFAULT_POLL_SCHEDULE, ...options.schedule },
     random: options.random ?? Math.random,
     confirmWithinMs: options.confirmWithinMs,
+    fulfilOnAmountMismatch: options.fulfilOnAmountMismatch ?? false,
+    callbackNotifications: options.callbackNotifications ?? false,
   };
   validate(resolved);
   return resolved;

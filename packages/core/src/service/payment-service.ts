@@ -34,6 +34,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
     logger,
     options,
     audit: createAuditRecorder(store, logger, options.checksumKeys, () => clock.now()),
+    onEventsStored: deps.onEventsStored ?? (() => undefined),
   };
   const confirmer = createConfirmer(ctx);
   const reconciler = createReconciler(ctx);

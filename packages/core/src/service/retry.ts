@@ -6,7 +6,7 @@ import { mapProviderStatus } from '../domain/status-map.js';
 import { ClickPesaKitError, isClickPesaKitError, StoreConflictError } from '../errors.js';
 import type { PaymentChanges, TransitionResult } from '../store/contract.js';
 import { emitStoredEvents } from './apply-evidence.js';
-import { fromStore, getOwnedPayment, type ServiceContext } from './context.js';
+import { fromStore, getOwnedPayment, routed, type ServiceContext } from './context.js';
 import {
   checkIdempotencyKey,
   newIdempotencyRecord,
@@ -138,7 +138,9 @@ async function startNewAttempt(ctx: ServiceContext, confirmed: PaymentRecord): P
           paymentId: current.id,
           expectedVersion: current.version,
           changes,
-          events: [{ id: randomUUID(), type: 'payment.status_changed', occurredAt: now, data: eventData }],
+          events: routed(ctx, current, [
+            { id: randomUUID(), type: 'payment.status_changed', occurredAt: now, data: eventData },
+          ]),
           audit: [
             {
               paymentId: current.id,

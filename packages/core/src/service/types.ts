@@ -5,7 +5,7 @@ import type { PaymentRecord, ProviderPayment } from '../domain/payment.js';
 import type { PollSchedule, Random } from '../domain/schedule.js';
 import type { PaymentEvents } from '../events.js';
 import type { Logger } from '../logger.js';
-import type { PaymentStore } from '../store/contract.js';
+import type { PaymentStore, StoredEvent } from '../store/contract.js';
 import type { InitiatePaymentInput, OwnerId } from './initiate-input.js';
 import type { Reconciler } from './reconciler.js';
 
@@ -69,6 +69,8 @@ export interface PaymentServiceDeps {
   clock: Clock;
   logger?: Logger;
   options?: PaymentServiceOptions;
+  /** Called right after a commit that stored events (the kit wakes its event dispatcher) [nothing]. */
+  onEventsStored?: (events: readonly StoredEvent[]) => void;
 }
 
 /** Every option has a default (in brackets). */
@@ -112,4 +114,15 @@ export interface PaymentServiceOptions {
    * with a coalesced query [absent].
    */
   confirmWithinMs?: number;
+  /**
+   * SM-7: a success whose collected amount or currency differs from the payment's still emits
+   * `payment.succeeded` (besides `payment.amount_mismatch`). Off, such a payment is flagged and waits for a
+   * person [false].
+   */
+  fulfilOnAmountMismatch?: boolean;
+  /**
+   * Status changes of payments with a `callback_url` get a `callback` outbox delivery (the kit sets this when
+   * `allowedCallbackUrls` and `callbackSecret` are configured) [false].
+   */
+  callbackNotifications?: boolean;
 }

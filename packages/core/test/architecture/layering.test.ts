@@ -11,6 +11,8 @@ const FOUNDATION = ['shared', 'errors', 'logger', 'clock'];
 /** Everything the wiring on top (config.ts, kit.ts) builds from. */
 const WIRED = [
   'notify',
+  'dispatch',
+  'retention',
   'http',
   'poller',
   'service',
@@ -36,7 +38,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   service: ['client', 'store', 'webhook', 'domain', 'events', ...FOUNDATION],
   poller: ['service', 'client', 'store', 'domain', 'events', ...FOUNDATION],
   http: ['service', 'store', 'domain', 'events', ...FOUNDATION],
-  notify: ['http', 'client', 'domain', 'events', ...FOUNDATION],
+  dispatch: ['store', 'domain', 'events', ...FOUNDATION],
+  retention: ['store', ...FOUNDATION],
+  notify: ['http', 'dispatch', 'client', 'store', 'domain', 'events', ...FOUNDATION],
   // the wiring on top: each may use everything below it
   config: WIRED,
   'config-schema': WIRED,

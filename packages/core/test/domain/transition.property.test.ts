@@ -145,12 +145,14 @@ function oracle(tags: Tag[]): Expected {
     events: {
       'payment.status_changed': changes,
       'payment.processing': processingApplied ? 1 : 0,
-      'payment.succeeded': success !== -1 ? 1 : 0,
+      // SM-7: a mismatched success is not a fulfilment signal by default
+      'payment.succeeded': success !== -1 && tags[success] !== 'success_low' ? 1 : 0,
       'payment.failed': giveUp !== -1 && GIVE_UP[tags[giveUp]!]!.status === 'failed' ? 1 : 0,
       'payment.cancelled': giveUp !== -1 && GIVE_UP[tags[giveUp]!]!.status === 'cancelled' ? 1 : 0,
       'payment.reversed': reversal !== -1 ? 1 : 0,
       'payment.late_success': late ? 1 : 0,
       'payment.needs_attention': needsAttention ? 1 : 0,
+      'payment.amount_mismatch': success !== -1 && tags[success] === 'success_low' ? 1 : 0,
     },
   };
 }

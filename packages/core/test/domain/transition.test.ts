@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Evidence } from '../../src/domain/evidence.js';
 import { PAYMENT_STATUSES, type PaymentRecord, type PaymentStatus } from '../../src/domain/payment.js';
-import { decide, isFinal, rankOf } from '../../src/domain/transition.js';
+import { type DecideRules, decide, isFinal, rankOf } from '../../src/domain/transition.js';
 import { paymentIn, provider, REF, T0 } from './transition-fixtures.js';
 
 const NOW = new Date(T0.getTime() + 90_000);
@@ -15,8 +15,13 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** decide() on frozen inputs, so any mutation of its arguments throws. */
-function decideOn(status: PaymentStatus, evidence: Evidence, overrides: Partial<PaymentRecord> = {}) {
-  return decide(deepFreeze(paymentIn(status, overrides)), deepFreeze(evidence), NOW);
+function decideOn(
+  status: PaymentStatus,
+  evidence: Evidence,
+  overrides: Partial<PaymentRecord> = {},
+  rules: DecideRules = {},
+) {
+  return decide(deepFreeze(paymentIn(status, overrides)), deepFreeze(evidence), NOW, rules);
 }
 
 describe('rankOf and isFinal', () => {
@@ -152,15 +157,40 @@ describe('decide: amount and currency check on success (SM-7)', () => {
     ['1000.01', 'TZS'],
     ['', 'TZS'],
     ['1000', 'USD'],
-  ])('collected %j %s → success AND needs attention', (collectedAmount, collectedCurrency) => {
-    const decision = decideOn('processing', provider('SUCCESS', { collectedAmount, collectedCurrency }));
-    expect(decision.changes).toMatchObject({ status: 'success', needsAttention: true });
+  ])(
+    'collected %j %s → success, flagged, amount_mismatch and NO payment.succeeded',
+    (collectedAmount, collectedCurrency) => {
+      const decision = decideOn('processing', provider('SUCCESS', { collectedAmount, collectedCurrency }));
+      expect(decision.changes).toMatchObject({
+        status: 'success',
+        needsAttention: true,
+        amountMismatch: true,
+        collectedAmount,
+        collectedCurrency: collectedCurrency.trim().toUpperCase(),
+      });
+      expect(decision.events).toEqual([
+        'payment.status_changed',
+        'payment.amount_mismatch',
+        'payment.needs_attention',
+      ]);
+      expect(decision.attentionReason).toBe('amount_mismatch');
+    },
+  );
+
+  it('with fulfilOnAmountMismatch, a mismatched success still emits payment.succeeded', () => {
+    const decision = decideOn(
+      'processing',
+      provider('SUCCESS', { collectedAmount: '19000.00' }),
+      {},
+      { fulfilOnAmountMismatch: true },
+    );
+    expect(decision.changes).toMatchObject({ amountMismatch: true, collectedAmount: '19000.00' });
     expect(decision.events).toEqual([
       'payment.status_changed',
       'payment.succeeded',
+      'payment.amount_mismatch',
       'payment.needs_attention',
     ]);
-    expect(decision.attentionReason).toBe('amount_mismatch');
   });
 
   it.each([
@@ -175,15 +205,17 @@ describe('decide: amount and currency check on success (SM-7)', () => {
     evidence.record.collectedCurrency = collectedCurrency;
     const decision = decideOn('processing', evidence);
     expect(decision.changes).not.toHaveProperty('needsAttention');
+    expect(decision.changes).not.toHaveProperty('amountMismatch');
     expect(decision.events).not.toContain('payment.needs_attention');
+    expect(decision.events).toContain('payment.succeeded');
   });
 
-  it('a mismatched late success emits late_success then needs_attention', () => {
+  it('a mismatched late success emits late_success, amount_mismatch then needs_attention', () => {
     const decision = decideOn('failed', provider('SUCCESS', { collectedAmount: '0' }));
     expect(decision.events).toEqual([
       'payment.status_changed',
-      'payment.succeeded',
       'payment.late_success',
+      'payment.amount_mismatch',
       'payment.needs_attention',
     ]);
   });
@@ -193,7 +225,7 @@ describe('decide: amount and currency check on success (SM-7)', () => {
       needsAttention: true,
     });
     expect(decision.changes).toMatchObject({ status: 'success', needsAttention: true });
-    expect(decision.events).toEqual(['payment.status_changed', 'payment.succeeded']);
+    expect(decision.events).toEqual(['payment.status_changed', 'payment.amount_mismatch']);
   });
 });
 

@@ -115,7 +115,7 @@ describe('callback_url notifications end to end (kit + memory store + sandbox)',
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(receiver.calls).toHaveLength(2);
-    expect(f.kit.callbacks?.pending()).toBe(0);
+    await eventually(async () => (await f.kit.outbox.stats()).pending === 0);
   });
 
   it('sends nothing for a payment without callback_url, and refuses a URL not on the list', async () => {
@@ -133,5 +133,56 @@ describe('callback_url notifications end to end (kit + memory store + sandbox)',
       ),
     );
     expect(receiver.calls.length).toBe(before);
+  });
+});
+
+describe('callback_url notifications survive a restart', () => {
+  it('a kit closed before the receiver came up leaves the notification in the store; a new kit on the same store delivers it', async () => {
+    // a port with nothing listening (yet)
+    const placeholder = await startReceiver();
+    const port = Number(new URL(placeholder.origin).port);
+    await placeholder.close();
+    const url = `http://127.0.0.1:${port}/hooks`;
+    const settings = { allowedCallbackUrls: [url], callbackSecret: SECRET, callbackRetryDelaysMs: [300] };
+    const f = await startKit(settings);
+    let next: ReturnType<typeof createClickPesaPayments> | null = null;
+    let receiver: Receiver | null = null;
+    try {
+      const response = await f.call('POST', '/payments', {
+        json: { amount: 1200, msisdn: '255712345674', callback_url: url },
+      });
+      expect(response.status, response.text).toBe(201);
+      // the first notification (processing) failed: connection refused, a retry is recorded in the store
+      await eventually(() => f.captured.logs.some((line) => line.includes('callback notification failed')));
+      await f.kit.close();
+      const pendingAfterClose = (await f.store.outboxStats()).pending;
+      expect(pendingAfterClose).toBeGreaterThanOrEqual(1);
+
+      receiver = await startReceiver(undefined, port);
+      next = createClickPesaPayments({
+        store: f.store,
+        authenticate: bearerAuthenticate,
+        clickpesa: {
+          baseUrl: f.sandbox.url,
+          clientId: SENTINELS.clientId,
+          apiKey: SENTINELS.apiKey,
+          checksumKey: SENTINELS.checksumKey,
+          env: {},
+        },
+        poller: false,
+        ...settings,
+      });
+      const calls = await receiver.waitForCalls(1, 10_000);
+      expect(calls[0]?.path).toBe('/hooks');
+      expect(await verifiesIndependently(SECRET, calls[0]!.headers, calls[0]!.body)).toBe(true);
+      const stored = await f.store.listEvents((response.body.data as { id: string }).id);
+      const changes = stored.filter((event) => event.type === 'payment.status_changed');
+      expect(changes.map((event) => event.id)).toContain(calls[0]?.headers['webhook-id']);
+      await eventually(async () => (await f.store.outboxStats()).pending === 0, 10_000);
+    } finally {
+      await next?.close();
+      await f.close();
+      await receiver?.close();
+    }
   });
 });

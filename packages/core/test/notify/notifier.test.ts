@@ -1,10 +1,13 @@
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
+import { createEventDispatcher, type EventDispatcher } from '../../src/dispatch/dispatcher.js';
+import { resolveDispatcherOptions } from '../../src/dispatch/options.js';
 import { ClickPesaKitError } from '../../src/errors.js';
-import { PaymentEvents } from '../../src/events.js';
+import type { PaymentEventOf } from '../../src/events.js';
 import { createCallbackNotifier } from '../../src/notify/notifier.js';
 import type { CallbackNotifier, CallbackNotifierOptions } from '../../src/notify/types.js';
+import { createMemoryStore, type MemoryStore } from '../../src/store/memory-store.js';
 import { createManualClock, type ManualClock } from '../../src/testing/manual-clock.js';
 import { eventually } from '../kit/fixture.js';
 import { type Receiver, type ScriptedAnswer, startReceiver } from './receiver.js';
@@ -22,10 +25,16 @@ const DELAYS = [1_000, 2_000, 4_000];
 interface Setup {
   receiver: Receiver;
   url: string;
-  events: PaymentEvents;
+  store: MemoryStore;
   clock: ManualClock;
   notifier: CallbackNotifier;
+  dispatcher: EventDispatcher;
   logs: CapturedLog[];
+  /** Stores a status change with its `callback` delivery (as the service does) and wakes the dispatcher. */
+  emit(event: PaymentEventOf<'payment.status_changed'>): Promise<void>;
+  /** Notifications still pending in the outbox (waiting, backing off or in flight). */
+  pending(): Promise<number>;
+  retriesSeen: number;
 }
 
 let open: { close(): Promise<void> }[] = [];
@@ -40,11 +49,11 @@ async function setup(
 ): Promise<Setup> {
   const receiver = await startReceiver(script);
   const url = `${receiver.origin}/hooks/payments`;
-  const events = new PaymentEvents();
+  const store = createMemoryStore();
   const clock = createManualClock(Date.now());
   const logs: CapturedLog[] = [];
   const notifier = createCallbackNotifier({
-    events,
+    store,
     secret: SECRET,
     allowedUrls: [url],
     clock,
@@ -54,14 +63,65 @@ async function setup(
     timeoutMs: 5_000,
     ...overrides,
   });
-  open.push(notifier, receiver);
-  return { receiver, url, events, clock, notifier, logs };
+  const dispatcher = createEventDispatcher({
+    store,
+    clock,
+    logger: capturingLogger(logs),
+    owner: 'test',
+    consumer: notifier.consumer,
+    options: resolveDispatcherOptions({ pollIntervalMs: 100, handlerTimeoutMs: 10_000, shutdownGraceMs: 0 }),
+  });
+  dispatcher.start();
+  open.push({ close: () => dispatcher.stop() }, notifier, receiver);
+  const seqs = new Map<string, number>();
+  const s: Setup = {
+    receiver,
+    url,
+    store,
+    clock,
+    notifier,
+    dispatcher,
+    logs,
+    retriesSeen: 0,
+    async emit(event) {
+      const newEvent = {
+        id: event.id,
+        type: event.type,
+        occurredAt: event.occurredAt,
+        data: { from: event.from, to: event.to, source: event.source },
+        deliverTo: ['callback'],
+      };
+      const existing = await store.getPayment(event.paymentId);
+      if (existing === null) {
+        seqs.set(event.paymentId, 1);
+        const reference = `REF${seqs.size}X${event.paymentId.slice(-6)}`.toUpperCase();
+        await store.createPayment({
+          payment: { ...event.payment, orderReference: reference, orderReferences: [reference], version: 1 },
+          events: [newEvent],
+        });
+      } else {
+        const result = await store.transition({
+          paymentId: existing.id,
+          expectedVersion: existing.version,
+          changes: { status: event.payment.status },
+          events: [newEvent],
+        });
+        if (!result.applied) throw new Error('test setup: transition not applied');
+      }
+      dispatcher.wake();
+    },
+    pending: async () => (await store.outboxStats()).pending,
+  };
+  return s;
 }
 
-/** The retry timer is set once the failed answer came back over the socket. */
+/** The retry is recorded once the failed answer came back over the socket: the wait the notifier chose. */
 async function retryScheduled(s: Setup): Promise<number> {
-  await eventually(() => s.clock.pendingTimers() === 1);
-  return (s.clock.nextTimerAt() as Date).getTime() - s.clock.now().getTime();
+  const retries = () =>
+    s.logs.filter((log) => /callback notification failed; will retry/.test(log.msg ?? ''));
+  await eventually(() => retries().length > s.retriesSeen);
+  const log = retries()[s.retriesSeen++]!;
+  return log.fields.retryInMs as number;
 }
 
 function answers(...statuses: (number | ScriptedAnswer)[]) {
@@ -76,7 +136,7 @@ describe('signature and payload (WH-15)', () => {
     const s = await setup(undefined, { clock: systemClock }); // the package checks the timestamp against now
     const event = statusChanged(null, 'processing', { transactionId: 'TX-9' });
     event.payment.callbackUrl = s.url;
-    s.events.emit('payment.status_changed', event);
+    await s.emit(event);
     const [call] = await s.receiver.waitForCalls(1);
     if (!call) throw new Error('no call');
 
@@ -95,7 +155,7 @@ describe('signature and payload (WH-15)', () => {
         status: 'processing',
         transaction_id: 'TX-9',
         amount: '1000.00',
-        reference: event.payment.orderReference,
+        reference: expect.stringMatching(/^REF/),
       }),
     });
     expect(JSON.parse(call.body).data).not.toHaveProperty('ownerId');
@@ -115,15 +175,29 @@ describe('signature and payload (WH-15)', () => {
 
   it('ignores payments without a callback_url and events other than status changes', async () => {
     const s = await setup();
-    s.events.emit('payment.status_changed', statusChanged(null, 'processing'));
-    const changed = statusChanged(s.url, 'success');
-    const succeeded = { ...changed, payment: { ...changed.payment, status: 'success' as const } };
-    s.events.emit('payment.late_success', { ...succeeded, type: 'payment.late_success' });
-    s.events.emit('payment.succeeded', { ...succeeded, type: 'payment.succeeded' });
+    await s.emit(statusChanged(null, 'processing', { id: 'no-callback-url' }));
+    // a succeeded event with a callback delivery (the service never writes one) is not sent either
+    const other = statusChanged(s.url, 'success', {
+      id: 'other',
+      orderReference: 'OTHER1',
+      orderReferences: ['OTHER1'],
+    });
+    await s.store.createPayment({
+      payment: { ...other.payment, version: 1 },
+      events: [
+        {
+          id: other.id,
+          type: 'payment.succeeded',
+          occurredAt: s.clock.now(),
+          data: {},
+          deliverTo: ['callback'],
+        },
+      ],
+    });
     const counted = statusChanged(s.url, 'success');
-    s.events.emit('payment.status_changed', counted);
+    await s.emit(counted);
     const calls = await s.receiver.waitForCalls(1);
-    await eventually(() => s.notifier.pending() === 0);
+    await eventually(async () => (await s.pending()) === 0);
     expect(s.receiver.calls).toHaveLength(1);
     expect(calls[0]?.headers['webhook-id']).toBe(counted.id);
   });
@@ -134,7 +208,7 @@ describe('retries', () => {
     const s = await setup(answers(500, 500, 200));
     const event = statusChanged(null, 'success');
     event.payment.callbackUrl = s.url;
-    s.events.emit('payment.status_changed', event);
+    await s.emit(event);
 
     await s.receiver.waitForCalls(1);
     expect(await retryScheduled(s)).toBe(1_000);
@@ -143,7 +217,7 @@ describe('retries', () => {
     expect(await retryScheduled(s)).toBe(2_000);
     await s.clock.advance(2_000);
     const calls = await s.receiver.waitForCalls(3);
-    await eventually(() => s.notifier.pending() === 0);
+    await eventually(async () => (await s.pending()) === 0);
 
     expect(calls.map((call) => call.headers['webhook-id'])).toEqual([event.id, event.id, event.id]);
     const stamps = calls.map((call) => Number(call.headers['webhook-timestamp']));
@@ -151,26 +225,29 @@ describe('retries', () => {
     expect(stamps[2]! - stamps[1]!).toBe(2);
     expect(new Set(calls.map((call) => call.body)).size).toBe(1);
     for (const call of calls) expect(await verifiesIndependently(SECRET, call.headers, call.body)).toBe(true);
-    expect(s.clock.pendingTimers()).toBe(0);
     await s.clock.advance(60_000);
     expect(s.receiver.calls).toHaveLength(3);
   });
 
   it('gives up after the last scheduled retry, with an error log', async () => {
     const s = await setup(answers(500), { retryDelaysMs: [1_000] });
-    s.events.emit('payment.status_changed', statusChanged(s.url, 'failed'));
+    await s.emit(statusChanged(s.url, 'failed'));
     await s.receiver.waitForCalls(1);
     await retryScheduled(s);
     await s.clock.advance(1_000);
     await s.receiver.waitForCalls(2);
-    await eventually(() => s.notifier.pending() === 0);
-    expect(s.clock.pendingTimers()).toBe(0);
+    await eventually(async () => (await s.pending()) === 0);
+    const dead = await s.store.listDeadDeliveries({ consumer: 'callback', limit: 10 });
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ attempts: 2, lastError: expect.stringMatching(/500/) });
     expect(s.logs.some((log) => log.level === 'error' && /given up/.test(log.msg ?? ''))).toBe(true);
+    await s.clock.advance(60_000);
+    expect(s.receiver.calls).toHaveLength(2);
   });
 
   it('honours a Retry-After longer than the schedule', async () => {
     const s = await setup(answers({ status: 503, headers: { 'retry-after': '120' } }, 200));
-    s.events.emit('payment.status_changed', statusChanged(s.url, 'processing'));
+    await s.emit(statusChanged(s.url, 'processing'));
     await s.receiver.waitForCalls(1);
     expect(await retryScheduled(s)).toBe(120_000);
     await s.clock.advance(119_000);
@@ -185,45 +262,45 @@ describe('retries', () => {
         ? { status: 200 }
         : { status: 302, headers: { location: '/elsewhere' } },
     );
-    s.events.emit('payment.status_changed', statusChanged(s.url, 'success'));
+    await s.emit(statusChanged(s.url, 'success'));
     await s.receiver.waitForCalls(1);
     expect(await retryScheduled(s)).toBe(1_000);
     expect(s.receiver.calls.map((call) => call.path)).toEqual(['/hooks/payments']);
     await s.clock.advance(1_000);
     await s.receiver.waitForCalls(2);
-    await eventually(() => s.notifier.pending() === 0);
+    await eventually(async () => (await s.pending()) === 0);
     expect(s.receiver.calls.map((call) => call.path)).toEqual(['/hooks/payments', '/hooks/payments']);
   });
 
-  it('410 Gone stops every notification to that URL, queued ones included', async () => {
+  it('410 Gone stops every notification to that URL, pending retries included', async () => {
     const goneFor = 'b3c1f1de-0000-4000-8000-00000000000b';
     const s = await setup((_index, call) => ({
       status: (JSON.parse(call.body) as { data: { id: string } }).data.id === goneFor ? 410 : 500,
     }));
-    s.events.emit('payment.status_changed', statusChanged(s.url, 'processing'));
+    await s.emit(statusChanged(s.url, 'processing'));
     await s.receiver.waitForCalls(1);
     await retryScheduled(s); // payment A backs off after its 500
 
-    s.events.emit('payment.status_changed', statusChanged(s.url, 'success', { id: goneFor }));
+    await s.emit(statusChanged(s.url, 'success', { id: goneFor }));
     await s.receiver.waitForCalls(2);
-    await eventually(() => s.notifier.pending() === 0);
+    await eventually(() => s.notifier.disabledUrls().length === 1);
     expect(s.notifier.disabledUrls()).toEqual([s.url]);
-    expect(s.clock.pendingTimers()).toBe(0);
 
-    s.events.emit('payment.status_changed', statusChanged(s.url, 'failed', { id: 'another' }));
-    await s.clock.advance(60_000);
-    expect(s.notifier.pending()).toBe(0);
+    await s.emit(statusChanged(s.url, 'failed', { id: 'another' }));
+    await s.clock.advance(60_000); // A's retry falls due: not sent either
+    await eventually(async () => (await s.pending()) === 0);
     expect(s.receiver.calls).toHaveLength(2);
+    expect(await s.store.listDeadDeliveries({ limit: 10 })).toEqual([]);
   });
 });
 
 describe('allow-list (SEC-10)', () => {
   it('never calls a callback_url the host does not allow', async () => {
     const s = await setup();
-    s.events.emit('payment.status_changed', statusChanged(`${s.receiver.origin}/not-allowed`, 'success'));
-    s.events.emit('payment.status_changed', statusChanged(s.url, 'success', { id: 'control' }));
+    await s.emit(statusChanged(`${s.receiver.origin}/not-allowed`, 'success'));
+    await s.emit(statusChanged(s.url, 'success', { id: 'control' }));
     await s.receiver.waitForCalls(1);
-    await eventually(() => s.notifier.pending() === 0);
+    await eventually(async () => (await s.pending()) === 0);
     expect(s.receiver.calls.map((call) => call.path)).toEqual(['/hooks/payments']);
     expect(s.logs.some((log) => /not in allowedCallbackUrls/.test(log.msg ?? ''))).toBe(true);
   });
@@ -232,14 +309,14 @@ describe('allow-list (SEC-10)', () => {
     const allowed: string[] = [];
     const s = await setup(answers(500), { allowedUrls: allowed });
     allowed.push(s.url);
-    s.events.emit('payment.status_changed', statusChanged(s.url, 'success'));
+    await s.emit(statusChanged(s.url, 'success'));
     await s.receiver.waitForCalls(1);
     await retryScheduled(s);
     allowed.length = 0;
     await s.clock.advance(1_000);
-    await eventually(() => s.notifier.pending() === 0);
+    await eventually(async () => (await s.pending()) === 0);
     expect(s.receiver.calls).toHaveLength(1);
-    expect(s.logs.some((log) => /no longer in allowedCallbackUrls/.test(log.msg ?? ''))).toBe(true);
+    expect(s.logs.filter((log) => /not in allowedCallbackUrls/.test(log.msg ?? ''))).toHaveLength(1);
   });
 });
 
@@ -248,8 +325,8 @@ describe('queue', () => {
     const s = await setup(answers(500, 200));
     const processing = statusChanged(s.url, 'processing');
     const success = statusChanged(s.url, 'success');
-    s.events.emit('payment.status_changed', processing);
-    s.events.emit('payment.status_changed', success);
+    await s.emit(processing);
+    await s.emit(success);
     await s.receiver.waitForCalls(1);
     await retryScheduled(s);
     expect(s.receiver.calls).toHaveLength(1); // success waits behind processing
@@ -267,38 +344,30 @@ describe('queue', () => {
     ]);
   });
 
-  it('past its bound drops the oldest waiting notification with a warning', async () => {
-    const s = await setup(undefined, { maxQueued: 2, concurrency: 1 });
-    const first = statusChanged(s.url, 'success', { id: 'first' });
-    const second = statusChanged(s.url, 'success', { id: 'second' });
-    const third = statusChanged(s.url, 'success', { id: 'third' });
-    // synchronous: the first is in flight, the second waits, the third pushes the second out
-    s.events.emit('payment.status_changed', first);
-    s.events.emit('payment.status_changed', second);
-    s.events.emit('payment.status_changed', third);
-    expect(s.notifier.pending()).toBe(2);
-    const calls = await s.receiver.waitForCalls(2);
-    await eventually(() => s.notifier.pending() === 0);
-    expect(calls.map((call) => call.headers['webhook-id'])).toEqual([first.id, third.id]);
-    const warning = s.logs.find((log) => /dropped/.test(log.msg ?? ''));
-    expect(warning?.fields).toMatchObject({
-      webhookId: second.id,
-      reason: expect.stringMatching(/queue full/),
-    });
-  });
-
-  it('close() cancels pending retries and stops listening', async () => {
-    const s = await setup(answers(500));
-    s.events.emit('payment.status_changed', statusChanged(s.url, 'success'));
+  it('a notification still pending when the process stops is sent by the next one (it lives in the store)', async () => {
+    const s = await setup(answers(500, 200));
+    const event = statusChanged(s.url, 'success');
+    await s.emit(event);
     await s.receiver.waitForCalls(1);
     await retryScheduled(s);
-    await s.notifier.close();
-    expect(s.clock.pendingTimers()).toBe(0);
-    expect(s.notifier.pending()).toBe(0);
-    s.events.emit('payment.status_changed', statusChanged(s.url, 'failed', { id: 'after-close' }));
+    await s.dispatcher.stop();
     await s.clock.advance(60_000);
     expect(s.receiver.calls).toHaveLength(1);
-    expect(s.events.listenerCount('payment.status_changed')).toBe(0);
+    expect(await s.pending()).toBe(1);
+
+    const next = createEventDispatcher({
+      store: s.store,
+      clock: s.clock,
+      logger: capturingLogger(s.logs),
+      owner: 'next',
+      consumer: s.notifier.consumer,
+      options: resolveDispatcherOptions({ pollIntervalMs: 100 }),
+    });
+    open.push({ close: () => next.stop() });
+    next.start();
+    const calls = await s.receiver.waitForCalls(2);
+    await eventually(async () => (await s.pending()) === 0);
+    expect(calls.map((call) => call.headers['webhook-id'])).toEqual([event.id, event.id]);
   });
 });
 
@@ -312,7 +381,7 @@ describe('secret', () => {
   ])('refuses a secret that is %s, without echoing it', (_case, secret) => {
     let error: unknown;
     try {
-      createCallbackNotifier({ events: new PaymentEvents(), secret, allowedUrls: [] });
+      createCallbackNotifier({ store: createMemoryStore(), secret, allowedUrls: [] });
     } catch (caught) {
       error = caught;
     }
@@ -326,7 +395,7 @@ describe('secret', () => {
   it('accepts 24 and 64 byte secrets', async () => {
     for (const bytes of [24, 64]) {
       const notifier = createCallbackNotifier({
-        events: new PaymentEvents(),
+        store: createMemoryStore(),
         secret: newSecret(bytes),
         allowedUrls: [],
       });

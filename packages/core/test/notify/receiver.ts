@@ -26,6 +26,8 @@ export interface Receiver {
 /** A real HTTP receiver on 127.0.0.1: records every call, answers per `script` (default 200). */
 export async function startReceiver(
   script: (index: number, call: ReceivedCall) => ScriptedAnswer = () => ({ status: 200 }),
+  /** A fixed port (a receiver that comes back where an earlier one was); default: any free port. */
+  port = 0,
 ): Promise<Receiver> {
   const calls: ReceivedCall[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
@@ -47,10 +49,10 @@ export async function startReceiver(
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://127.0.0.1:${bound}`,
     calls,
     waitForCalls(count, timeoutMs = 5_000) {
       if (calls.length >= count) return Promise.resolve(calls.slice());
