@@ -1,13 +1,7 @@
 import type { PaymentRecord, PaymentStore } from '@clickpesa-kit/core';
 import type { EventDelivery, NewEvent, StoredEvent } from '@clickpesa-kit/core/store';
 import { describe, expect, it } from 'vitest';
-import {
-  makeAudit,
-  makeEvent,
-  makeIdempotencyRecord,
-  makePayment,
-  makeWebhookReceipt,
-} from '../fixtures.js';
+import { makeAudit, makeEvent, makeIdempotencyRecord, makePayment, makeWebhookReceipt } from '../fixtures.js';
 import { expectStoreError, type StoreHarness } from '../harness.js';
 
 /**
@@ -199,7 +193,8 @@ export function describeOutbox(h: StoreHarness): void {
     it('keeps consumers apart and respects the limit', async () => {
       const store = h.store();
       const payments = [];
-      for (let index = 0; index < 4; index++) payments.push(await created(store, [event(['handlers'], index)]));
+      for (let index = 0; index < 4; index++)
+        payments.push(await created(store, [event(['handlers'], index)]));
       const other = await created(store, [event(['callback'], 10)]);
 
       expect(ids(await claim(store, 100, 3))).toEqual(payments.slice(0, 3).map((p) => p.events[0]!.id));
@@ -272,9 +267,9 @@ export function describeOutbox(h: StoreHarness): void {
       const store = h.store();
       const p = await created(store, [event(['handlers']), event(['handlers'])]);
       const [head] = await claim(store, 0, 1);
-      expect(await store.failEventDelivery({ ...settle(head!, 10), error: 'bad payload', retryAt: null })).toBe(
-        true,
-      );
+      expect(
+        await store.failEventDelivery({ ...settle(head!, 10), error: 'bad payload', retryAt: null }),
+      ).toBe(true);
       expect(await store.outboxStats()).toEqual({ pending: 1, dead: 1, oldestPendingAt: at(0) });
       const [dead] = await store.listDeadDeliveries({ limit: 10 });
       expect(dead).toMatchObject({
@@ -287,16 +282,16 @@ export function describeOutbox(h: StoreHarness): void {
       });
       expect(dead!.event).toEqual(p.events[0]);
 
-      expect(await store.replayDeadDelivery({ consumer: 'callback', eventId: head!.event.id, now: at(20) })).toBe(
-        false,
-      );
-      expect(await store.replayDeadDelivery({ consumer: 'handlers', eventId: head!.event.id, now: at(20) })).toBe(
-        true,
-      );
+      expect(
+        await store.replayDeadDelivery({ consumer: 'callback', eventId: head!.event.id, now: at(20) }),
+      ).toBe(false);
+      expect(
+        await store.replayDeadDelivery({ consumer: 'handlers', eventId: head!.event.id, now: at(20) }),
+      ).toBe(true);
       // only a dead letter can be replayed
-      expect(await store.replayDeadDelivery({ consumer: 'handlers', eventId: head!.event.id, now: at(20) })).toBe(
-        false,
-      );
+      expect(
+        await store.replayDeadDelivery({ consumer: 'handlers', eventId: head!.event.id, now: at(20) }),
+      ).toBe(false);
       expect(await store.listDeadDeliveries({ limit: 10 })).toEqual([]);
       expect(await store.outboxStats()).toMatchObject({ pending: 2, dead: 0 });
       // pending again and the lowest seq: the head once more, holding seq 2 back
@@ -334,7 +329,9 @@ export function describeOutbox(h: StoreHarness): void {
         [events[2]!.id, 'handlers'],
         [events[3]!.id, 'handlers'],
       ]);
-      expect(ids(await store.listDeadDeliveries({ consumer: 'callback', limit: 10 }))).toEqual([events[1]!.id]);
+      expect(ids(await store.listDeadDeliveries({ consumer: 'callback', limit: 10 }))).toEqual([
+        events[1]!.id,
+      ]);
       const page1 = await store.listDeadDeliveries({ consumer: 'handlers', limit: 2 });
       expect(ids(page1)).toEqual([events[0]!.id, events[1]!.id]);
       const page2 = await store.listDeadDeliveries({
@@ -451,10 +448,26 @@ export function describeOutbox(h: StoreHarness): void {
       await store.appendAudit([makeAudit('pay-1', { at: at(10_000), data: { keep: true } })]);
 
       const cutoffs = { eventsBefore: at(5_000), receiptsBefore: at(5_000), auditBefore: at(5_000) };
-      expect(await store.pruneRecords({ ...cutoffs, limit: 2 })).toEqual({ events: 2, receipts: 2, audit: 2 });
-      expect(await store.pruneRecords({ ...cutoffs, limit: 2 })).toEqual({ events: 1, receipts: 1, audit: 2 });
-      expect(await store.pruneRecords({ ...cutoffs, limit: 2 })).toEqual({ events: 0, receipts: 0, audit: 2 });
-      expect(await store.pruneRecords({ ...cutoffs, limit: 2 })).toEqual({ events: 0, receipts: 0, audit: 0 });
+      expect(await store.pruneRecords({ ...cutoffs, limit: 2 })).toEqual({
+        events: 2,
+        receipts: 2,
+        audit: 2,
+      });
+      expect(await store.pruneRecords({ ...cutoffs, limit: 2 })).toEqual({
+        events: 1,
+        receipts: 1,
+        audit: 2,
+      });
+      expect(await store.pruneRecords({ ...cutoffs, limit: 2 })).toEqual({
+        events: 0,
+        receipts: 0,
+        audit: 2,
+      });
+      expect(await store.pruneRecords({ ...cutoffs, limit: 2 })).toEqual({
+        events: 0,
+        receipts: 0,
+        audit: 0,
+      });
 
       expect(await store.listWebhookReceipts()).toEqual([fresh]);
       expect((await store.listAudit('pay-1')).map((entry) => entry.data)).toEqual([{ keep: true }]);
