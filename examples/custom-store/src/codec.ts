@@ -1,12 +1,10 @@
+import type { PaymentRecord } from '@clickpesa-kit/core';
+import type * as core from '@clickpesa-kit/core/store';
 import {
   type ColumnCodec,
-  createRecordMapper,
   createRecordMappers,
-  EVENT_FIELDS,
   type IdempotencyRecord,
-  type NewEvent,
   type RecordMapper,
-  type StoredEvent,
 } from '@clickpesa-kit/core/store';
 
 /**
@@ -17,7 +15,10 @@ import {
 const REDIS_CODEC: ColumnCodec = {
   encode: { timestamp: (date: Date) => date.getTime() },
   // Hash fields come back as strings, JSON documents as numbers.
-  decode: { timestamp: (ms: number | string) => new Date(Number(ms)) },
+  decode: {
+    timestamp: (ms: number | string) => new Date(Number(ms)),
+    integer: (value: number | string) => Number(value),
+  },
 };
 
 const mappers = createRecordMappers(REDIS_CODEC);
@@ -30,21 +31,32 @@ const json = <T>(mapper: RecordMapper<T>) => ({
 export const payments = json(mappers.payments);
 export const audit = json(mappers.audit);
 export const receipts = json(mappers.receipts);
-// An event's payment is its list's, and its seq its position in the list: neither is stored.
-const eventFields = EVENT_FIELDS.filter(({ name }) => name !== 'paymentId' && name !== 'seq');
-const events = json(createRecordMapper(eventFields, REDIS_CODEC));
-export const encodeEvent = (event: NewEvent): string => events.encode(event as StoredEvent);
+/**
+ * An event as stored, less `seq` and `position`: the writing script puts them in front (`{"seq":1,...`),
+ * as only it knows them. Read back whole.
+ */
+export function encodeEvent(event: core.NewEvent, payment: PaymentRecord): string {
+  const row = mappers.events.toRow({ ...event, paymentId: payment.id, seq: 0, position: 0, payment });
+  delete row.seq;
+  delete row.position;
+  return JSON.stringify(row);
+}
+export const decodeEvent = (doc: string): core.StoredEvent => mappers.events.fromRow(JSON.parse(doc));
 
-/** Event documents read from a payment's list starting at `firstSeq`. */
-export const storedEvents = (paymentId: string, docs: string[], firstSeq: number): StoredEvent[] =>
-  docs.map((doc, index) => ({ ...events.decode(doc), paymentId, seq: firstSeq + index }));
+/** A delivery hash (HGETALL's object, or a script's field/value list) back to its row. */
+export function decodeDelivery(reply: Record<string, string> | string[]): core.EventDeliveryRow {
+  return mappers.deliveries.fromRow(Array.isArray(reply) ? pairs(reply) : reply);
+}
+
+function pairs(reply: string[]): Record<string, string> {
+  return Object.fromEntries(reply.flatMap((v, i) => (i % 2 ? [] : [[v, reply[i + 1] ?? '']])));
+}
 
 /** An idempotency record as the field/value list HSET takes, and back (ioredis' object or Lua's list). */
 export const idempotencyFields = (record: IdempotencyRecord): string[] =>
   Object.entries(mappers.idempotency.toRow(record)).flatMap(([field, value]) => [field, String(value)]);
 export function decodeIdempotency(reply: Record<string, string> | string[]): IdempotencyRecord {
-  const pairs = Array.isArray(reply) ? reply.flatMap((v, i) => (i % 2 ? [] : [[v, reply[i + 1]]])) : [];
-  return mappers.idempotency.fromRow(Array.isArray(reply) ? Object.fromEntries(pairs) : reply);
+  return mappers.idempotency.fromRow(Array.isArray(reply) ? pairs(reply) : reply);
 }
 
 /** Epoch ms as the decimal string Redis arguments take. */

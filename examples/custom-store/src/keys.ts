@@ -8,9 +8,19 @@ const KEY = {
   transaction: 'tx:', // set per ClickPesa transaction id → payment ids
   activeMsisdn: 'active:', // set per MSISDN → its pending/processing payments (the MSISDN guard)
   due: 'due', // sorted set: payment ids scored by nextPollAt (epoch ms); what claimDue walks
-  events: 'events:', // list per payment: event JSON; an event's seq is its position + 1
+  events: 'events:', // sorted set per payment: event ids by seq (the payment hash keeps `lastSeq`)
+  eventDocs: 'event-docs', // hash: event id → event JSON (seq, position and the payment snapshot included)
+  eventLog: 'event-log', // sorted set: event ids by global position (listEventsSince)
+  eventPosition: 'event-position', // string: the last position handed out (INCRBY in the writing script)
+  eventConsumers: 'event-consumers:', // set per event: the consumers it has deliveries for
+  delivery: 'delivery:', // hash per (consumer, event): the outbox row's columns, dates as epoch ms
+  pending: 'pending:', // sorted set per consumer: pending event ids by position (what a claim walks)
+  pendingSeq: 'pending-seq:', // sorted set per (consumer, payment): pending event ids by seq (the head)
+  pendingByTime: 'pending-time', // sorted set: every pending delivery by its event's occurredAt (stats)
+  dead: 'dead', // sorted set: dead deliveries ("consumer\0eventId") by position
   audit: 'audit:', // list per payment: audit entry JSON
   unattachedAudit: 'audit-unattached', // list: audit entries that name no payment
+  auditLists: 'audit-lists', // set: every audit list's key (what retention walks)
   idempotency: 'idem:', // hash per (owner, key): the record's fields, dates as epoch ms
   idempotencyExpiry: 'idem-expiry', // sorted set: idempotency keys by expiresAt (liveness, pruning)
   receipts: 'webhooks', // hash: webhook dedupe key → receipt JSON
@@ -27,3 +37,6 @@ export function storeKeys(prefix: string): KeyOf {
 
 /** Length-prefixed, so ("a:b", "c") and ("a", "b:c") never share a key. */
 export const idempotencyId = (ownerId: string, key: string) => `${ownerId.length}:${ownerId}:${key}`;
+
+/** A consumer's part of a key, length-prefixed like `idempotencyId` (a delivery's key is this + event id). */
+export const consumerId = (consumer: string) => `${consumer.length}:${consumer}:`;

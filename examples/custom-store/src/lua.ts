@@ -19,11 +19,33 @@ export interface Guard {
   detail?: string[];
 }
 
-/** Guards, then writes. With `seqOf` (an events list) the reply is ['ok', its length + 1 before writing]. */
+/** Guards, then writes, then (with `events`) the events of the step. */
 export interface GuardedWrite {
   guards: Guard[];
-  seqOf?: string;
   writes: string[][];
+  events?: EventWrite;
+}
+
+/**
+ * A step's events and their deliveries. The script numbers them: seq after the payment hash's `lastSeq`,
+ * positions from the global counter, both taken in the same script as the write, so positions ascend in
+ * the order steps commit. The reply is then ['ok', last seq before, first position].
+ */
+export interface EventWrite {
+  payment: string;
+  paymentId: string;
+  counter: string;
+  docs: string;
+  list: string;
+  log: string;
+  byTime: string;
+  items: Array<{
+    id: string;
+    doc: string;
+    at: string;
+    consumersKey: string;
+    deliveries: Array<{ key: string; consumer: string; member: string; pending: string; pendingSeq: string }>;
+  }>;
 }
 
 /**
@@ -40,9 +62,50 @@ for _, g in ipairs(plan.guards) do
   if g.above then failed = got and tonumber(got) > tonumber(g.above) else failed = tostring(got) ~= g.is end
   if failed then return { g.fail, g.detail and redis.call(unpack(g.detail)) or false } end
 end
-local seq = plan.seqOf and redis.call('LLEN', plan.seqOf) + 1 or 0
 for _, write in ipairs(plan.writes) do redis.call(unpack(write)) end
-return { 'ok', seq }
+local ev = plan.events
+if not ev then return { 'ok', 0, 0 } end
+local n = #ev.items
+local seq = redis.call('HINCRBY', ev.payment, 'lastSeq', n) - n
+local pos = redis.call('INCRBY', ev.counter, n) - n + 1
+for i, item in ipairs(ev.items) do
+  local s, p = seq + i, pos + i - 1
+  redis.call('HSET', ev.docs, item.id, '{"seq":' .. s .. ',"position":' .. p .. ',' .. string.sub(item.doc, 2))
+  redis.call('ZADD', ev.list, s, item.id)
+  redis.call('ZADD', ev.log, p, item.id)
+  for _, d in ipairs(item.deliveries) do
+    redis.call('HSET', d.key, 'event_id', item.id, 'consumer', d.consumer, 'payment_id', ev.paymentId,
+      'seq', s, 'position', p, 'state', 'pending', 'attempts', 0, 'next_attempt_at', item.at,
+      'lease_token', 0, 'occurred_at', item.at)
+    redis.call('ZADD', d.pending, p, item.id)
+    redis.call('ZADD', d.pendingSeq, s, item.id)
+    redis.call('ZADD', ev.byTime, item.at, d.member)
+    redis.call('SADD', item.consumersKey, d.consumer)
+  end
+end
+return { 'ok', seq, pos }
+`);
+
+/**
+ * ARGV: pending set, pending-seq key prefix, delivery key prefix (both of one consumer), now, leaseUntil,
+ * limit, owner → { field/value list of each leased delivery }. Why a script: "is it the payment's head,
+ * due and free? then lease it and bump the token" must not interleave with another dispatcher's.
+ */
+export const claimDeliveriesScript = luaScript(`
+local now, limit, claimed = tonumber(ARGV[4]), tonumber(ARGV[6]), {}
+if limit <= 0 then return claimed end
+for _, id in ipairs(redis.call('ZRANGE', ARGV[1], 0, -1)) do
+  local key = ARGV[3] .. id
+  local d = redis.call('HMGET', key, 'payment_id', 'next_attempt_at', 'lease_until')
+  local head = redis.call('ZRANGE', ARGV[2] .. d[1], 0, 0)[1]
+  if head == id and (not d[2] or tonumber(d[2]) <= now) and (not d[3] or tonumber(d[3]) <= now) then
+    redis.call('HINCRBY', key, 'lease_token', 1)
+    redis.call('HSET', key, 'lease_owner', ARGV[7], 'lease_until', ARGV[5])
+    claimed[#claimed + 1] = redis.call('HGETALL', key)
+    if #claimed >= limit then break end
+  end
+end
+return claimed
 `);
 
 /**

@@ -2,7 +2,7 @@ import { ClickPesaKitError, isClickPesaKitError, type PaymentRecord } from '@cli
 import * as core from '@clickpesa-kit/core/store';
 import { Redis } from 'ioredis';
 import * as codec from './codec.js';
-import { idempotencyId, type KeyOf, storeKeys } from './keys.js';
+import { consumerId, idempotencyId, type KeyOf, storeKeys } from './keys.js';
 import * as lua from './lua.js';
 
 const { payments, receipts, audit, ms } = codec;
@@ -102,18 +102,19 @@ class RedisPaymentStore implements RedisStore {
       ...orderReferences.map((reference) => this.referenceFree(reference)),
     ];
     const doc = payments.encode(payment);
-    const events = (input.events ?? []).map(codec.encodeEvent);
+    const created = payments.decode(doc);
     const writes = [
       ['HSET', key, 'doc', doc, 'version', String(payment.version), 'leaseToken', '0'],
       ...orderReferences.map((reference) => ['SET', this.key('orderReference', reference), id]),
       ...(idempotency ? this.idempotencyWrites(idempotency) : []),
       ...this.indexWrites(null, payment),
-      ...this.historyWrites(id, events, input.audit),
+      ...this.auditWrites(input.audit),
     ];
-    const [outcome, detail] = await this.guarded({ guards, seqOf: this.key('events', id), writes });
+    const events = this.eventWrite(created, input.events);
+    const [outcome, detail, position] = await this.guarded({ guards, writes, events });
     if (outcome === 'ok') {
-      const stored = codec.storedEvents(id, events, Number(detail));
-      return { kind: 'created', payment: payments.decode(doc), events: stored } as const;
+      const stored = core.numberEvents(created, Number(detail), input.events, Number(position));
+      return { kind: 'created', payment: created, events: stored } as const;
     }
     return outcome === 'msisdn_busy'
       ? ({ kind: 'msisdn_busy', paymentId: String(detail) } as const)
@@ -162,18 +163,19 @@ class RedisPaymentStore implements RedisStore {
       ...(newReference ? [this.referenceFree(newReference)] : []),
     ];
     const nextDoc = payments.encode(next);
-    const events = (input.events ?? []).map(codec.encodeEvent);
+    const updated = payments.decode(nextDoc);
     const writes = [
       ['HSET', key, 'doc', nextDoc, 'version', String(next.version)],
       ...(newReference ? [['SET', this.key('orderReference', newReference), next.id]] : []),
       ...(fenced && input.releaseLease ? [['HDEL', key, 'leaseOwner', 'leaseUntil']] : []),
       ...this.indexWrites(current, next),
-      ...this.historyWrites(next.id, events, input.audit),
+      ...this.auditWrites(input.audit),
     ];
-    const [outcome, reply] = await this.guarded({ guards, seqOf: this.key('events', next.id), writes });
+    const events = this.eventWrite(updated, input.events);
+    const [outcome, reply, position] = await this.guarded({ guards, writes, events });
     if (outcome === 'ok') {
-      const stored = codec.storedEvents(next.id, events, Number(reply));
-      return { applied: true, payment: payments.decode(nextDoc), events: stored } as const;
+      const stored = core.numberEvents(updated, Number(reply), input.events, Number(position));
+      return { applied: true, payment: updated, events: stored } as const;
     }
     // Someone else wrote between our read and the script: report the row as it is now.
     const reason = outcome as 'stale_lease' | 'version_conflict';
@@ -230,7 +232,7 @@ class RedisPaymentStore implements RedisStore {
   }
 
   async appendAudit(entries: core.AuditEntry[]) {
-    if (entries.length > 0) await this.guarded({ guards: [], writes: this.historyWrites('', [], entries) });
+    if (entries.length > 0) await this.guarded({ guards: [], writes: this.auditWrites(entries) });
   }
 
   async listAudit(paymentId: string) {
@@ -238,7 +240,100 @@ class RedisPaymentStore implements RedisStore {
   }
 
   async listEvents(paymentId: string) {
-    return codec.storedEvents(paymentId, await this.redis.lrange(this.key('events', paymentId), 0, -1), 1);
+    return this.readEvents(await this.redis.zrange(this.key('events', paymentId), '0', '-1'));
+  }
+
+  async claimEventDeliveries(input: core.ClaimDeliveriesInput) {
+    const leaseUntil = core.leaseEnd(input.now, input.leaseMs);
+    const consumer = consumerId(input.consumer);
+    const args = [
+      this.key('pending', consumer),
+      this.key('pendingSeq', consumer),
+      this.key('delivery', consumer),
+      ms(input.now),
+      ms(leaseUntil),
+      String(Math.max(0, Math.floor(input.limit))),
+      input.owner,
+    ];
+    const claimed = (await this.script(lua.claimDeliveriesScript, ...args)) as string[][];
+    return this.withEvents(claimed.map((fields) => codec.decodeDelivery(fields)));
+  }
+
+  async completeEventDelivery(input: core.SettleDeliveryInput) {
+    return this.settle(input, (row) => [
+      ['HSET', this.deliveryKey(row), 'state', 'delivered', 'delivered_at', ms(input.now)],
+      ...this.leavePending(row),
+    ]);
+  }
+
+  async failEventDelivery(input: core.FailDeliveryInput) {
+    return this.settle(input, (row) => {
+      const key = this.deliveryKey(row);
+      const attempt = [
+        ['HINCRBY', key, 'attempts', '1'],
+        ['HSET', key, 'last_error', input.error],
+      ];
+      if (input.retryAt !== null) return [...attempt, ['HSET', key, 'next_attempt_at', ms(input.retryAt)]];
+      return [
+        ...attempt,
+        ['HSET', key, 'state', 'dead'],
+        ['HDEL', key, 'next_attempt_at'],
+        ['ZADD', this.key('dead'), String(row.position), deadMember(row)],
+        ...this.leavePending(row),
+      ];
+    });
+  }
+
+  async listDeadDeliveries(input: core.ListDeadDeliveriesInput) {
+    // Members sort by position, then by name ("consumer\0event"): oldest first, consumers in name order.
+    const members = await this.redis.zrangebyscore(this.key('dead'), `(${input.after ?? 0}`, '+inf');
+    const wanted = members
+      .map((member) => member.split('\u0000') as [string, string])
+      .filter(([consumer]) => input.consumer === undefined || consumer === input.consumer)
+      .slice(0, Math.max(0, input.limit));
+    const rows = await Promise.all(wanted.map(([consumer, eventId]) => this.readDelivery(consumer, eventId)));
+    return this.withEvents(rows.filter((row) => row !== null));
+  }
+
+  async replayDeadDelivery(input: { consumer: string; eventId: string; now: Date }) {
+    const row = await this.readDelivery(input.consumer, input.eventId);
+    if (row === null || row.state !== 'dead') return false;
+    const key = this.deliveryKey(row);
+    const occurredAt = await this.redis.hget(key, 'occurred_at');
+    const [outcome] = await this.guarded({
+      guards: [{ call: ['HGET', key, 'state'], is: 'dead', fail: 'not_dead' }],
+      writes: [
+        ['HSET', key, 'state', 'pending', 'attempts', '0', 'next_attempt_at', ms(input.now)],
+        ['ZREM', this.key('dead'), deadMember(row)],
+        ...this.pendingWrites(row, String(occurredAt)),
+      ],
+    });
+    return outcome === 'ok';
+  }
+
+  async listEventsSince(input: { after: number | null; limit: number }) {
+    if (input.limit <= 0) return [];
+    const log = this.key('eventLog');
+    const ids = await this.redis.zrangebyscore(log, `(${input.after ?? 0}`, '+inf', 'LIMIT', 0, input.limit);
+    return this.readEvents(ids);
+  }
+
+  async outboxStats() {
+    const [pending, dead, oldest] = await Promise.all([
+      this.redis.zcard(this.key('pendingByTime')),
+      this.redis.zcard(this.key('dead')),
+      this.redis.zrange(this.key('pendingByTime'), '0', '0', 'WITHSCORES'),
+    ]);
+    return { pending, dead, oldestPendingAt: oldest[1] === undefined ? null : new Date(Number(oldest[1])) };
+  }
+
+  async pruneRecords(input: core.PruneRecordsInput) {
+    const limit = input.limit ?? core.DEFAULT_PRUNE_LIMIT;
+    return {
+      events: input.eventsBefore ? await this.pruneEvents(input.eventsBefore, limit) : 0,
+      receipts: input.receiptsBefore ? await this.pruneReceipts(input.receiptsBefore, limit) : 0,
+      audit: input.auditBefore ? await this.pruneAudit(input.auditBefore, limit) : 0,
+    };
   }
 
   async claimDue(input: core.ClaimDueInput) {
@@ -284,14 +379,170 @@ class RedisPaymentStore implements RedisStore {
     return writes;
   }
 
-  /** Appends event documents (an event's seq is its list position + 1) and audit entries. */
-  private historyWrites(paymentId: string, events: string[], entries: core.AuditEntry[] = []): string[][] {
-    const writes = events.length > 0 ? [['RPUSH', this.key('events', paymentId), ...events]] : [];
-    for (const entry of entries) {
+  /** Appends audit entries to their lists (and files each list for retention). */
+  private auditWrites(entries: core.AuditEntry[] = []): string[][] {
+    return entries.flatMap((entry) => {
       const list = this.key(entry.paymentId === null ? 'unattachedAudit' : 'audit', entry.paymentId ?? '');
-      writes.push(['RPUSH', list, audit.encode(entry)]);
+      return [
+        ['RPUSH', list, audit.encode(entry)],
+        ['SADD', this.key('auditLists'), list],
+      ];
+    });
+  }
+
+  /** The events of a step for the writing script (see lua.EventWrite), or nothing when there are none. */
+  private eventWrite(payment: PaymentRecord, events: core.NewEvent[] = []): lua.EventWrite | undefined {
+    if (events.length === 0) return undefined;
+    return {
+      payment: this.key('payment', payment.id),
+      paymentId: payment.id,
+      counter: this.key('eventPosition'),
+      docs: this.key('eventDocs'),
+      list: this.key('events', payment.id),
+      log: this.key('eventLog'),
+      byTime: this.key('pendingByTime'),
+      items: events.map((event) => ({
+        id: event.id,
+        doc: codec.encodeEvent(event, payment),
+        at: ms(event.occurredAt),
+        consumersKey: this.key('eventConsumers', event.id),
+        deliveries: [...new Set(event.deliverTo ?? [])].map((consumer) => {
+          const row = { consumer, eventId: event.id, paymentId: payment.id };
+          return {
+            key: this.deliveryKey(row),
+            consumer,
+            member: deadMember(row),
+            pending: this.key('pending', consumerId(consumer)),
+            pendingSeq: this.key('pendingSeq', `${consumerId(consumer)}${payment.id}`),
+          };
+        }),
+      })),
+    };
+  }
+
+  private deliveryKey(row: { consumer: string; eventId: string }): string {
+    return this.key('delivery', `${consumerId(row.consumer)}${row.eventId}`);
+  }
+
+  /** A pending delivery joins the sets a claim and the stats read. */
+  private pendingWrites(row: core.EventDeliveryRow, occurredAt: string): string[][] {
+    const consumer = consumerId(row.consumer);
+    return [
+      ['ZADD', this.key('pending', consumer), String(row.position), row.eventId],
+      ['ZADD', this.key('pendingSeq', `${consumer}${row.paymentId}`), String(row.seq), row.eventId],
+      ['ZADD', this.key('pendingByTime'), occurredAt, deadMember(row)],
+    ];
+  }
+
+  /** ...and leaves them when it is delivered or dead. */
+  private leavePending(row: core.EventDeliveryRow): string[][] {
+    const consumer = consumerId(row.consumer);
+    return [
+      ['HDEL', this.deliveryKey(row), 'lease_owner', 'lease_until'],
+      ['ZREM', this.key('pending', consumer), row.eventId],
+      ['ZREM', this.key('pendingSeq', `${consumer}${row.paymentId}`), row.eventId],
+      ['ZREM', this.key('pendingByTime'), deadMember(row)],
+    ];
+  }
+
+  /**
+   * Complete or fail: the writes apply only while the delivery is pending under this lease token (checked
+   * in the same script), so a settle with an outdated token, or a second one, writes nothing.
+   */
+  private async settle(input: core.SettleDeliveryInput, writes: (row: core.EventDeliveryRow) => string[][]) {
+    const row = await this.readDelivery(input.consumer, input.eventId);
+    if (row === null) return false;
+    const key = this.deliveryKey(row);
+    const [outcome] = await this.guarded({
+      guards: [
+        { call: ['HGET', key, 'state'], is: 'pending', fail: 'settled' },
+        { call: ['HGET', key, 'lease_token'], is: String(input.leaseToken), fail: 'stale_lease' },
+      ],
+      writes: [['HDEL', key, 'lease_owner', 'lease_until'], ...writes(row)],
+    });
+    return outcome === 'ok';
+  }
+
+  private async readDelivery(consumer: string, eventId: string): Promise<core.EventDeliveryRow | null> {
+    const fields = await this.redis.hgetall(this.deliveryKey({ consumer, eventId }));
+    return fields.state === undefined ? null : codec.decodeDelivery(fields);
+  }
+
+  private async readEvents(ids: string[]): Promise<core.StoredEvent[]> {
+    const docs = ids.length === 0 ? [] : await this.redis.hmget(this.key('eventDocs'), ...ids);
+    return docs.filter((doc) => doc !== null).map(codec.decodeEvent);
+  }
+
+  private async withEvents(rows: core.EventDeliveryRow[]): Promise<core.EventDelivery[]> {
+    const events = await this.readEvents(rows.map((row) => row.eventId));
+    const byId = new Map(events.map((event) => [event.id, event]));
+    return rows.map((row) => core.toEventDelivery(row, byId.get(row.eventId)!));
+  }
+
+  /**
+   * Walks the event log oldest first: an event before the cutoff whose deliveries are all delivered goes,
+   * with them. Delivered is final, so what was checked here still holds when the deletes run.
+   */
+  private async pruneEvents(before: Date, limit: number): Promise<number> {
+    let pruned = 0;
+    for (let start = 0; pruned < limit; start += 100) {
+      const ids = await this.redis.zrange(this.key('eventLog'), String(start), String(start + 99));
+      if (ids.length === 0) break;
+      for (const event of await this.readEvents(ids)) {
+        if (pruned >= limit || event.occurredAt.getTime() >= before.getTime()) continue;
+        const consumers = await this.redis.smembers(this.key('eventConsumers', event.id));
+        const rows = await Promise.all(consumers.map((consumer) => this.readDelivery(consumer, event.id)));
+        if (rows.some((row) => row !== null && row.state !== 'delivered')) continue;
+        await this.guarded({
+          guards: [],
+          writes: [
+            ...rows.filter((row) => row !== null).map((row) => ['DEL', this.deliveryKey(row)]),
+            ['DEL', this.key('eventConsumers', event.id)],
+            ['HDEL', this.key('eventDocs'), event.id],
+            ['ZREM', this.key('eventLog'), event.id],
+            ['ZREM', this.key('events', event.paymentId), event.id],
+          ],
+        });
+        pruned += 1;
+        start -= 1; // the log moved up by one
+      }
     }
-    return writes;
+    return pruned;
+  }
+
+  private async pruneReceipts(before: Date, limit: number): Promise<number> {
+    const keys = await this.redis.lrange(this.key('receiptOrder'), 0, -1);
+    const docs = keys.length === 0 ? [] : await this.redis.hmget(this.key('receipts'), ...keys);
+    let pruned = 0;
+    for (const [index, doc] of docs.entries()) {
+      if (pruned >= limit || doc === null) break;
+      const receipt = receipts.decode(doc);
+      if (receipt.receivedAt.getTime() >= before.getTime()) continue;
+      const reference = receipt.orderReference;
+      await this.guarded({
+        guards: [],
+        writes: [
+          ['HDEL', this.key('receipts'), keys[index]!],
+          ['LREM', this.key('receiptOrder'), '1', keys[index]!],
+          ...(reference ? [['LREM', this.key('receiptsOf', reference), '1', keys[index]!]] : []),
+        ],
+      });
+      pruned += 1;
+    }
+    return pruned;
+  }
+
+  private async pruneAudit(before: Date, limit: number): Promise<number> {
+    let pruned = 0;
+    for (const list of await this.redis.smembers(this.key('auditLists'))) {
+      for (const doc of await this.redis.lrange(list, 0, -1)) {
+        if (pruned >= limit) return pruned;
+        if (audit.decode(doc).at.getTime() >= before.getTime()) continue;
+        await this.guarded({ guards: [], writes: [['LREM', list, '1', doc]] });
+        pruned += 1;
+      }
+    }
+    return pruned;
   }
 
   /** Replaces the record (an expired one too) and files it under its expiry. */
@@ -316,8 +567,12 @@ class RedisPaymentStore implements RedisStore {
   }
 
   /** Runs a guarded write; a taken id or order reference is the caller's STORE_CONFLICT. */
-  private async guarded(plan: lua.GuardedWrite): Promise<[string, unknown]> {
-    const reply = (await this.script(lua.guardedWriteScript, JSON.stringify(plan))) as [string, unknown];
+  private async guarded(plan: lua.GuardedWrite): Promise<[string, unknown, unknown?]> {
+    const reply = (await this.script(lua.guardedWriteScript, JSON.stringify(plan))) as [
+      string,
+      unknown,
+      unknown?,
+    ];
     const conflict = CONFLICTS[reply[0]];
     if (conflict) throw new ClickPesaKitError('STORE_CONFLICT', { message: conflict });
     return reply;
@@ -332,6 +587,11 @@ const CONFLICTS: Record<string, string> = {
   id_taken: 'A payment with this id already exists',
   reference_taken: 'This order reference is already used',
 };
+
+/** A delivery's name in the dead and pending-by-time sets: sorts by consumer, then event id. */
+function deadMember(row: { consumer: string; eventId: string }): string {
+  return `${row.consumer}\u0000${row.eventId}`;
+}
 
 function unavailable(message: string, cause?: unknown): ClickPesaKitError {
   return new ClickPesaKitError('STORE_UNAVAILABLE', { message, cause });

@@ -1,11 +1,20 @@
 import {
   type CreatePaymentInput,
   PAYMENT_FIELDS,
+  PAYMENT_SNAPSHOT,
   type PaymentField,
   type TransitionInput,
   writablePaymentChanges,
 } from '@clickpesa-kit/core/store';
-import { insertAuditSql, insertEventsSql } from './outbox-sql.js';
+import {
+  EVENT_POSITIONS,
+  hasDeliveries,
+  insertAuditSql,
+  insertDeliveriesSql,
+  insertEventsSql,
+  positionFenceSql,
+} from './outbox-sql.js';
+import { postgresJson } from './postgres-text.js';
 import { POSTGRES_TYPES, paymentRows } from './rows.js';
 import { SqlParams } from './sql-params.js';
 
@@ -26,6 +35,7 @@ export function insertPaymentStatement(
   schema: string,
   input: CreatePaymentInput,
   orderReferences: string[],
+  positionLock: string,
 ): Statement {
   const params = new SqlParams();
   const record = { ...input.payment, orderReferences };
@@ -42,12 +52,16 @@ export function insertPaymentStatement(
       SELECT r, ${id} FROM unnest(${params.add(orderReferences, 'text[]')}) AS r)`,
   ];
   if (events.length > 0) {
+    const snapshot = params.add(postgresJson(PAYMENT_SNAPSHOT.toRow(record)), 'jsonb');
+    parts.push(positionFenceSql(params, positionLock));
     parts.push(
-      `events AS (${insertEventsSql(schema, params, events, { source: '', paymentId: id, firstSeq: '1' })})`,
+      `events AS (${insertEventsSql(schema, params, events, { source: '', paymentId: id, firstSeq: '1', snapshot })})`,
     );
+    if (hasDeliveries(events)) parts.push(`deliveries AS (${insertDeliveriesSql(schema, params, events)})`);
   }
   if (input.audit?.length) parts.push(`audit AS (${insertAuditSql(schema, params, input.audit)})`);
-  return { text: `WITH ${parts.join(',\n')}\nSELECT id FROM payment`, values: params.values };
+  const positions = events.length > 0 ? `, ${EVENT_POSITIONS}` : '';
+  return { text: `WITH ${parts.join(',\n')}\nSELECT id${positions} FROM payment`, values: params.values };
 }
 
 /**
@@ -55,7 +69,7 @@ export function insertPaymentStatement(
  * still match; the new order reference, events and audit rows are inserted from its RETURNING row, so they
  * exist exactly when it applied. Zero rows back means it did not apply.
  */
-export function transitionStatement(schema: string, input: TransitionInput): Statement {
+export function transitionStatement(schema: string, input: TransitionInput, positionLock: string): Statement {
   const params = new SqlParams();
   const events = input.events ?? [];
   const sets: string[] = [];
@@ -98,11 +112,20 @@ export function transitionStatement(schema: string, input: TransitionInput): Sta
   }
   if (events.length > 0) {
     const firstSeq = `u.last_event_seq - ${events.length} + 1`;
+    parts.push(positionFenceSql(params, positionLock));
     parts.push(
-      `events AS (${insertEventsSql(schema, params, events, { source: 'updated u,', paymentId: 'u.id', firstSeq })})`,
+      `events AS (${insertEventsSql(schema, params, events, { source: 'updated u,', paymentId: 'u.id', firstSeq, snapshot: SNAPSHOT_OF_UPDATED })})`,
     );
+    if (hasDeliveries(events)) parts.push(`deliveries AS (${insertDeliveriesSql(schema, params, events)})`);
   }
   if (input.audit?.length)
     parts.push(`audit AS (${insertAuditSql(schema, params, input.audit, 'updated u,')})`);
-  return { text: `WITH ${parts.join(',\n')}\nSELECT * FROM updated`, values: params.values };
+  const positions = events.length > 0 ? `, ${EVENT_POSITIONS}` : '';
+  return { text: `WITH ${parts.join(',\n')}\nSELECT u.*${positions} FROM updated u`, values: params.values };
 }
+
+/**
+ * The updated row as the payment snapshot: its columns as JSON, less the store's own (timestamps become
+ * ISO 8601 text with an offset, which the snapshot mapper reads back as Dates).
+ */
+const SNAPSHOT_OF_UPDATED = "to_jsonb(u) - 'last_event_seq' - 'lease_owner' - 'lease_token' - 'lease_until'";

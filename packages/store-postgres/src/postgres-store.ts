@@ -2,19 +2,29 @@ import { type Logger, type PaymentRecord, type PaymentStore, silentLogger } from
 import {
   type AuditEntry,
   byDueOrder,
+  type ClaimDeliveriesInput,
   type ClaimDueInput,
   type ClaimedPayment,
   type ClaimIdempotencyResult,
   type CreatePaymentInput,
   type CreatePaymentResult,
+  DEFAULT_PRUNE_LIMIT,
+  type EventDelivery,
+  type FailDeliveryInput,
   type IdempotencyRecord,
   inFlightIdempotency,
+  type ListDeadDeliveriesInput,
   numberEvents,
+  type OutboxStats,
   orderReferencesOf,
+  type PruneRecordsInput,
+  type PruneRecordsResult,
+  type SettleDeliveryInput,
   type SharedBudget,
   type StoredEvent,
   type TransitionInput,
   type TransitionResult,
+  toEventDelivery,
   transitionRefusal,
   type WebhookReceipt,
 } from '@clickpesa-kit/core/store';
@@ -27,6 +37,7 @@ import { postgresValue } from './postgres-text.js';
 import { buildQueries, type Queries } from './queries.js';
 import {
   auditRows,
+  deliveryRows,
   eventRows,
   idempotencyRows,
   type PaymentRow,
@@ -84,6 +95,8 @@ class PostgresPaymentStore implements PostgresStore {
   readonly schema: string;
   readonly pool: pg.Pool;
   private readonly quoted: string;
+  /** The advisory lock key fencing event positions in this schema (see `listEventsSince`). */
+  private readonly positionLock: string;
   private readonly sql: Queries;
   private readonly clock: 'database' | 'caller';
   private readonly ownsPool: boolean;
@@ -96,6 +109,7 @@ class PostgresPaymentStore implements PostgresStore {
   constructor(options: PostgresStoreOptions) {
     this.schema = options.schema ?? DEFAULT_SCHEMA;
     this.quoted = quoteSchema(this.schema);
+    this.positionLock = `clickpesa-kit:${this.schema}:event-positions`;
     this.clock = options.clock ?? 'database';
     this.sql = buildQueries(this.quoted, this.clock);
     this.retries = options.retries ?? 5;
@@ -150,10 +164,10 @@ class PostgresPaymentStore implements PostgresStore {
           return { kind: 'msisdn_busy', paymentId: busy.rows[0].id };
         }
       }
-      const statement = insertPaymentStatement(this.quoted, input, orderReferences);
-      await tx.query(statement.text, statement.values);
-      const events = numberEvents(payment.id, 0, input.events);
-      return { kind: 'created', payment: { ...payment, orderReferences }, events };
+      const statement = insertPaymentStatement(this.quoted, input, orderReferences, this.positionLock);
+      const { rows } = await tx.query<{ event_positions?: number[] }>(statement.text, statement.values);
+      const created = { ...payment, orderReferences };
+      return { kind: 'created', payment: created, events: withPositions(created, 0, input, rows[0]) };
     });
   }
 
@@ -181,13 +195,16 @@ class PostgresPaymentStore implements PostgresStore {
   }
 
   async transition(input: TransitionInput): Promise<TransitionResult> {
-    const statement = transitionStatement(this.quoted, input);
-    const { rows } = await this.query<PaymentRow>(statement.text, statement.values);
+    const statement = transitionStatement(this.quoted, input, this.positionLock);
+    const { rows } = await this.query<PaymentRow & { event_positions?: number[] }>(
+      statement.text,
+      statement.values,
+    );
     const updated = rows[0];
     if (updated) {
       const lastSeqBefore = updated.last_event_seq - (input.events?.length ?? 0);
-      const events = numberEvents(input.paymentId, lastSeqBefore, input.events);
-      return { applied: true, payment: paymentRows.fromRow(updated), events };
+      const payment = paymentRows.fromRow(updated);
+      return { applied: true, payment, events: withPositions(payment, lastSeqBefore, input, updated) };
     }
     // Not applied: read the current row to say why (lease first: a stale holder must stop, not retry).
     const current = (await this.query<PaymentRow>(this.sql.paymentById, [input.paymentId])).rows[0];
@@ -245,6 +262,108 @@ class PostgresPaymentStore implements PostgresStore {
 
   async listEvents(paymentId: string): Promise<StoredEvent[]> {
     return (await this.query<Row>(this.sql.eventsOf, [paymentId])).rows.map(eventRows.fromRow);
+  }
+
+  async claimEventDeliveries(input: ClaimDeliveriesInput): Promise<EventDelivery[]> {
+    if (input.limit <= 0) return [];
+    const { rows } = await this.query<Row>(
+      this.sql.claimDeliveries,
+      this.withNow([input.consumer, input.limit, input.owner, input.leaseMs], input.now),
+    );
+    // RETURNING has no defined order: restore "oldest position first".
+    return this.withEvents(rows.sort((a, b) => Number(a.position) - Number(b.position)));
+  }
+
+  async completeEventDelivery(input: SettleDeliveryInput): Promise<boolean> {
+    const { rowCount } = await this.query(this.sql.completeDelivery, [
+      input.eventId,
+      input.consumer,
+      input.leaseToken,
+      input.now,
+    ]);
+    return rowCount === 1;
+  }
+
+  async failEventDelivery(input: FailDeliveryInput): Promise<boolean> {
+    const { rowCount } = await this.query(this.sql.failDelivery, [
+      input.eventId,
+      input.consumer,
+      input.leaseToken,
+      input.error,
+      input.retryAt,
+    ]);
+    return rowCount === 1;
+  }
+
+  async listDeadDeliveries(input: ListDeadDeliveriesInput): Promise<EventDelivery[]> {
+    if (input.limit <= 0) return [];
+    const { rows } = await this.query<Row>(this.sql.deadDeliveries, [
+      input.after ?? 0,
+      input.consumer ?? null,
+      input.limit,
+    ]);
+    return this.withEvents(rows);
+  }
+
+  async replayDeadDelivery(input: { consumer: string; eventId: string; now: Date }): Promise<boolean> {
+    const { rowCount } = await this.query(this.sql.replayDelivery, [
+      input.eventId,
+      input.consumer,
+      input.now,
+    ]);
+    return rowCount === 1;
+  }
+
+  /**
+   * Positions come from a sequence, so a writer can draw a lower one and commit after a writer with a higher
+   * one. Every writer holds the shared side of an advisory lock from before it draws positions until it
+   * ends; taking the exclusive side here waits those writers out (new ones wait behind it for the moment
+   * this takes), so every position up to the sequence's last value then belongs to a finished transaction:
+   * committed (visible) or rolled back (a gap). Nothing at or below the returned positions can appear later.
+   */
+  async listEventsSince(input: { after: number | null; limit: number }): Promise<StoredEvent[]> {
+    if (input.limit <= 0) return [];
+    return this.transaction(async (tx) => {
+      await tx.query("SET LOCAL lock_timeout = '10s'");
+      await tx.query(this.sql.fencePositions, [this.positionLock]);
+      const { rows } = await tx.query<Row>(this.sql.eventsSince, [input.after ?? 0, input.limit]);
+      return rows.map(eventRows.fromRow);
+    });
+  }
+
+  async outboxStats(): Promise<OutboxStats> {
+    const { rows } = await this.query<{ pending: string; dead: string; oldest_pending_at: Date | null }>(
+      this.sql.outboxStats,
+    );
+    const row = rows[0]!;
+    return { pending: Number(row.pending), dead: Number(row.dead), oldestPendingAt: row.oldest_pending_at };
+  }
+
+  async pruneRecords(input: PruneRecordsInput): Promise<PruneRecordsResult> {
+    const limit = input.limit ?? DEFAULT_PRUNE_LIMIT;
+    // One bounded statement per kind: a big backlog is pruned over several calls, never in one long lock.
+    const prune = async (sql: string, before: Date | undefined) =>
+      before === undefined || limit <= 0 ? 0 : ((await this.query(sql, [before, limit])).rowCount ?? 0);
+    return {
+      events: await prune(this.sql.pruneEvents, input.eventsBefore),
+      receipts: await prune(this.sql.pruneReceipts, input.receiptsBefore),
+      audit: await prune(this.sql.pruneAudit, input.auditBefore),
+    };
+  }
+
+  /** Delivery rows with their events, in the rows' order. */
+  private async withEvents(rows: Row[]): Promise<EventDelivery[]> {
+    if (rows.length === 0) return [];
+    const { rows: eventRowsFound } = await this.query<Row>(this.sql.eventsAt, [
+      rows.map((row) => row.payment_id),
+      rows.map((row) => row.seq),
+    ]);
+    const events = new Map(
+      eventRowsFound.map((row) => [`${row.payment_id}\u0000${row.seq}`, eventRows.fromRow(row)]),
+    );
+    return rows.map((row) =>
+      toEventDelivery(deliveryRows.fromRow(row), events.get(`${row.payment_id}\u0000${row.seq}`)!),
+    );
   }
 
   async claimDue(input: ClaimDueInput): Promise<ClaimedPayment[]> {
@@ -338,4 +457,18 @@ class PostgresPaymentStore implements PostgresStore {
     }
     await this.attempt(() => this.migration!);
   }
+}
+
+/** The step's events as stored: numbered after `lastSeq`, with the positions the statement returned. */
+function withPositions(
+  payment: PaymentRecord,
+  lastSeq: number,
+  input: { events?: CreatePaymentInput['events'] },
+  row: { event_positions?: number[] } | undefined,
+): StoredEvent[] {
+  const positions = row?.event_positions ?? [];
+  return numberEvents(payment, lastSeq, input.events).map((event, index) => ({
+    ...event,
+    position: Number(positions[index]),
+  }));
 }

@@ -51,6 +51,66 @@ export function buildQueries(s: string, clock: 'database' | 'caller') {
       RETURNING p.*`,
     releaseLease: `UPDATE ${s}.payments SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_token = $2`,
     /**
+     * Leases the heads (lowest pending seq of their payment) of `consumer` that are due and free, oldest
+     * position first; rows another claimer is locking are skipped, each claim bumps the fencing token.
+     */
+    claimDeliveries: `WITH heads AS (
+        SELECT d.event_id, d.consumer FROM ${s}.event_deliveries d
+        WHERE d.consumer = $1 AND d.state = 'pending'
+          AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ${now(5)})
+          AND (d.lease_until IS NULL OR d.lease_until <= ${now(5)})
+          AND NOT EXISTS (
+            SELECT 1 FROM ${s}.event_deliveries e
+            WHERE e.consumer = d.consumer AND e.payment_id = d.payment_id AND e.state = 'pending' AND e.seq < d.seq
+          )
+        ORDER BY d.position LIMIT $2
+        FOR UPDATE OF d SKIP LOCKED
+      )
+      UPDATE ${s}.event_deliveries d SET lease_owner = $3, lease_token = d.lease_token + 1,
+        lease_until = ${now(5)} + $4::float8 * interval '1 millisecond'
+      FROM heads h WHERE d.event_id = h.event_id AND d.consumer = h.consumer
+      RETURNING d.*`,
+    /** The events of deliveries, by (payment id, seq) pairs. */
+    eventsAt: `SELECT e.* FROM ${s}.payment_events e
+      JOIN unnest($1::text[], $2::integer[]) AS k(payment_id, seq) ON k.payment_id = e.payment_id AND k.seq = e.seq`,
+    completeDelivery: `UPDATE ${s}.event_deliveries SET state = 'delivered', delivered_at = $4, lease_owner = NULL, lease_until = NULL
+      WHERE event_id = $1 AND consumer = $2 AND state = 'pending' AND lease_token = $3`,
+    failDelivery: `UPDATE ${s}.event_deliveries SET attempts = attempts + 1, last_error = $4, lease_owner = NULL, lease_until = NULL,
+        state = CASE WHEN $5::timestamptz IS NULL THEN 'dead' ELSE 'pending' END, next_attempt_at = $5::timestamptz
+      WHERE event_id = $1 AND consumer = $2 AND state = 'pending' AND lease_token = $3`,
+    deadDeliveries: `SELECT * FROM ${s}.event_deliveries
+      WHERE state = 'dead' AND position > $1 AND ($2::text IS NULL OR consumer = $2)
+      ORDER BY position, consumer LIMIT $3`,
+    replayDelivery: `UPDATE ${s}.event_deliveries SET state = 'pending', attempts = 0, next_attempt_at = $3
+      WHERE event_id = $1 AND consumer = $2 AND state = 'dead'`,
+    /** Waits until no writer holds event positions (the exclusive side of the position fence). */
+    fencePositions: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
+    /** Events after a position, up to the last position handed out (every holder of one has finished). */
+    eventsSince: `SELECT * FROM ${s}.payment_events
+      WHERE position > $1
+        AND position <= (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${s}.payment_events_position_seq)
+      ORDER BY position LIMIT $2`,
+    outboxStats: `SELECT count(*) FILTER (WHERE d.state = 'pending') AS pending,
+        count(*) FILTER (WHERE d.state = 'dead') AS dead,
+        min(e.occurred_at) FILTER (WHERE d.state = 'pending') AS oldest_pending_at
+      FROM ${s}.event_deliveries d JOIN ${s}.payment_events e ON e.payment_id = d.payment_id AND e.seq = d.seq
+      WHERE d.state IN ('pending', 'dead')`,
+    /** Up to $2 events before $1 whose deliveries are all delivered, with their deliveries. */
+    pruneEvents: `WITH doomed AS (
+        SELECT payment_id, seq, id FROM ${s}.payment_events e
+        WHERE occurred_at < $1 AND NOT EXISTS (
+          SELECT 1 FROM ${s}.event_deliveries d WHERE d.event_id = e.id AND d.state <> 'delivered'
+        )
+        ORDER BY position LIMIT $2
+        FOR UPDATE SKIP LOCKED
+      ),
+      deliveries AS (DELETE FROM ${s}.event_deliveries d USING doomed WHERE d.event_id = doomed.id)
+      DELETE FROM ${s}.payment_events e USING doomed WHERE e.payment_id = doomed.payment_id AND e.seq = doomed.seq`,
+    pruneReceipts: `DELETE FROM ${s}.webhook_receipts WHERE seq IN (
+        SELECT seq FROM ${s}.webhook_receipts WHERE received_at < $1 ORDER BY seq LIMIT $2)`,
+    pruneAudit: `DELETE FROM ${s}.audit_log WHERE id IN (
+        SELECT id FROM ${s}.audit_log WHERE at < $1 ORDER BY id LIMIT $2)`,
+    /**
      * Token bucket in one statement: ON CONFLICT locks the row and evaluates against its latest version,
      * so concurrent takers across instances never spend the same token. `granted` says whether this call got one.
      */

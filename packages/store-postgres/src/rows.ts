@@ -15,7 +15,11 @@ export const POSTGRES_TYPES: ColumnTypes = {
  * pg parses timestamptz, jsonb, boolean and text[] itself, so reading needs nothing. jsonb parameters are
  * sent as JSON text (pg would turn a JS array into a PostgreSQL array otherwise).
  */
-export const POSTGRES_CODEC: ColumnCodec = { encode: { json: (value: unknown) => postgresJson(value) } };
+export const POSTGRES_CODEC: ColumnCodec = {
+  encode: { json: (value: unknown) => postgresJson(value) },
+  // bigint columns (event positions) arrive as text: pg keeps int8 exact; positions stay far below 2^53.
+  decode: { integer: (value: number | string) => Number(value) },
+};
 
 export type Row = Record<string, unknown>;
 
@@ -28,4 +32,5 @@ export const {
   receipts: receiptRows,
   audit: auditRows,
   events: eventRows,
+  deliveries: deliveryRows,
 } = createRecordMappers(POSTGRES_CODEC);

@@ -142,15 +142,76 @@ CREATE TABLE provider_budget (
 );
 `;
 
+/**
+ * Version 2, beside the payments table: the event outbox. Events gain their global position (a sequence)
+ * and the payment snapshot; one delivery row per event and consumer. A new schema runs this too (after
+ * TABLES_V1), so new and migrated schemas cannot drift apart.
+ */
+const OUTBOX_V2 = `
+ALTER TABLE payment_events ADD COLUMN position bigint;
+ALTER TABLE payment_events ADD COLUMN payment jsonb;
+-- Existing events are numbered in the order they occurred.
+UPDATE payment_events e SET position = numbered.n
+FROM (SELECT payment_id, seq, row_number() OVER (ORDER BY occurred_at, payment_id, seq) AS n FROM payment_events) AS numbered
+WHERE numbered.payment_id = e.payment_id AND numbered.seq = e.seq;
+CREATE SEQUENCE payment_events_position_seq OWNED BY payment_events.position;
+-- Marked as handed out up to the last backfilled position (readers trust last_value only once it is called).
+SELECT setval('payment_events_position_seq', GREATEST(COALESCE(max(position), 0), 1), COALESCE(max(position), 0) > 0)
+FROM payment_events;
+ALTER TABLE payment_events
+  ALTER COLUMN position SET DEFAULT nextval('payment_events_position_seq'),
+  ALTER COLUMN position SET NOT NULL;
+CREATE UNIQUE INDEX payment_events_position ON payment_events (position);
+
+-- The outbox: one row per event and consumer.
+CREATE TABLE event_deliveries (
+  event_id text NOT NULL,
+  consumer text NOT NULL,
+  payment_id text NOT NULL,
+  seq integer NOT NULL,
+  position bigint NOT NULL,
+  state text NOT NULL,
+  attempts integer NOT NULL,
+  next_attempt_at timestamptz,
+  last_error text,
+  lease_owner text,
+  lease_token integer NOT NULL,
+  lease_until timestamptz,
+  delivered_at timestamptz,
+  PRIMARY KEY (event_id, consumer)
+);
+-- The claim: pending rows of a consumer by position, and the per-payment head check (lowest pending seq).
+CREATE INDEX event_deliveries_pending ON event_deliveries (consumer, position) WHERE state = 'pending';
+CREATE INDEX event_deliveries_heads ON event_deliveries (consumer, payment_id, seq) WHERE state = 'pending';
+CREATE INDEX event_deliveries_dead ON event_deliveries (position) WHERE state = 'dead';
+`;
+
+/** Version 2's new payment fields, for schemas created before them (defaults: false and null). */
+const PAYMENTS_V2 = `
+ALTER TABLE payments ADD COLUMN amount_mismatch boolean NOT NULL DEFAULT false;
+ALTER TABLE payments ADD COLUMN collected_amount text;
+ALTER TABLE payments ADD COLUMN collected_currency text;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: PAYMENTS_V1 + TABLES_V1 },
+  { version: 2, name: 'event outbox', sql: PAYMENTS_V2 + OUTBOX_V2 },
 ];
+
+/**
+ * Defaults of payment columns added to existing schemas by a migration (an added NOT NULL column needs
+ * one); a new schema declares them too, so both read the same.
+ */
+const ADDED_COLUMN_DEFAULTS: Readonly<Record<string, string>> = { amount_mismatch: 'false' };
 
 /** The whole schema for a field table: what applying every migration to an empty schema gives. */
 export function postgresBaseline(fields: readonly PaymentField[] = PAYMENT_FIELDS): string {
   const columns = [
-    ...columnDefinitions(fields, POSTGRES_TYPES, PAYMENT_KEY_COLUMN),
+    ...columnDefinitions(fields, POSTGRES_TYPES, PAYMENT_KEY_COLUMN).map((definition, index) => {
+      const fallback = ADDED_COLUMN_DEFAULTS[fields[index]!.column];
+      return fallback === undefined ? definition : `${definition} DEFAULT ${fallback}`;
+    }),
     ...PAYMENT_BOOKKEEPING_COLUMNS,
   ];
-  return `\nCREATE TABLE payments (\n  ${columns.join(',\n  ')}\n);\n${TABLES_V1}`;
+  return `\nCREATE TABLE payments (\n  ${columns.join(',\n  ')}\n);\n${TABLES_V1}${OUTBOX_V2}`;
 }

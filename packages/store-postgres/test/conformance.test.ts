@@ -35,6 +35,7 @@ if (database.url === undefined) {
       await migrated;
       await admin.query(
         [
+          'event_deliveries',
           'payment_events',
           'payment_references',
           'audit_log',

@@ -54,4 +54,8 @@ export const {
   receipts: receiptRows,
   audit: auditRows,
   events: eventRows,
+  deliveries: deliveryRows,
 } = createRecordMappers(SQLITE_CODEC);
+
+/** An `event_deliveries` row as SQLite returns it. */
+export type DeliveryRow = Row & { payment_id: string; seq: number; lease_token: number };

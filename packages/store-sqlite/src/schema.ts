@@ -141,14 +141,76 @@ CREATE TABLE provider_budget (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * Version 2, beside the payments table: the event outbox. Events gain their global position and the payment
+ * snapshot; one delivery row per event and consumer. A new file runs this too (after TABLES_V1), so new and
+ * migrated files cannot drift apart.
+ */
+const OUTBOX_V2 = `
+ALTER TABLE payment_events ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE payment_events ADD COLUMN payment TEXT;
+-- Existing events (WITHOUT ROWID: no insertion order kept) are numbered in the order they occurred.
+UPDATE payment_events SET position = numbered.n
+FROM (SELECT payment_id, seq, ROW_NUMBER() OVER (ORDER BY occurred_at, payment_id, seq) AS n FROM payment_events) AS numbered
+WHERE numbered.payment_id = payment_events.payment_id AND numbered.seq = payment_events.seq;
+CREATE UNIQUE INDEX payment_events_position ON payment_events (position);
+
+-- The last position handed out. Positions are taken in the writing transaction, and SQLite has one writer
+-- at a time, so they ascend in commit order; a counter (not MAX + 1) never hands out a pruned event's again.
+CREATE TABLE event_positions (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_position INTEGER NOT NULL
+);
+INSERT INTO event_positions (id, last_position) SELECT 1, COALESCE(MAX(position), 0) FROM payment_events;
+
+-- The outbox: one row per event and consumer.
+CREATE TABLE event_deliveries (
+  event_id TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  payment_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  last_error TEXT,
+  lease_owner TEXT,
+  lease_token INTEGER NOT NULL,
+  lease_until INTEGER,
+  delivered_at INTEGER,
+  PRIMARY KEY (event_id, consumer)
+) WITHOUT ROWID;
+-- The claim: pending rows of a consumer by position, and the per-payment head check (lowest pending seq).
+CREATE INDEX event_deliveries_pending ON event_deliveries (consumer, position) WHERE state = 'pending';
+CREATE INDEX event_deliveries_heads ON event_deliveries (consumer, payment_id, seq) WHERE state = 'pending';
+CREATE INDEX event_deliveries_dead ON event_deliveries (position) WHERE state = 'dead';
+`;
+
+/** Version 2's new payment fields, for files created before them (defaults: false and null). */
+const PAYMENTS_V2 = `
+ALTER TABLE payments ADD COLUMN amount_mismatch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE payments ADD COLUMN collected_amount TEXT;
+ALTER TABLE payments ADD COLUMN collected_currency TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: PAYMENTS_V1 + TABLES_V1 },
+  { version: 2, name: 'event outbox', sql: PAYMENTS_V2 + OUTBOX_V2 },
 ];
+
+/**
+ * Defaults of payment columns added to existing files by a migration (an added NOT NULL column needs one);
+ * a new file declares them too, so both schemas read the same.
+ */
+const ADDED_COLUMN_DEFAULTS: Readonly<Record<string, string>> = { amount_mismatch: '0' };
 
 /** The payments table generated from a field table. */
 function paymentsTableSql(fields: readonly PaymentField[]): string {
   const columns = [
-    ...columnDefinitions(fields, SQLITE_TYPES, PAYMENT_KEY_COLUMN),
+    ...columnDefinitions(fields, SQLITE_TYPES, PAYMENT_KEY_COLUMN).map((definition, index) => {
+      const fallback = ADDED_COLUMN_DEFAULTS[fields[index]!.column];
+      return fallback === undefined ? definition : `${definition} DEFAULT ${fallback}`;
+    }),
     ...PAYMENT_BOOKKEEPING_COLUMNS,
   ];
   return `\nCREATE TABLE payments (\n  ${columns.join(',\n  ')}\n);\n`;
@@ -156,7 +218,7 @@ function paymentsTableSql(fields: readonly PaymentField[]): string {
 
 /** The whole schema for a field table: what applying every migration to an empty file gives. */
 export function sqliteBaseline(fields: readonly PaymentField[] = PAYMENT_FIELDS): string {
-  return paymentsTableSql(fields) + TABLES_V1;
+  return paymentsTableSql(fields) + TABLES_V1 + OUTBOX_V2;
 }
 
 /** The current schema, for a new file. */

@@ -5,20 +5,32 @@ import {
   type AuditEntry,
   applyPaymentChanges,
   byDueOrder,
+  type ClaimDeliveriesInput,
   type ClaimDueInput,
   type ClaimedPayment,
   type ClaimIdempotencyResult,
   type CreatePaymentInput,
   type CreatePaymentResult,
+  DEFAULT_PRUNE_LIMIT,
+  type EventDelivery,
+  type FailDeliveryInput,
   type IdempotencyRecord,
   inFlightIdempotency,
   isIdempotencyLive,
+  type ListDeadDeliveriesInput,
+  type NewEvent,
+  newDeliveries,
   numberEvents,
+  type OutboxStats,
   orderReferencesOf,
+  type PruneRecordsInput,
+  type PruneRecordsResult,
+  type SettleDeliveryInput,
   type SharedBudget,
   type StoredEvent,
   type TransitionInput,
   type TransitionResult,
+  toEventDelivery,
   transitionRefusal,
   type WebhookReceipt,
 } from '@clickpesa-kit/core/store';
@@ -27,6 +39,8 @@ import { migrateSqlite } from './migrate.js';
 import { openDatabase, type SqliteDriver } from './open-database.js';
 import {
   auditRows,
+  type DeliveryRow,
+  deliveryRows,
   eventRows,
   idempotencyRows,
   PAYMENT_COLUMNS,
@@ -130,15 +144,15 @@ class SqlitePaymentStore implements SqliteStore {
       }
       const orderReferences = orderReferencesOf(payment);
       const params = paymentRows.toRow({ ...payment, orderReferences });
-      const events = numberEvents(payment.id, 0, input.events);
-      this.sql.insertPayment.run({ ...params, last_event_seq: events.length });
+      const created = paymentRows.fromRow(params);
+      this.sql.insertPayment.run({ ...params, last_event_seq: input.events?.length ?? 0 });
       for (const reference of orderReferences) this.sql.insertReference.run(reference, payment.id);
       if (idempotency) {
         this.sql.insertIdempotency.run(idempotencyRows.toRow(inFlightIdempotency(idempotency, payment.id)));
       }
-      for (const event of events) this.sql.insertEvent.run(eventRows.toRow(event));
+      const events = this.insertEvents(created, 0, input.events);
       this.insertAudit(input.audit);
-      return { kind: 'created', payment: paymentRows.fromRow(params), events };
+      return { kind: 'created', payment: created, events };
     });
   }
 
@@ -172,16 +186,16 @@ class SqlitePaymentStore implements SqliteStore {
       const { next, newOrderReference } = applyPaymentChanges(current, input.changes);
       // A reference is never reused, not even one of this payment's earlier attempts: the insert fails then.
       if (newOrderReference !== null) this.sql.insertReference.run(newOrderReference, current.id);
-      const events = numberEvents(current.id, row.last_event_seq, input.events);
       const params = paymentRows.toRow(next);
+      const updated = paymentRows.fromRow(params);
       // Only the columns that changed are written, so untouched indexes are left alone.
       const changed = PAYMENT_COLUMNS.filter((column) => params[column] !== row[column]);
       this.sql
         .updatePayment(changed, input.leaseToken !== undefined && input.releaseLease === true)
-        .run({ ...params, last_event_seq: row.last_event_seq + events.length });
-      for (const event of events) this.sql.insertEvent.run(eventRows.toRow(event));
+        .run({ ...params, last_event_seq: row.last_event_seq + (input.events?.length ?? 0) });
+      const events = this.insertEvents(updated, row.last_event_seq, input.events);
       this.insertAudit(input.audit);
-      return { applied: true, payment: paymentRows.fromRow(params), events };
+      return { applied: true, payment: updated, events };
     });
   }
 
@@ -238,6 +252,107 @@ class SqlitePaymentStore implements SqliteStore {
 
   listEvents(paymentId: string): Promise<StoredEvent[]> {
     return this.read(() => this.sql.eventsOf.all(paymentId).map(eventRows.fromRow));
+  }
+
+  claimEventDeliveries(input: ClaimDeliveriesInput): Promise<EventDelivery[]> {
+    return this.write(() => {
+      if (input.limit <= 0) return [];
+      const now = input.now.getTime();
+      const heads = this.sql.claimableDeliveries.all({ consumer: input.consumer, now, limit: input.limit });
+      return heads.map(({ event_id }) => {
+        const row = this.sql.leaseDelivery.get({
+          event_id,
+          consumer: input.consumer,
+          owner: input.owner,
+          until: now + input.leaseMs,
+        })!;
+        return this.delivery(row);
+      });
+    });
+  }
+
+  completeEventDelivery(input: SettleDeliveryInput): Promise<boolean> {
+    return this.write(
+      () => this.sql.completeDelivery.run({ ...heldParams(input), now: input.now.getTime() }).changes === 1,
+    );
+  }
+
+  failEventDelivery(input: FailDeliveryInput): Promise<boolean> {
+    return this.write(
+      () =>
+        this.sql.failDelivery.run({
+          ...heldParams(input),
+          error: input.error,
+          retry_at: input.retryAt?.getTime() ?? null,
+        }).changes === 1,
+    );
+  }
+
+  listDeadDeliveries(input: ListDeadDeliveriesInput): Promise<EventDelivery[]> {
+    return this.read(() => {
+      if (input.limit <= 0) return [];
+      const rows = this.sql.deadDeliveries.all({
+        consumer: input.consumer ?? null,
+        after: input.after ?? 0,
+        limit: input.limit,
+      });
+      return rows.map((row) => this.delivery(row));
+    });
+  }
+
+  replayDeadDelivery(input: { consumer: string; eventId: string; now: Date }): Promise<boolean> {
+    return this.write(
+      () =>
+        this.sql.replayDelivery.run({
+          event_id: input.eventId,
+          consumer: input.consumer,
+          now: input.now.getTime(),
+        }).changes === 1,
+    );
+  }
+
+  listEventsSince(input: { after: number | null; limit: number }): Promise<StoredEvent[]> {
+    return this.read(() =>
+      input.limit <= 0 ? [] : this.sql.eventsSince.all(input.after ?? 0, input.limit).map(eventRows.fromRow),
+    );
+  }
+
+  outboxStats(): Promise<OutboxStats> {
+    return this.read(() => {
+      const counts = this.sql.outboxCounts.get()!;
+      const oldest = this.sql.oldestPending.get()?.at ?? null;
+      return {
+        pending: counts.pending ?? 0,
+        dead: counts.dead ?? 0,
+        oldestPendingAt: oldest === null ? null : new Date(oldest),
+      };
+    });
+  }
+
+  pruneRecords(input: PruneRecordsInput): Promise<PruneRecordsResult> {
+    const limit = input.limit ?? DEFAULT_PRUNE_LIMIT;
+    // One short transaction per kind: a big prune never holds the write lock for long.
+    return this.write(() => {
+      if (input.eventsBefore === undefined || limit <= 0) return 0;
+      const events = this.sql.prunableEvents.all(input.eventsBefore.getTime(), limit);
+      for (const event of events) {
+        this.sql.deleteDeliveriesOf.run(event.id);
+        this.sql.deleteEvent.run(event.payment_id, event.seq);
+      }
+      return events.length;
+    }).then(async (events) => ({
+      events,
+      receipts:
+        input.receiptsBefore === undefined || limit <= 0
+          ? 0
+          : await this.write(
+              () => this.sql.pruneReceipts.run(input.receiptsBefore!.getTime(), limit).changes,
+            ),
+      audit:
+        input.auditBefore === undefined || limit <= 0
+          ? 0
+          : await this.write(() => this.sql.pruneAudit.run(input.auditBefore!.getTime(), limit).changes),
+    }));
   }
 
   claimDue(input: ClaimDueInput): Promise<ClaimedPayment[]> {
@@ -302,6 +417,29 @@ class SqlitePaymentStore implements SqliteStore {
     return null;
   }
 
+  /**
+   * Stores `events` for `payment` after `lastSeq`, with their deliveries. Positions come from the counter in
+   * this same transaction: the write lock is held until commit, so they ascend in commit order.
+   */
+  private insertEvents(
+    payment: PaymentRecord,
+    lastSeq: number,
+    events: NewEvent[] | undefined,
+  ): StoredEvent[] {
+    if (!events || events.length === 0) return [];
+    const last = this.sql.takePositions.get(events.length)!.last_position;
+    const stored = numberEvents(payment, lastSeq, events, last - events.length + 1);
+    for (const event of stored) this.sql.insertEvent.run(eventRows.toRow(event));
+    for (const row of newDeliveries(events, stored)) this.sql.insertDelivery.run(deliveryRows.toRow(row));
+    return stored;
+  }
+
+  /** A delivery row with its event, as the contract hands it out. */
+  private delivery(row: DeliveryRow): EventDelivery {
+    const event = eventRows.fromRow(this.sql.eventAt.get(row.payment_id, row.seq)!);
+    return toEventDelivery(deliveryRows.fromRow(row), event);
+  }
+
   private insertAudit(entries: AuditEntry[] | undefined): void {
     for (const entry of entries ?? []) this.sql.insertAudit.run(auditRows.toRow(entry));
   }
@@ -327,6 +465,10 @@ class SqlitePaymentStore implements SqliteStore {
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
     }
   }
+}
+
+function heldParams(input: SettleDeliveryInput) {
+  return { event_id: input.eventId, consumer: input.consumer, lease_token: input.leaseToken };
 }
 
 function decodeOrNull(row: PaymentRow | undefined): PaymentRecord | null {

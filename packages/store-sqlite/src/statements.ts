@@ -1,12 +1,22 @@
-import { ACTIVE_STATUSES } from '@clickpesa-kit/core/store';
+import { ACTIVE_STATUSES, EVENT_DELIVERY_FIELDS, EVENT_FIELDS } from '@clickpesa-kit/core/store';
 import type Database from 'better-sqlite3';
-import { type IdempotencyRow, PAYMENT_COLUMNS, type PaymentRow, type Row } from './rows.js';
+import { type DeliveryRow, type IdempotencyRow, PAYMENT_COLUMNS, type PaymentRow, type Row } from './rows.js';
 
 const ACTIVE_STATUS_LIST = [...ACTIVE_STATUSES].map((status) => `'${status}'`).join(', ');
 const paymentColumnList = PAYMENT_COLUMNS.join(', ');
 const paymentValueList = PAYMENT_COLUMNS.map((column) => `@${column}`).join(', ');
 
 type Params = Row;
+
+/** `INSERT INTO table (columns) VALUES (@columns)` for a field table. */
+function insertSql(table: string, fields: readonly { column: string }[]): string {
+  const columns = fields.map((field) => field.column);
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`;
+}
+
+/** Which rows of `event_deliveries` a settle (complete or fail) may touch: held under the current token. */
+const HELD_DELIVERY =
+  "event_id = @event_id AND consumer = @consumer AND state = 'pending' AND lease_token = @lease_token";
 
 /** The part of a better-sqlite3 statement the store uses. */
 export interface Statement<P extends unknown[], Result> {
@@ -54,10 +64,72 @@ export function prepareStatements(db: Database.Database) {
     insertReference: put<[string, string]>(
       'INSERT INTO payment_references (order_reference, payment_id) VALUES (?, ?)',
     ),
-    insertEvent: put<[Row]>(
-      'INSERT INTO payment_events (payment_id, seq, id, type, occurred_at, data) VALUES (@payment_id, @seq, @id, @type, @occurred_at, @data)',
-    ),
+    insertEvent: put<[Row]>(insertSql('payment_events', EVENT_FIELDS)),
     eventsOf: get<Row>('SELECT * FROM payment_events WHERE payment_id = ? ORDER BY seq'),
+    eventAt: get<Row>('SELECT * FROM payment_events WHERE payment_id = ? AND seq = ?'),
+    eventsSince: get<Row>('SELECT * FROM payment_events WHERE position > ? ORDER BY position LIMIT ?'),
+    /** Hands out `count` positions: the last one is returned, the first is `last - count + 1`. */
+    takePositions: put<[number], { last_position: number }>(
+      'UPDATE event_positions SET last_position = last_position + ? WHERE id = 1 RETURNING last_position',
+    ),
+    insertDelivery: put<[Row]>(insertSql('event_deliveries', EVENT_DELIVERY_FIELDS)),
+    /** The heads (lowest pending seq of their payment) that are due and free, oldest position first. */
+    claimableDeliveries: get<{ event_id: string }>(
+      `SELECT d.event_id FROM event_deliveries d
+       WHERE d.consumer = @consumer AND d.state = 'pending'
+         AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= @now)
+         AND (d.lease_until IS NULL OR d.lease_until <= @now)
+         AND NOT EXISTS (
+           SELECT 1 FROM event_deliveries e
+           WHERE e.consumer = d.consumer AND e.payment_id = d.payment_id AND e.state = 'pending' AND e.seq < d.seq
+         )
+       ORDER BY d.position LIMIT @limit`,
+    ),
+    leaseDelivery: put<[{ event_id: string; consumer: string; owner: string; until: number }], DeliveryRow>(
+      `UPDATE event_deliveries SET lease_owner = @owner, lease_token = lease_token + 1, lease_until = @until
+       WHERE event_id = @event_id AND consumer = @consumer RETURNING *`,
+    ),
+    completeDelivery: put<[Row]>(
+      `UPDATE event_deliveries SET state = 'delivered', delivered_at = @now, lease_owner = NULL, lease_until = NULL
+       WHERE ${HELD_DELIVERY}`,
+    ),
+    failDelivery: put<[Row]>(
+      `UPDATE event_deliveries SET attempts = attempts + 1, last_error = @error, lease_owner = NULL, lease_until = NULL,
+         state = CASE WHEN @retry_at IS NULL THEN 'dead' ELSE 'pending' END, next_attempt_at = @retry_at
+       WHERE ${HELD_DELIVERY}`,
+    ),
+    deadDeliveries: get<DeliveryRow>(
+      `SELECT * FROM event_deliveries WHERE state = 'dead' AND position > @after AND (@consumer IS NULL OR consumer = @consumer)
+       ORDER BY position, consumer LIMIT @limit`,
+    ),
+    replayDelivery: put<[{ event_id: string; consumer: string; now: number }]>(
+      `UPDATE event_deliveries SET state = 'pending', attempts = 0, next_attempt_at = @now
+       WHERE event_id = @event_id AND consumer = @consumer AND state = 'dead'`,
+    ),
+    outboxCounts: get<{ pending: number | null; dead: number | null }>(
+      `SELECT SUM(state = 'pending') AS pending, SUM(state = 'dead') AS dead FROM event_deliveries
+       WHERE state IN ('pending', 'dead')`,
+    ),
+    oldestPending: get<{ at: number | null }>(
+      `SELECT MIN(e.occurred_at) AS at FROM event_deliveries d
+       JOIN payment_events e ON e.payment_id = d.payment_id AND e.seq = d.seq WHERE d.state = 'pending'`,
+    ),
+    /** Events before the cutoff none of whose deliveries is still pending or dead. */
+    prunableEvents: get<{ payment_id: string; seq: number; id: string }>(
+      `SELECT payment_id, seq, id FROM payment_events e
+       WHERE occurred_at < ? AND NOT EXISTS (
+         SELECT 1 FROM event_deliveries d WHERE d.event_id = e.id AND d.state <> 'delivered'
+       )
+       ORDER BY position LIMIT ?`,
+    ),
+    deleteDeliveriesOf: put<[string]>('DELETE FROM event_deliveries WHERE event_id = ?'),
+    deleteEvent: put<[string, number]>('DELETE FROM payment_events WHERE payment_id = ? AND seq = ?'),
+    pruneReceipts: put<[number, number]>(
+      'DELETE FROM webhook_receipts WHERE seq IN (SELECT seq FROM webhook_receipts WHERE received_at < ? ORDER BY seq LIMIT ?)',
+    ),
+    pruneAudit: put<[number, number]>(
+      'DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY id LIMIT ?)',
+    ),
     insertAudit: put<[Row]>(
       'INSERT INTO audit_log (payment_id, at, kind, data) VALUES (@payment_id, @at, @kind, @data)',
     ),

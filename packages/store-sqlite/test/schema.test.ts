@@ -35,9 +35,12 @@ function schemaOf(db: Database.Database) {
     .all() as { type: string; name: string }[];
   return objects.map((object) => ({
     ...object,
+    // A column added by a migration lands at the end of an old table: compare columns by name, not position.
     columns:
       object.type === 'table'
-        ? db.pragma(`table_info(${object.name})`)
+        ? (db.pragma(`table_info(${object.name})`) as { cid: number; name: string }[])
+            .map(({ cid: _position, ...column }) => column)
+            .sort((x, y) => x.name.localeCompare(y.name))
         : db.pragma(`index_info(${object.name})`),
     versions:
       object.name === 'schema_migrations'
@@ -59,13 +62,13 @@ const withNewField: readonly PaymentField[] = [
 ];
 
 describe('SQLite schema from the payment field table', () => {
-  it('a new file (baseline) and an old file (version 1 replayed) have the same schema', () => {
+  it('a new file (baseline) and an old file (every migration replayed) have the same schema', () => {
     const fresh = migratedFile(MIGRATIONS, sqliteBaseline());
     const replayed = migratedFile(MIGRATIONS);
     expect(schemaOf(fresh)).toEqual(schemaOf(replayed));
     // and the store's own migrate picks the baseline for a new file
     const store = createSqliteStore({ filename: join(root, 'store.db') });
-    expect(store.schemaVersion).toBe(1);
+    expect(store.schemaVersion).toBe(2);
     void store.close();
   });
 
@@ -75,7 +78,7 @@ describe('SQLite schema from the payment field table', () => {
     const migrations: Migration[] = [
       ...MIGRATIONS,
       {
-        version: 2,
+        version: MIGRATIONS.length + 1,
         name: 'channel hint',
         sql: `ALTER TABLE payments ADD COLUMN ${columnDefinition(added, SQLITE_TYPES)}`,
       },
@@ -99,11 +102,96 @@ describe('SQLite schema from the payment field table', () => {
   });
 });
 
+describe('SQLite migration to the event outbox (version 2)', () => {
+  /** The payment fields a version 1 file has (the ones added since are left out). */
+  const ADDED_IN_V2 = new Set(['amount_mismatch', 'collected_amount', 'collected_currency']);
+  const v1Rows = createRecordMapper(
+    PAYMENT_FIELDS.filter((field) => !ADDED_IN_V2.has(field.column)),
+    SQLITE_CODEC,
+  );
+
+  it('an old file keeps its rows: events numbered in the order they occurred, new fields false and null', async () => {
+    const filename = join(root, `old-${++counter}.db`);
+    const old = new Database(filename);
+    migrateSqlite(old, MIGRATIONS.slice(0, 1));
+    const insert = (table: string, row: Record<string, unknown>) => {
+      const columns = Object.keys(row);
+      old
+        .prepare(
+          `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
+        )
+        .run(row);
+    };
+    const base = Date.UTC(2026, 0, 5, 10);
+    const a = makePayment();
+    const b = makePayment();
+    for (const payment of [a, b]) insert('payments', { ...v1Rows.toRow(payment), last_event_seq: 2 });
+    // inserted out of order on purpose: positions follow occurred_at
+    const eventRow = (paymentId: string, seq: number, offset: number) => ({
+      payment_id: paymentId,
+      seq,
+      id: `${paymentId}-${seq}`,
+      type: 'payment.status_changed',
+      occurred_at: base + offset,
+      data: '{}',
+    });
+    insert('payment_events', eventRow(b.id, 2, 40));
+    insert('payment_events', eventRow(a.id, 1, 10));
+    insert('payment_events', eventRow(b.id, 1, 20));
+    insert('payment_events', eventRow(a.id, 2, 30));
+    old.close();
+
+    const store = createSqliteStore({ filename });
+    try {
+      expect(store.schemaVersion).toBe(2);
+      const since = await store.listEventsSince({ after: null, limit: 10 });
+      expect(since.map((event) => [event.id, event.position])).toEqual([
+        [`${a.id}-1`, 1],
+        [`${b.id}-1`, 2],
+        [`${a.id}-2`, 3],
+        [`${b.id}-2`, 4],
+      ]);
+      // older than the outbox: no payment snapshot
+      expect(since.every((event) => event.payment === null)).toBe(true);
+      expect(await store.getPayment(a.id)).toEqual({
+        ...a,
+        amountMismatch: false,
+        collectedAmount: null,
+        collectedCurrency: null,
+      });
+      // no deliveries were invented for old events
+      expect(await store.outboxStats()).toEqual({ pending: 0, dead: 0, oldestPendingAt: null });
+
+      // and the store carries on: the next event numbers after the payment's seq and after every position
+      const next = await store.transition({
+        paymentId: a.id,
+        expectedVersion: a.version,
+        changes: { status: 'processing' },
+        events: [
+          {
+            id: 'next',
+            type: 'payment.processing',
+            occurredAt: new Date(base),
+            data: {},
+            deliverTo: ['handlers'],
+          },
+        ],
+      });
+      if (!next.applied) throw new Error('not applied');
+      expect(next.events.map((event) => [event.seq, event.position])).toEqual([[3, 5]]);
+      expect(next.events[0]!.payment).toEqual(next.payment);
+      expect(await store.outboxStats()).toMatchObject({ pending: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('withFaults over the SQLite store', () => {
   it('fails the armed call, writes nothing, and passes the store through', async () => {
     const store = withFaults(createSqliteStore({ filename: ':memory:' }));
     expect(store.kind).toBe('sqlite');
-    expect(store.schemaVersion).toBe(1);
+    expect(store.schemaVersion).toBe(2);
     const payment = makePayment();
     store.failNext('createPayment');
     await expect(store.createPayment({ payment })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });

@@ -3,6 +3,7 @@ import { createHarness, type StoreConformanceOptions } from './harness.js';
 import { describeCreatePayment } from './suites/create-payment.js';
 import { describeIdempotency } from './suites/idempotency.js';
 import { describeLeases } from './suites/leases.js';
+import { describeOutbox } from './suites/outbox.js';
 import { describeRaces } from './suites/races.js';
 import { describeReads } from './suites/reads.js';
 import { describeRecords } from './suites/records.js';
@@ -41,6 +42,7 @@ export function runStoreConformanceTests(options: StoreConformanceOptions): void
     describeLeases(harness);
     describeIdempotency(harness);
     describeRecords(harness);
+    describeOutbox(harness);
     describeRaces(harness);
   });
 }
