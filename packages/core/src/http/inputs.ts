@@ -63,12 +63,7 @@ export function createPaymentBody(body: JsonBody): Record<string, unknown> {
     throw validationError([{ field: 'body', message: 'a JSON object body is required' }]);
   if (body.kind === 'rejected') throw rejectedBodyError(body);
   const parsed = jsonObjectSchema.safeParse(body.value);
-  if (!parsed.success) {
-    throw new ClickPesaKitError('VALIDATION_ERROR', {
-      message: NOT_AN_OBJECT,
-      details: [{ field: 'body', message: NOT_AN_OBJECT }],
-    });
-  }
+  if (!parsed.success) throw notAnObjectError();
   if (body.text !== undefined) assertExactAmount(body.text);
   return parsed.data;
 }
@@ -97,6 +92,7 @@ function assertExactAmount(text: string): void {
 export function assertEmptyCommandBody(body: JsonBody): void {
   if (body.kind === 'empty') return;
   if (body.kind === 'rejected') throw rejectedBodyError(body);
+  if (!jsonObjectSchema.safeParse(body.value).success) throw notAnObjectError();
   const parsed = emptyCommandSchema.safeParse(body.value);
   if (!parsed.success) throw validationError(issuesToDetails(parsed.error.issues, 'body'));
 }
@@ -106,6 +102,14 @@ export function rejectedBodyError(body: Extract<JsonBody, { kind: 'rejected' }>)
   if (body.message !== undefined) options.message = body.message;
   if (body.details !== undefined) options.details = body.details;
   return new ClickPesaKitError(body.code, options);
+}
+
+/** Valid JSON that is not an object (`"hi"`, `null`, `[1]`): a clear validation error, not MALFORMED_JSON. */
+function notAnObjectError(): ClickPesaKitError {
+  return new ClickPesaKitError('VALIDATION_ERROR', {
+    message: NOT_AN_OBJECT,
+    details: [{ field: 'body', message: NOT_AN_OBJECT }],
+  });
 }
 
 function validationError(details: ErrorDetail[]): ClickPesaKitError {

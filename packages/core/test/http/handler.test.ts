@@ -597,6 +597,19 @@ describe('input validation', () => {
     );
     expect(withField.status).toBe(400);
     expect(envelope(withField).error?.details).toEqual([{ field: 'amount', message: 'unknown field' }]);
+    for (const rawBody of ['"hi"', 'null', '[1]']) {
+      const notAnObject = await handler.handle(
+        request('POST', `/payments/${payment.id}/cancel`, {
+          rawBody,
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+      expect(notAnObject.status).toBe(400);
+      expect(envelope(notAnObject).error).toEqual({
+        code: 'VALIDATION_ERROR',
+        details: [{ field: 'body', message: 'the body must be a JSON object' }],
+      });
+    }
     expect(service.calls.map((call) => call.method)).toEqual(['retry', 'cancel', 'retry']);
   });
 
