@@ -152,7 +152,7 @@ export function resolveWebhookChecksumKeys<Raw>(options: ClickPesaPaymentsOption
 }
 
 /**
- * The startup warning for live ClickPesa without a checksum key (SEC-16): webhooks then cannot be verified,
+ * The startup warning for live ClickPesa without a checksum key (SEC-15): webhooks then cannot be verified,
  * every one costs a confirming query, and ClickPesa cannot check our request bodies. Null otherwise, and for an
  * injected client (whose base URL the kit does not know). Names the setting, never a value.
  */

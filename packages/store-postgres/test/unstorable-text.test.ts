@@ -10,7 +10,7 @@ const url = database.url ?? '';
 
 /**
  * PostgreSQL refuses NUL in text and unpaired surrogates in JSON. Such strings in a request or a webhook must
- * end as a client error or be made storable: never as a 503 "storage unavailable" (SEC-15).
+ * end as a client error or be made storable: never as a 503 "storage unavailable" (SEC-14).
  */
 suite(`unstorable text with the PostgreSQL store${database.skipReason ? ` — ${database.skipReason}` : ''}`, () => {
   const schema = uniqueSchema('cpk_text');

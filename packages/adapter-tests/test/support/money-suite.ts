@@ -31,7 +31,7 @@ function nextMsisdn(): string {
 }
 
 /**
- * Money safety over real HTTP (SEC-2, SEC-14, IDEM-1): the server-set price, exact JSON amounts and the small
+ * Money safety over real HTTP (SEC-2, SEC-7, IDEM-1): the server-set price, exact JSON amounts and the small
  * body/header rules, on each framework with and without its host body parser.
  */
 export function runMoneySuite(variants: HostVariant[]): void {

@@ -27,7 +27,7 @@ const REFERENCE_ATTEMPTS = 3;
 
 /**
  * POST /payments: validate (nothing is stored on failure, IDEM-7) → with `resolveAmount`, take the server's
- * price (SEC-14; idempotent replays skip it: the request fingerprint is the client's body) → write the `pending` row, its order
+ * price (SEC-7; idempotent replays skip it: the request fingerprint is the client's body) → write the `pending` row, its order
  * reference and the idempotency record in ONE store call (CS-1, IDEM-12) → push → apply the outcome.
  * The row carries `nextPollAt` from the start, so a crash or store failure after it was written still leaves
  * something the poller reconciles.

@@ -6,7 +6,7 @@ import type { ResolvedAmount } from './types.js';
 import type { InitiateRequest, ValidatedInitiate } from './validation.js';
 
 /**
- * The amount a new payment is charged (SEC-14). Without `resolveAmount` it is the client's (already checked).
+ * The amount a new payment is charged (SEC-7). Without `resolveAmount` it is the client's (already checked).
  * With it, the server's price wins: a client amount may only repeat it, and a missing order is refused before
  * anything is stored.
  */

@@ -113,7 +113,7 @@ export interface PaymentServiceOptions {
    */
   confirmWithinMs?: number;
   /**
-   * The server sets the price (SEC-14): called for every new payment with the client's `external_order_id`;
+   * The server sets the price (SEC-7): called for every new payment with the client's `external_order_id`;
    * returns the order's amount, or null when there is no such order (404 ORDER_NOT_FOUND). When set,
    * `external_order_id` is required and `amount` optional; a client amount that differs is refused (400
    * naming `amount`). The amount still has to pass minAmount/maxAmount. Retries reuse the stored amount.

@@ -55,7 +55,7 @@ async function processWebhook(
     return reject(ctx, checked.reason === 'malformed' ? 400 : 401, checked.reason, checked.message);
   }
   const { verified } = checked;
-  // after verification (the checksum covers the text as sent): strings every store keeps (SEC-15)
+  // after verification (the checksum covers the text as sent): strings every store keeps (SEC-14)
   const webhook = toStorableJson(checked.webhook);
 
   const payment =

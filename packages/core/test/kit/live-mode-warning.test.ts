@@ -29,7 +29,7 @@ function startupWarnings(clickpesa: Record<string, unknown>, checksumKey?: strin
   return warnings.filter((line) => line.includes('checksum key'));
 }
 
-describe('live ClickPesa without a checksum key (SEC-16)', () => {
+describe('live ClickPesa without a checksum key (SEC-15)', () => {
   it('logs one clear warning line at startup, naming the setting and no secret', () => {
     const lines = startupWarnings({});
     expect(lines).toHaveLength(1);
