@@ -71,7 +71,9 @@ suite(`unstorable text with the PostgreSQL store${database.skipReason ? ` — ${
 
     // an unknown reference with the same characters is stored as an orphan, also without a failure
     const orphan = await payments.service.handleWebhook({
-      rawBody: Buffer.from('{"event":"PAYMENT FAILED","data":{"orderReference":"PAY\\ud800\\u0000","status":"FAILED"}}'),
+      rawBody: Buffer.from(
+        '{"event":"PAYMENT FAILED","data":{"orderReference":"PAY\\ud800\\u0000","status":"FAILED"}}',
+      ),
       headers: {},
     });
     expect(orphan).toEqual({ status: 200, message: 'orphan' });

@@ -82,7 +82,9 @@ export function runMoneySuite(variants: HostVariant[]): void {
     }
 
     function fieldsOf(answer: Answer): string[] {
-      return ((answer.body?.error?.details ?? []) as { field?: string }[]).map((detail) => String(detail.field));
+      return ((answer.body?.error?.details ?? []) as { field?: string }[]).map((detail) =>
+        String(detail.field),
+      );
     }
 
     /** Runs `action` and says how many payments and pushes it caused. */
@@ -206,7 +208,9 @@ export function runMoneySuite(variants: HostVariant[]): void {
             response.on('data', (chunk: string) => {
               text += chunk;
             });
-            response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text), text }));
+            response.on('end', () =>
+              resolve({ status: response.statusCode ?? 0, body: JSON.parse(text), text }),
+            );
           },
         );
         request.on('error', reject);

@@ -132,7 +132,10 @@ function initiateEvidence(
  * An initiate answer claiming success (SUCCESS, SETTLED) is taken as evidence only when it names our order
  * reference and the collected amount (SM-13): the amount check against the payment needs both.
  */
-function unvouchedSuccess(result: Extract<InitiateResult, { kind: 'accepted' }>, payment: PaymentRecord): boolean {
+function unvouchedSuccess(
+  result: Extract<InitiateResult, { kind: 'accepted' }>,
+  payment: PaymentRecord,
+): boolean {
   if (mapProviderStatus(result.payment.status).class !== 'success') return false;
   const raw = Array.isArray(result.raw) && result.raw.length === 1 ? result.raw[0] : result.raw;
   const fields = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};

@@ -184,7 +184,8 @@ function metadataProblem(value: unknown): { message: string; key?: string } | nu
       typeof item === 'string' ||
       typeof item === 'boolean' ||
       (typeof item === 'number' && Number.isFinite(item));
-    if (!flat) return { message: `metadata must be flat: "${key}" must be a string, number, boolean or null` };
+    if (!flat)
+      return { message: `metadata must be flat: "${key}" must be a string, number, boolean or null` };
     const textProblem = typeof item === 'string' ? unstorableTextProblem(item) : null;
     if (textProblem !== null) return { message: `metadata.${key} ${textProblem}`, key };
   }

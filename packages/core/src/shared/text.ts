@@ -5,9 +5,11 @@
  */
 
 /** C0 controls other than tab, line feed and carriage return, and DEL. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/u;
 /** With the `u` flag a paired surrogate is one code point: only unpaired halves match. */
 const LONE_SURROGATE = /\p{Cs}/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const UNSTORABLE_GLOBAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|\p{Cs}/gu;
 
 /** Why `value` cannot be stored as is, or null when it can. */

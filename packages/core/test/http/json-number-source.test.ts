@@ -3,12 +3,18 @@ import { exactDecimal, topLevelNumberSource } from '../../src/http/json-number-s
 
 describe('topLevelNumberSource', () => {
   it('returns the number token of a top-level key as written', () => {
-    expect(topLevelNumberSource('{"amount":100.999999999999999999}', 'amount')).toBe('100.999999999999999999');
-    expect(topLevelNumberSource(' \n{ "a" : [1,{"amount":5}] , "amount" : -1.5E+3 }', 'amount')).toBe('-1.5E+3');
+    expect(topLevelNumberSource('{"amount":100.999999999999999999}', 'amount')).toBe(
+      '100.999999999999999999',
+    );
+    expect(topLevelNumberSource(' \n{ "a" : [1,{"amount":5}] , "amount" : -1.5E+3 }', 'amount')).toBe(
+      '-1.5E+3',
+    );
   });
 
   it('ignores nested keys, keys inside strings and non-number values', () => {
-    expect(topLevelNumberSource('{"meta":{"amount":1.001},"note":"\\"amount\\":9.999"}', 'amount')).toBeUndefined();
+    expect(
+      topLevelNumberSource('{"meta":{"amount":1.001},"note":"\\"amount\\":9.999"}', 'amount'),
+    ).toBeUndefined();
     expect(topLevelNumberSource('{"amount":"100.999"}', 'amount')).toBeUndefined();
     expect(topLevelNumberSource('{"amount":null}', 'amount')).toBeUndefined();
     expect(topLevelNumberSource('[1.001]', 'amount')).toBeUndefined();

@@ -45,7 +45,11 @@ describe('resolveAmount: the server sets the price', () => {
     expect(pushed.payment.externalOrderId).toBe('ORD-1');
     expect(h.sb.getPayment(pushed.payment.orderReference)?.amount).toBe('50000');
     expect(book.asked).toEqual([
-      { owner: OWNER, externalOrderId: 'ORD-1', body: expect.objectContaining({ external_order_id: 'ORD-1' }) },
+      {
+        owner: OWNER,
+        externalOrderId: 'ORD-1',
+        body: expect.objectContaining({ external_order_id: 'ORD-1' }),
+      },
     ]);
   });
 
@@ -104,7 +108,9 @@ describe('resolveAmount: the server sets the price', () => {
     for (const order of ['BIG', 'SMALL']) {
       const refused = await refusal(service.initiate(OWNER, orderBody(order)));
       expect(refused.code).toBe('VALIDATION_ERROR');
-      expect(refused.details).toEqual([{ field: 'amount', message: expect.stringMatching(/^the order's amount is outside/) }]);
+      expect(refused.details).toEqual([
+        { field: 'amount', message: expect.stringMatching(/^the order's amount is outside/) },
+      ]);
     }
     expect(h.calls('initiate')).toBe(0);
   });

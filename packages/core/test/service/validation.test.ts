@@ -230,7 +230,10 @@ describe('initiate body validation', () => {
   it('refuses customer_name and external_order_id with an unpaired surrogate', () => {
     expect(details({ ...valid, customer_name: 'Asha \ud800', external_order_id: 'A\udfff1' })).toEqual([
       { field: 'customer_name', message: 'customer_name must not contain unpaired UTF-16 surrogates' },
-      { field: 'external_order_id', message: 'external_order_id must not contain unpaired UTF-16 surrogates' },
+      {
+        field: 'external_order_id',
+        message: 'external_order_id must not contain unpaired UTF-16 surrogates',
+      },
     ]);
   });
 
