@@ -18,8 +18,9 @@ const SANDBOX_POLL = { initialDelayMs: 1000, intervalMs: 1000, maxAttempts: 180 
 
 /**
  * Everything an example app needs besides its framework: the store, the ClickPesa settings (real or the
- * sandbox), the demo users, the shop's orders (in the payments' database) and the checkout page. The app owns the kit and its server;
- * the shop owns the store and the sandbox and closes them after the app has stopped.
+ * sandbox), the demo users, the shop's orders (in the payments' database) and the checkout page. The app
+ * owns the kit and its server; the shop owns the store, the orders and the sandbox and closes them after the
+ * app has stopped.
  */
 export interface Shop {
   readonly store: PaymentStore;
