@@ -2,6 +2,7 @@ import type { ClickPesaPayments } from '@clickpesa-kit/core';
 import {
   type Answer,
   API_BASE,
+  ordersFollowPayments,
   type Shop,
   type ShopUser,
   type StartShop,
@@ -44,14 +45,14 @@ export function createShopApp(shop: Shop): { app: express.Express; payments: Cli
   const { payments } = router;
 
   // 4. Payment events drive the shop's own logic: the order is paid once its payment succeeded, however that
-  //    was learnt (webhook, poller or a status check).
-  payments.events.on('payment.created', ({ payment }) => shop.orders.paymentCreated(payment));
-  payments.events.on('payment.succeeded', ({ payment }) => shop.orders.paymentSucceeded(payment));
-  payments.events.on('payment.failed', ({ payment }) => shop.orders.paymentFailed(payment));
+  //    was learnt (webhook, poller or a status check). Each event is applied to the orders at most once.
+  ordersFollowPayments(payments.events, shop.orders, shop.logger);
 
   // 5. The shop's own routes.
-  app.post('/shop/orders', (req, res) => send(res, shop.answers.createOrder(req.user, req.body)));
-  app.get('/shop/orders/:id', (req, res) => send(res, shop.answers.getOrder(req.user, req.params.id)));
+  app.post('/shop/orders', async (req, res) => send(res, await shop.answers.createOrder(req.user, req.body)));
+  app.get('/shop/orders/:id', async (req, res) =>
+    send(res, await shop.answers.getOrder(req.user, req.params.id)),
+  );
 
   // 6. The checkout page, its browser client and /config.json.
   app.get([...shop.checkout.paths], (req, res) => {

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestShop, type TestShop } from '@clickpesa-kit/example-support/testing';
+import { eventually, startTestShop, type TestShop } from '@clickpesa-kit/example-support/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShop } from '../src/app.js';
@@ -114,8 +114,10 @@ describe.skipIf(!haveChromium && !inCi)('checkout page in Chromium (sandbox mode
     expect(await page.textContent('#reference')).toBe(retried?.orderReference);
 
     // the shop's orders followed the payment events: paid, failed, paid
-    const orders = app.shop.orders.list('alice');
-    expect(orders.map((order) => [order.amount, order.status])).toEqual([
+    const statuses = async () =>
+      (await app.shop.orders.list('alice')).map((order) => [order.amount, order.status]);
+    await eventually(async () => (await statuses()).at(-1)?.[1] === 'paid', 'the last order to be paid');
+    expect(await statuses()).toEqual([
       ['1500.00', 'paid'],
       ['2000.00', 'payment_failed'],
       ['2000.00', 'paid'],

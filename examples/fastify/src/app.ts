@@ -3,6 +3,7 @@ import type { ClickPesaPayments } from '@clickpesa-kit/core';
 import {
   type Answer,
   API_BASE,
+  ordersFollowPayments,
   type Shop,
   type ShopUser,
   type StartShop,
@@ -44,17 +45,15 @@ export async function createShopApp(
   const payments = app.payments;
 
   // 4. Payment events drive the shop's own logic: the order is paid once its payment succeeded, however that
-  //    was learnt (webhook, poller or a status check).
-  payments.events.on('payment.created', ({ payment }) => shop.orders.paymentCreated(payment));
-  payments.events.on('payment.succeeded', ({ payment }) => shop.orders.paymentSucceeded(payment));
-  payments.events.on('payment.failed', ({ payment }) => shop.orders.paymentFailed(payment));
+  //    was learnt (webhook, poller or a status check). Each event is applied to the orders at most once.
+  ordersFollowPayments(payments.events, shop.orders, shop.logger);
 
   // 5. The shop's own routes.
   app.post('/shop/orders', async (request, reply) =>
-    send(reply, shop.answers.createOrder(request.user, request.body)),
+    send(reply, await shop.answers.createOrder(request.user, request.body)),
   );
   app.get<{ Params: { id: string } }>('/shop/orders/:id', async (request, reply) =>
-    send(reply, shop.answers.getOrder(request.user, request.params.id)),
+    send(reply, await shop.answers.getOrder(request.user, request.params.id)),
   );
 
   // 6. The checkout page, its browser client and /config.json.

@@ -2,6 +2,7 @@ import type { ClickPesaPayments } from '@clickpesa-kit/core';
 import {
   type Answer,
   API_BASE,
+  ordersFollowPayments,
   type Shop,
   type ShopUser,
   type StartShop,
@@ -53,10 +54,8 @@ export function createShopApp(shop: Shop): { app: Koa<ShopState>; payments: Clic
   const { payments } = middleware;
 
   // 4. Payment events drive the shop's own logic: the order is paid once its payment succeeded, however that
-  //    was learnt (webhook, poller or a status check).
-  payments.events.on('payment.created', ({ payment }) => shop.orders.paymentCreated(payment));
-  payments.events.on('payment.succeeded', ({ payment }) => shop.orders.paymentSucceeded(payment));
-  payments.events.on('payment.failed', ({ payment }) => shop.orders.paymentFailed(payment));
+  //    was learnt (webhook, poller or a status check). Each event is applied to the orders at most once.
+  ordersFollowPayments(payments.events, shop.orders, shop.logger);
 
   // 5. The shop's own routes, and 6. the checkout page, its browser client and /config.json.
   app.use(async (ctx, next) => {
@@ -64,9 +63,9 @@ export function createShopApp(shop: Shop): { app: Koa<ShopState>; payments: Clic
     const orderId = ORDER_PATH.exec(ctx.path)?.[1];
     const file = ctx.method === 'GET' || ctx.method === 'HEAD' ? shop.checkout.file(ctx.path) : undefined;
     if (ctx.method === 'POST' && ctx.path === '/shop/orders') {
-      send(ctx, shop.answers.createOrder(user, ctx.request.body));
+      send(ctx, await shop.answers.createOrder(user, ctx.request.body));
     } else if (ctx.method === 'GET' && orderId) {
-      send(ctx, shop.answers.getOrder(user, orderId));
+      send(ctx, await shop.answers.getOrder(user, orderId));
     } else if (file) {
       ctx.set(file.headers);
       ctx.body = file.body;

@@ -9,7 +9,16 @@ export {
   readExampleConfig,
 } from './config.js';
 export { serveHttp, serverUrl } from './http-server.js';
-export { type NewOrderResult, type Order, OrderBook, type OrderStatus } from './order-book.js';
+export { openOrderBook } from './orders/open-order-book.js';
+export type {
+  AppliedPaymentEvent,
+  NewOrderResult,
+  Order,
+  OrderBook,
+  OrderStatus,
+  PaymentEventForOrders,
+} from './orders/order-book.js';
+export { orderEventHandlers, ordersFollowPayments } from './orders/orders-follow-payments.js';
 export { runExample, startupProblem } from './run-example.js';
 export { API_BASE, prepareShop, type RunningShop, type Shop, type StartShop } from './shop.js';
 export { type Answer, ShopAnswers } from './shop-answers.js';

@@ -80,7 +80,7 @@ const PG_PROBLEMS: Record<string, string> = {
 };
 
 /** The first recognisable code along the cause chain (the store wraps pg's errors). */
-function describePgError(error: unknown): string {
+export function describePgError(error: unknown): string {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
     const code = codeOf(current);
     if (code && PG_PROBLEMS[code]) return PG_PROBLEMS[code];

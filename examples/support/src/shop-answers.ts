@@ -1,6 +1,6 @@
 import type { ErrorCode, Logger } from '@clickpesa-kit/core';
 import type { ShopUser } from './api-tokens.js';
-import type { OrderBook } from './order-book.js';
+import type { OrderBook } from './orders/order-book.js';
 
 /** A framework-neutral answer: each example writes it with its own `res` / `reply` / `ctx`. */
 export interface Answer {
@@ -19,19 +19,27 @@ export class ShopAnswers {
   }
 
   /** `POST /shop/orders` `{ item?, amount }` → 201 with the order. */
-  createOrder(user: ShopUser | null | undefined, body: unknown): Answer {
+  async createOrder(user: ShopUser | null | undefined, body: unknown): Promise<Answer> {
     if (!user) return failure(401, 'UNAUTHORIZED', 'Sign in with a bearer token from API_TOKENS');
-    const result = this.#orders.create(user.id, body);
-    if ('problem' in result) return failure(400, 'VALIDATION_ERROR', result.problem);
-    return { status: 201, body: { success: true, message: 'Order created', data: result.order } };
+    try {
+      const result = await this.#orders.create(user.id, body);
+      if ('problem' in result) return failure(400, 'VALIDATION_ERROR', result.problem);
+      return { status: 201, body: { success: true, message: 'Order created', data: result.order } };
+    } catch (error) {
+      return this.error(error);
+    }
   }
 
   /** `GET /shop/orders/:id` → the order, 404 for anyone but its owner. */
-  getOrder(user: ShopUser | null | undefined, orderId: string): Answer {
+  async getOrder(user: ShopUser | null | undefined, orderId: string): Promise<Answer> {
     if (!user) return failure(401, 'UNAUTHORIZED', 'Sign in with a bearer token from API_TOKENS');
-    const order = this.#orders.get(user.id, orderId);
-    if (!order) return failure(404, 'NOT_FOUND', 'No such order');
-    return { status: 200, body: { success: true, message: 'Order', data: order } };
+    try {
+      const order = await this.#orders.get(user.id, orderId);
+      if (!order) return failure(404, 'NOT_FOUND', 'No such order');
+      return { status: 200, body: { success: true, message: 'Order', data: order } };
+    } catch (error) {
+      return this.error(error);
+    }
   }
 
   /**

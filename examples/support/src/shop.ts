@@ -4,7 +4,8 @@ import type { ApiTokens } from './api-tokens.js';
 import { type CheckoutPage, loadCheckoutPage } from './checkout-page.js';
 import type { ExampleConfig } from './config.js';
 import { consoleLogger } from './console-logger.js';
-import { OrderBook } from './order-book.js';
+import { openOrderBook } from './orders/open-order-book.js';
+import type { OrderBook } from './orders/order-book.js';
 import { openPaymentStore } from './payment-store.js';
 import { startSandboxMode } from './sandbox-mode.js';
 import { ShopAnswers } from './shop-answers.js';
@@ -17,8 +18,9 @@ const SANDBOX_POLL = { initialDelayMs: 1000, intervalMs: 1000, maxAttempts: 180 
 
 /**
  * Everything an example app needs besides its framework: the store, the ClickPesa settings (real or the
- * sandbox), the demo users, the shop's orders and the checkout page. The app owns the kit and its server;
- * the shop owns the store and the sandbox and closes them after the app has stopped.
+ * sandbox), the demo users, the shop's orders (in the payments' database) and the checkout page. The app
+ * owns the kit and its server; the shop owns the store, the orders and the sandbox and closes them after the
+ * app has stopped.
  */
 export interface Shop {
   readonly store: PaymentStore;
@@ -35,7 +37,7 @@ export interface Shop {
   readonly sandbox: Sandbox | null;
   /** Tells the sandbox where the webhook route listens, once the app's address is known. */
   listening(appUrl: string): void;
-  /** Closes the store and the sandbox (after the app and its poller have stopped). */
+  /** Closes the sandbox, the orders and the store (after the app and its poller have stopped). */
   close(): Promise<void>;
 }
 
@@ -58,6 +60,9 @@ export async function prepareShop(config: ExampleConfig, logger: Logger = consol
     for (const closeOne of closers.splice(0).reverse()) await closeOne().catch(() => {});
   };
   try {
+    // the shop's orders live in the same database as the payments
+    const orders = await openOrderBook(config.database, logger);
+    closers.push(() => orders.close());
     let sandbox: Sandbox | null = null;
     let clickpesa: ClickPesaClientOptions;
     if (config.clickpesa.mode === 'sandbox') {
@@ -75,7 +80,6 @@ export async function prepareShop(config: ExampleConfig, logger: Logger = consol
       sandbox: sandbox ? { phoneUrl: sandbox.phoneUrl } : null,
       poll: sandbox ? SANDBOX_POLL : {},
     });
-    const orders = new OrderBook();
     return {
       store,
       clickpesa,

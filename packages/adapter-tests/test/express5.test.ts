@@ -1,4 +1,6 @@
 import { runHttpSuite } from './support/http-suite.js';
+import { runMoneySuite } from './support/money-suite.js';
 import { expressVariants } from './support/variants.js';
 
 runHttpSuite(expressVariants('express 5'));
+runMoneySuite(expressVariants('express 5'));

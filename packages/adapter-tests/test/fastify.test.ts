@@ -1,4 +1,6 @@
 import { runHttpSuite } from './support/http-suite.js';
+import { runMoneySuite } from './support/money-suite.js';
 import { fastifyVariants } from './support/variants.js';
 
 runHttpSuite(fastifyVariants('fastify 5'));
+runMoneySuite(fastifyVariants('fastify 5'));

@@ -1,5 +1,7 @@
 import Koa from 'koa';
 import { runHttpSuite } from './support/http-suite.js';
+import { runMoneySuite } from './support/money-suite.js';
 import { koaVariants } from './support/variants.js';
 
 runHttpSuite(koaVariants('koa 3', Koa));
+runMoneySuite(koaVariants('koa 3', Koa));

@@ -41,8 +41,10 @@ await service.initiate('alice', { amount: 1000, msisdn: '0712345678' });
 await service.initiate(42, { amount: '1000.50', msisdn: '0712345678', metadata: { order: 7 } });
 // @ts-expect-error a typo in a field name does not compile
 await service.initiate('alice', { amout: 1000, msisdn: '0712345678' });
-// @ts-expect-error amount is required
-await service.initiate('alice', { msisdn: '0712345678' });
+// amount may be left out for the server to set (resolveAmount); without the hook the service refuses it
+await service.initiate('alice', { msisdn: '0712345678', external_order_id: 'A-17' });
+// @ts-expect-error amount is a number or a string
+await service.initiate('alice', { amount: true, msisdn: '0712345678' });
 
 // lifecycle events are narrowed by their type
 events.on('payment.succeeded', (event) => {

@@ -76,6 +76,7 @@ export type ServerErrorCode =
   | 'MALFORMED_JSON'
   | 'UNAUTHORIZED'
   | 'NOT_FOUND'
+  | 'ORDER_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'RETRY_NOT_ALLOWED'
   | 'ALREADY_PAID'
@@ -126,8 +127,11 @@ export type Envelope = SuccessEnvelope | ErrorEnvelope;
 
 /** Body of `POST /payments` (snake_case, as on the wire). Unknown fields are ignored by the server. */
 export interface InitiatePaymentInput {
-  /** A number or a decimal string ("1000", "1000.50"); at most two decimals. */
-  amount: number | string;
+  /**
+   * A decimal string ("1000", "1000.50", exact) or a number; at most two decimals. Leave it out when the server
+   * sets prices (`resolveAmount`), and send `external_order_id` instead.
+   */
+  amount?: number | string;
   /** Only TZS (ClickPesa's USSD push takes shillings only). Default 'TZS'. */
   currency?: 'TZS';
   /** `255…`, `+255…` or `0…`; the server normalises it. */

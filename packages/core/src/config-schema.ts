@@ -187,6 +187,7 @@ export const clickpesaOptionsSchema = z
     events: withMethods('must be a PaymentEvents bus', 'on', 'emit').optional(),
     clock: clock().optional(),
     random: fn().optional(),
+    resolveAmount: fn().optional(),
   })
   .superRefine((options, ctx) => {
     const min = options.minAmount === undefined ? undefined : parseAmount(options.minAmount);

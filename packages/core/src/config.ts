@@ -1,4 +1,5 @@
 import type { ProviderBudgetOptions } from './budget/types.js';
+import { DEFAULT_BASE_URL } from './client/config.js';
 import type { ClickPesaApi, ClickPesaClientOptions } from './client/types.js';
 import type { Clock } from './clock.js';
 import type { DispatcherOptions, EventHandlers } from './dispatch/types.js';
@@ -171,6 +172,32 @@ export function resolveWebhookChecksumKeys<Raw>(options: ClickPesaPaymentsOption
   const keys = explicit.length > 0 ? explicit : [fallback];
   return keys.filter((key): key is string => typeof key === 'string' && key.trim().length > 0);
 }
+
+/**
+ * The startup warning for live ClickPesa without a checksum key (SEC-15): webhooks then cannot be verified,
+ * every one costs a confirming query, and ClickPesa cannot check our request bodies. Null otherwise, and for an
+ * injected client (whose base URL the kit does not know). Names the setting, never a value.
+ */
+export function liveWithoutChecksumWarning<Raw>(
+  options: ClickPesaPaymentsOptions<Raw>,
+  checksumKeys: readonly string[],
+): string | null {
+  if (options.client !== undefined || checksumKeys.length > 0) return null;
+  const configured = options.clickpesa?.baseUrl ?? readEnv(options).CLICKPESA_BASE_URL;
+  let host: string;
+  try {
+    host = new URL(configured?.trim() || DEFAULT_BASE_URL).hostname.toLowerCase();
+  } catch {
+    return null; // the client reports a bad URL itself
+  }
+  if (host !== LIVE_CLICKPESA_HOST) return null;
+  return (
+    'live ClickPesa without a checksum key: webhooks cannot be verified and each costs a status query; ' +
+    'set CLICKPESA_CHECKSUM_KEY (or clickpesa.checksumKey)'
+  );
+}
+
+const LIVE_CLICKPESA_HOST = new URL(DEFAULT_BASE_URL).hostname;
 
 /** Values that must never show up in a response (the handler redacts them as a last line of defence). */
 export function collectSecrets<Raw>(

@@ -22,6 +22,7 @@ export const ERROR_CODES = Object.freeze({
   MALFORMED_JSON: { httpStatus: 400, message: 'The request body is not valid JSON' },
   UNAUTHORIZED: { httpStatus: 401, message: 'Authentication required' },
   NOT_FOUND: { httpStatus: 404, message: 'Not found' },
+  ORDER_NOT_FOUND: { httpStatus: 404, message: 'There is no order with this external_order_id' },
   METHOD_NOT_ALLOWED: { httpStatus: 405, message: 'Method not allowed' },
   RETRY_NOT_ALLOWED: { httpStatus: 409, message: 'This payment cannot be retried now' },
   ALREADY_PAID: { httpStatus: 409, message: 'The previous attempt succeeded; the payment is paid' },

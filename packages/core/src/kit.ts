@@ -7,6 +7,7 @@ import { systemClock } from './clock.js';
 import {
   type ClickPesaPaymentsOptions,
   collectSecrets,
+  liveWithoutChecksumWarning,
   resolveWebhookChecksumKeys,
   validateKitOptions,
 } from './config.js';
@@ -123,6 +124,8 @@ export function createClickPesaPayments<Raw = unknown>(
     });
   }
   warnAboutRisks(store, logger);
+  const liveWarning = liveWithoutChecksumWarning(options, checksumKeys);
+  if (liveWarning !== null) logger.warn({}, liveWarning);
 
   const budget =
     injectedClient || budgetOption === false

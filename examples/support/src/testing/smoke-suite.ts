@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartShop } from '../shop.js';
 import { eventually, startTestShop, type TestShop } from './test-shop.js';
@@ -121,6 +124,47 @@ export function describeExampleSmoke(framework: string, startShop: StartShop): v
         expect(answer.status).toBe(400);
         expect(answer.json).toMatchObject({ success: false, error: { code: 'MALFORMED_JSON' } });
         expect(answer.text).not.toMatch(/\bat .+:\d+:\d+/);
+      }
+    });
+  });
+
+  describe(`${framework} example restart`, () => {
+    it('still has the paid order after the process stops and starts again on the same data', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'clickpesa-example-restart-'));
+      let app: TestShop | undefined;
+      try {
+        app = await startTestShop(startShop, { dataDir });
+        const order = (
+          await app.request('/shop/orders', { token: ALICE, body: { item: 'Kanga', amount: 900 } })
+        ).json.data;
+        const payment = (
+          await app.request('/api/v1/payments', {
+            token: ALICE,
+            body: { amount: '900', currency: 'TZS', msisdn: '0712345673', external_order_id: order.id },
+          })
+        ).json.data;
+        const sandbox = app.sandbox;
+        sandbox.approve(payment.reference);
+        await eventually(async () => {
+          const answer = await app?.request(`/shop/orders/${order.id}`, { token: ALICE });
+          return answer?.json?.data?.status === 'paid';
+        }, 'the order to be marked paid');
+        await app.stop();
+
+        app = await startTestShop(startShop, { dataDir });
+        const after = await app.request(`/shop/orders/${order.id}`, { token: ALICE });
+        expect(after.status).toBe(200);
+        expect(after.json.data).toMatchObject({
+          id: order.id,
+          item: 'Kanga',
+          status: 'paid',
+          paidBy: payment.id,
+          paymentIds: [payment.id],
+        });
+        expect((await app.request(`/shop/orders/${order.id}`, { token: BOB })).status).toBe(404);
+      } finally {
+        await app?.stop();
+        rmSync(dataDir, { recursive: true, force: true });
       }
     });
   });

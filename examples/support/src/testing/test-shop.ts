@@ -7,6 +7,8 @@ import { prepareShop, type RunningShop, type Shop, type StartShop } from '../sho
 
 export interface TestShop {
   readonly url: string;
+  /** The working directory: the SQLite file is `.data/payments.db` in it. */
+  readonly dataDir: string;
   readonly shop: Shop;
   readonly sandbox: Sandbox;
   readonly running: RunningShop;
@@ -15,7 +17,7 @@ export interface TestShop {
     path: string,
     init?: { method?: string; token?: string; body?: unknown; rawBody?: string },
   ): Promise<JsonAnswer>;
-  /** Stops the app, then closes the store and the sandbox, then removes the temp directory. Idempotent. */
+  /** Stops the app, then closes the store and the sandbox, then removes its own temp directory. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -30,12 +32,13 @@ export interface JsonAnswer {
 /**
  * An example app as the server starts it, in-process: sandbox mode, SQLite in a temp directory, port 0.
  * The simulated customer answers only after `approveDelayMs` (default a minute), so tests approve by hand.
+ * With `dataDir` it runs on that directory (a restart of an earlier shop) and leaves it in place on stop.
  */
 export async function startTestShop(
   startShop: StartShop,
-  options: { approveDelayMs?: number } = {},
+  options: { approveDelayMs?: number; dataDir?: string } = {},
 ): Promise<TestShop> {
-  const dir = mkdtempSync(join(tmpdir(), 'clickpesa-example-'));
+  const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'clickpesa-example-'));
   const config = readExampleConfig(
     { PORT: '0', SANDBOX_APPROVE_DELAY_MS: String(options.approveDelayMs ?? 60_000) },
     dir,
@@ -52,6 +55,7 @@ export async function startTestShop(
   let stopped: Promise<void> | undefined;
   return {
     url: running.url,
+    dataDir: dir,
     shop,
     sandbox: shop.sandbox as Sandbox,
     running,
@@ -61,7 +65,9 @@ export async function startTestShop(
         .close()
         .catch(() => {}) // already closed by the test
         .finally(() => shop.close())
-        .finally(() => rmSync(dir, { recursive: true, force: true }));
+        .finally(() => {
+          if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
+        });
       return stopped;
     },
   };

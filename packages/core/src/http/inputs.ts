@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClickPesaKitError, type ErrorDetail } from '../errors.js';
+import { exactDecimal, topLevelNumberSource } from './json-number-source.js';
 import { header, type JsonBody } from './request-body.js';
 import type { HandlerRequest } from './types.js';
 
@@ -14,16 +15,22 @@ import type { HandlerRequest } from './types.js';
  */
 export const PAYMENT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** IDEM-1: 1–255 printable ASCII characters. */
+/**
+ * IDEM-1: 1–255 printable ASCII characters without a comma: a repeated header reaches us joined as "a, b",
+ * and which of the two keys was meant cannot be told.
+ */
 export const idempotencyKeySchema = z
   .string()
   .min(1, 'must not be empty')
   .max(255, 'must be at most 255 characters')
-  .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII');
+  .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII')
+  .regex(/^[^,]+$/, 'must be sent once and must not contain a comma');
+
+const NOT_AN_OBJECT = 'the body must be a JSON object';
 
 const jsonObjectSchema = z.custom<Record<string, unknown>>(
   (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
-  'must be a JSON object',
+  NOT_AN_OBJECT,
 );
 
 /** Retry and cancel take no fields (SEC-5: unknown fields on mutating routes are rejected). */
@@ -56,14 +63,36 @@ export function createPaymentBody(body: JsonBody): Record<string, unknown> {
     throw validationError([{ field: 'body', message: 'a JSON object body is required' }]);
   if (body.kind === 'rejected') throw rejectedBodyError(body);
   const parsed = jsonObjectSchema.safeParse(body.value);
-  if (!parsed.success) throw validationError(issuesToDetails(parsed.error.issues, 'body'));
+  if (!parsed.success) throw notAnObjectError();
+  if (body.text !== undefined) assertExactAmount(body.text);
   return parsed.data;
+}
+
+/**
+ * SEC-2 for JSON numbers: `100.999999999999999999` parses to the double 101, which would pass every later check.
+ * The number's source text is the exact value; more than two decimals there is refused. (When a host's parser
+ * read the body, only a decimal string is exact.)
+ */
+function assertExactAmount(text: string): void {
+  const source = topLevelNumberSource(text, 'amount');
+  const exact = source === undefined ? undefined : exactDecimal(source);
+  if (exact === undefined) return;
+  const decimals = exact.split('.')[1] ?? '';
+  if (decimals.length > 2) {
+    throw validationError([
+      {
+        field: 'amount',
+        message: 'Amount may have at most 2 decimal places (send it as a decimal string, e.g. "1000.50")',
+      },
+    ]);
+  }
 }
 
 /** Retry/cancel bodies: empty, or an empty JSON object. */
 export function assertEmptyCommandBody(body: JsonBody): void {
   if (body.kind === 'empty') return;
   if (body.kind === 'rejected') throw rejectedBodyError(body);
+  if (!jsonObjectSchema.safeParse(body.value).success) throw notAnObjectError();
   const parsed = emptyCommandSchema.safeParse(body.value);
   if (!parsed.success) throw validationError(issuesToDetails(parsed.error.issues, 'body'));
 }
@@ -73,6 +102,14 @@ export function rejectedBodyError(body: Extract<JsonBody, { kind: 'rejected' }>)
   if (body.message !== undefined) options.message = body.message;
   if (body.details !== undefined) options.details = body.details;
   return new ClickPesaKitError(body.code, options);
+}
+
+/** Valid JSON that is not an object (`"hi"`, `null`, `[1]`): a clear validation error, not MALFORMED_JSON. */
+function notAnObjectError(): ClickPesaKitError {
+  return new ClickPesaKitError('VALIDATION_ERROR', {
+    message: NOT_AN_OBJECT,
+    details: [{ field: 'body', message: NOT_AN_OBJECT }],
+  });
 }
 
 function validationError(details: ErrorDetail[]): ClickPesaKitError {

@@ -81,7 +81,7 @@ const DOCS: Record<RouteName, Omit<RouteDoc, 'route' | 'path'>> = {
       message: 'The push was sent (or its outcome is being confirmed)',
       schema: successEnvelopeSchema({ data: true }),
     },
-    errors: PUSH_ERRORS,
+    errors: [...PUSH_ERRORS, 'ORDER_NOT_FOUND'],
   },
   get: {
     summary: 'Read a payment',

@@ -5,7 +5,8 @@ import type { HandlerRequest } from './types.js';
 
 export type JsonBody =
   | { kind: 'empty' }
-  | { kind: 'json'; value: unknown }
+  /** `text`: the JSON source when the toolkit parsed it (not when a host parser did). */
+  | { kind: 'json'; value: unknown; text?: string }
   | {
       kind: 'rejected';
       code: Extract<
@@ -85,7 +86,7 @@ export function header(headers: HandlerRequest['headers'], name: string): string
 function parseText(text: string): JsonBody {
   if (text.trim() === '') return { kind: 'empty' };
   try {
-    return { kind: 'json', value: parseJsonSafely(text) };
+    return { kind: 'json', value: parseJsonSafely(text), text };
   } catch (error) {
     return unsafe(error);
   }

@@ -9,7 +9,13 @@ export const initiatePaymentInputSchema = z
   .object({
     amount: z
       .union([z.number().positive(), z.string().regex(/^\d+(\.\d{1,2})?$/)])
-      .describe('TZS, a number or a decimal string with at most two places, within minAmount..maxAmount'),
+      .optional()
+      .describe(
+        'TZS, a number or a decimal string with at most two places, within minAmount..maxAmount. ' +
+          'Required unless the server sets prices (resolveAmount); then optional, and refused when it differs ' +
+          "from the order's amount. Send a string for exact values: a JSON number with more digits than a " +
+          'double carries is refused when the toolkit reads the body itself',
+      ),
     msisdn: z
       .union([z.string().min(1), z.number()])
       .describe('Tanzanian mobile number: 07XXXXXXXX, 2557XXXXXXXX or +255 7XX XXX XXX'),
@@ -20,12 +26,19 @@ export const initiatePaymentInputSchema = z
       .optional()
       .describe("AIRTEL, VODACOM, TIGO (YAS, MIXX) or HALOPESA; must match the number's operator"),
     customer_name: z.string().max(100).nullable().optional(),
-    external_order_id: z.string().max(100).nullable().optional().describe('Your own order id'),
+    external_order_id: z
+      .string()
+      .max(100)
+      .nullable()
+      .optional()
+      .describe('Your own order id; required when the server sets prices (resolveAmount)'),
     metadata: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
       .nullable()
       .optional()
-      .describe('Flat object, at most 2048 bytes as JSON'),
+      .describe(
+        'Flat object, at most 2048 bytes as JSON; no control characters (except tab, CR, LF) or unpaired surrogates',
+      ),
     callback_url: z
       .string()
       .nullable()

@@ -14,6 +14,7 @@ import {
 } from './idempotency.js';
 import { sendPush } from './push.js';
 import type { Confirmer } from './refresh.js';
+import { chargedAmount } from './server-amount.js';
 import type { PushResult } from './types.js';
 import { type InitiateRequest, validateInitiateBody } from './validation.js';
 
@@ -25,7 +26,8 @@ const INITIATE_SCOPE = 'initiate';
 const REFERENCE_ATTEMPTS = 3;
 
 /**
- * POST /payments: validate (nothing is stored on failure, IDEM-7) → write the `pending` row, its order
+ * POST /payments: validate (nothing is stored on failure, IDEM-7) → with `resolveAmount`, take the server's
+ * price (SEC-7; idempotent replays skip it: the request fingerprint is the client's body) → write the `pending` row, its order
  * reference and the idempotency record in ONE store call (CS-1, IDEM-12) → push → apply the outcome.
  * The row carries `nextPollAt` from the start, so a crash or store failure after it was written still leaves
  * something the poller reconciles.
@@ -47,7 +49,8 @@ export async function initiatePayment(
     if (existing) return replayRequest(ctx, confirmer, existing, replayInput);
   }
 
-  const created = await createPendingPayment(ctx, ownerId, request, key, fingerprint);
+  const charged = await chargedAmount(ctx, ownerId, request, body);
+  const created = await createPendingPayment(ctx, ownerId, charged, key, fingerprint);
   if (created.kind === 'idempotency_conflict')
     return replayRequest(ctx, confirmer, created.existing, replayInput);
   if (created.kind === 'msisdn_busy') throw new ClickPesaKitError('PUSH_IN_PROGRESS');

@@ -1,7 +1,7 @@
 import { DEFAULT_POLL_SCHEDULE, type PollSchedule, type Random } from '../domain/schedule.js';
 import { ClickPesaKitError } from '../errors.js';
 import { DEFAULT_WEBHOOK_CHECKSUM_HEADERS } from '../webhook/verify.js';
-import type { PaymentServiceOptions } from './types.js';
+import type { PaymentServiceOptions, ResolveAmount } from './types.js';
 
 /** The options with every default filled in. */
 export interface ResolvedServiceOptions {
@@ -26,6 +26,7 @@ export interface ResolvedServiceOptions {
   confirmWithinMs: number | undefined;
   fulfilOnAmountMismatch: boolean;
   callbackNotifications: boolean;
+  resolveAmount: ResolveAmount | undefined;
 }
 
 export function resolveServiceOptions(options: PaymentServiceOptions = {}): ResolvedServiceOptions {
@@ -54,6 +55,7 @@ export function resolveServiceOptions(options: PaymentServiceOptions = {}): Reso
     confirmWithinMs: options.confirmWithinMs,
     fulfilOnAmountMismatch: options.fulfilOnAmountMismatch ?? false,
     callbackNotifications: options.callbackNotifications ?? false,
+    resolveAmount: options.resolveAmount,
   };
   validate(resolved);
   return resolved;
@@ -73,6 +75,9 @@ function validate(options: ResolvedServiceOptions): void {
         message: `${name} must be a non-negative number of ms`,
       });
     }
+  }
+  if (options.resolveAmount !== undefined && typeof options.resolveAmount !== 'function') {
+    throw new ClickPesaKitError('CONFIG_INVALID', { message: 'resolveAmount must be a function' });
   }
   if (options.idempotencyTtlMs < options.idempotencyLockMs) {
     // a record must outlive its own lock, or an in-flight request could be replaced mid-way (IDEM-6)

@@ -2,6 +2,7 @@ import type { InitiateResult, UssdPushRequest } from '../client/types.js';
 import { toProviderAmount } from '../domain/amount.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { PaymentRecord } from '../domain/payment.js';
+import { mapProviderStatus } from '../domain/status-map.js';
 import { type ClickPesaKitError, ClickPesaProviderError, isClickPesaKitError } from '../errors.js';
 import type { AuditEntry, PaymentChanges } from '../store/contract.js';
 import { applyEvidence } from './apply-evidence.js';
@@ -45,6 +46,22 @@ export async function sendPush(
     if (isClickPesaKitError(error, 'STORE_UNAVAILABLE')) throw error;
     result = { kind: 'rejected', error: asKitError(error) };
     notSent = true;
+  }
+
+  if (result.kind === 'accepted' && unvouchedSuccess(result, payment)) {
+    // a success that does not name our order reference and amount proves nothing: ask ClickPesa
+    ctx.logger.warn(
+      { paymentId: payment.id, orderReference: payment.orderReference },
+      'clickpesa initiate answered success without the order reference or amount: confirming by query',
+    );
+    const confirmed = await confirmExisting(ctx, payment, audit);
+    if (confirmed) return { payment: confirmed, outcome: pushOutcome(confirmed) };
+    result = {
+      kind: 'ambiguous',
+      error: new ClickPesaProviderError('PROVIDER_BAD_RESPONSE', {
+        message: 'initiate answered success without the order reference or amount',
+      }),
+    };
   }
 
   const now = ctx.clock.now();
@@ -112,8 +129,26 @@ function initiateEvidence(
 }
 
 /**
+ * An initiate answer claiming success (SUCCESS, SETTLED) is taken as evidence only when it names our order
+ * reference and the collected amount (SM-13): the amount check against the payment needs both.
+ */
+function unvouchedSuccess(
+  result: Extract<InitiateResult, { kind: 'accepted' }>,
+  payment: PaymentRecord,
+): boolean {
+  if (mapProviderStatus(result.payment.status).class !== 'success') return false;
+  const raw = Array.isArray(result.raw) && result.raw.length === 1 ? result.raw[0] : result.raw;
+  const fields = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const namesReference = fields.orderReference === payment.orderReference;
+  const amount = fields.collectedAmount;
+  const namesAmount = (typeof amount === 'string' && amount.trim() !== '') || typeof amount === 'number';
+  return !(namesReference && namesAmount);
+}
+
+/**
  * 409 "order reference already used": the push exists at ClickPesa (docs/decisions.md, decision c); adopt its
- * state. Null when the query failed (the caller then records an ambiguous outcome, reconciled later).
+ * state. Also used for an initiate success that proves nothing. Null when the query failed (the caller then
+ * records an ambiguous outcome, reconciled later).
  */
 async function confirmExisting(
   ctx: ServiceContext,

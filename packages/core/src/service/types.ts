@@ -125,4 +125,30 @@ export interface PaymentServiceOptions {
    * `allowedCallbackUrls` and `callbackSecret` are configured) [false].
    */
   callbackNotifications?: boolean;
+  /**
+   * The server sets the price (SEC-7): called for every new payment with the client's `external_order_id`;
+   * returns the order's amount, or null when there is no such order (404 ORDER_NOT_FOUND). When set,
+   * `external_order_id` is required and `amount` optional; a client amount that differs is refused (400
+   * naming `amount`). The amount still has to pass minAmount/maxAmount. Retries reuse the stored amount.
+   * An error it throws is answered 500 without its message [none: the client's amount is used].
+   */
+  resolveAmount?: ResolveAmount;
 }
+
+/** What {@link PaymentServiceOptions.resolveAmount} is asked: who pays, for which order, and the request as sent. */
+export interface ResolveAmountInput {
+  owner: OwnerId;
+  externalOrderId: string | null;
+  body: InitiatePaymentInput;
+}
+
+/** The order's price: TZS as a number or a decimal string with at most two places. */
+export interface ResolvedAmount {
+  amount: number | string;
+  currency?: 'TZS';
+}
+
+/** Looks up the price of an order on the server; null (or undefined) when there is no such order. */
+export type ResolveAmount = (
+  input: ResolveAmountInput,
+) => ResolvedAmount | null | undefined | Promise<ResolvedAmount | null | undefined>;

@@ -3,6 +3,7 @@ import { parseAmount } from '../domain/amount.js';
 import { normaliseMsisdn, operatorFromProviderName } from '../domain/msisdn.js';
 import type { Operator, PaymentRecord } from '../domain/payment.js';
 import { ClickPesaKitError, type ErrorDetail } from '../errors.js';
+import { unstorableTextProblem } from '../shared/text.js';
 import type { ResolvedServiceOptions } from './options.js';
 
 /**
@@ -39,12 +40,18 @@ const INITIATE_FIELDS = [
 
 type Options = Pick<
   ResolvedServiceOptions,
-  'minAmount' | 'maxAmount' | 'prefixTable' | 'allowedCallbackUrls'
+  'minAmount' | 'maxAmount' | 'prefixTable' | 'allowedCallbackUrls' | 'resolveAmount'
 >;
 
-export function validateInitiateBody(body: unknown, options: Options): InitiateRequest {
+/**
+ * A checked request before the server has set its price: with `resolveAmount` the client's amount is optional
+ * (null when absent) and `externalOrderId` is required.
+ */
+export type ValidatedInitiate = Omit<InitiateRequest, 'amount'> & { amount: string | null };
+
+export function validateInitiateBody(body: unknown, options: Options): ValidatedInitiate {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw validationError([{ field: 'body', message: 'must be a JSON object' }]);
+    throw validationError([{ field: 'body', message: 'the body must be a JSON object' }]);
   }
   // every known field explicitly present (own properties only), so absent ones get our messages, not zod's
   const record = body as Record<string, unknown>;
@@ -94,9 +101,13 @@ function schemaFor(options: Options): ReturnType<typeof initiateSchema> {
 }
 
 function initiateSchema(options: Options) {
+  // the server sets the price: the client may leave the amount out, but must say which order it pays
+  const serverPriced = options.resolveAmount !== undefined;
   return z.object({
     amount: z.unknown().transform((value, ctx) => {
-      if (value === undefined || value === null) return fail(ctx, 'amount is required');
+      if (value === undefined || value === null) {
+        return serverPriced ? null : fail(ctx, 'amount is required');
+      }
       const result = parseAmount(value, { min: options.minAmount, max: options.maxAmount });
       return result.ok ? result.amount : fail(ctx, result.message);
     }),
@@ -117,11 +128,14 @@ function initiateSchema(options: Options) {
       );
     }),
     customer_name: optionalText('customer_name', MAX_CUSTOMER_NAME_LENGTH),
-    external_order_id: optionalText('external_order_id', MAX_EXTERNAL_ORDER_ID_LENGTH),
+    external_order_id: serverPriced
+      ? requiredText('external_order_id', MAX_EXTERNAL_ORDER_ID_LENGTH)
+      : optionalText('external_order_id', MAX_EXTERNAL_ORDER_ID_LENGTH),
     metadata: z.unknown().transform((value, ctx) => {
       if (value === undefined || value === null) return null;
       const problem = metadataProblem(value);
-      return problem === null ? { ...(value as NonNullable<PaymentRecord['metadata']>) } : fail(ctx, problem);
+      if (problem === null) return { ...(value as NonNullable<PaymentRecord['metadata']>) };
+      return fail(ctx, problem.message, problem.key);
     }),
     callback_url: z.unknown().transform((value, ctx) => {
       if (value === undefined || value === null || value === '') return null;
@@ -139,30 +153,51 @@ function optionalText(field: string, maxLength: number) {
     const text = value.trim();
     if ([...text].length > maxLength) return fail(ctx, `${field} must be at most ${maxLength} characters`);
     if (/\p{Cc}/u.test(text)) return fail(ctx, `${field} must not contain control characters`);
+    const problem = unstorableTextProblem(text);
+    if (problem !== null) return fail(ctx, `${field} ${problem}`);
     return text === '' ? null : text;
   });
 }
 
-/** A flat object of strings, finite numbers, booleans and nulls, at most 2 KiB as JSON; null when fine. */
-function metadataProblem(value: unknown): string | null {
+function requiredText(field: string, maxLength: number) {
+  const text = optionalText(field, maxLength);
+  return z.unknown().transform((value, ctx) => {
+    const parsed = text.safeParse(value);
+    if (!parsed.success) return fail(ctx, parsed.error.issues[0]?.message ?? `${field} is invalid`);
+    return parsed.data ?? fail(ctx, `${field} is required: the server sets the amount from the order`);
+  });
+}
+
+/**
+ * A flat object of strings, finite numbers, booleans and nulls, at most 2 KiB as JSON, whose keys and strings
+ * every store keeps as sent; null when fine. `key` names the entry at fault (its detail is `metadata.<key>`).
+ */
+function metadataProblem(value: unknown): { message: string; key?: string } | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return 'metadata must be an object';
+    return { message: 'metadata must be an object' };
   for (const [key, item] of Object.entries(value)) {
+    const keyProblem = unstorableTextProblem(key);
+    // such a key cannot be echoed in a field name: the detail names metadata itself
+    if (keyProblem !== null) return { message: `metadata keys ${keyProblem}` };
     const flat =
       item === null ||
       typeof item === 'string' ||
       typeof item === 'boolean' ||
       (typeof item === 'number' && Number.isFinite(item));
-    if (!flat) return `metadata must be flat: "${key}" must be a string, number, boolean or null`;
+    if (!flat)
+      return { message: `metadata must be flat: "${key}" must be a string, number, boolean or null` };
+    const textProblem = typeof item === 'string' ? unstorableTextProblem(item) : null;
+    if (textProblem !== null) return { message: `metadata.${key} ${textProblem}`, key };
   }
   if (Buffer.byteLength(JSON.stringify(value), 'utf8') > MAX_METADATA_BYTES) {
-    return `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON`;
+    return { message: `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON` };
   }
   return null;
 }
 
-function fail(ctx: z.RefinementCtx, message: string): never {
-  ctx.addIssue({ code: 'custom', message });
+/** Adds one issue; `key` (an entry of an object field) lengthens its path: `metadata.x`. */
+function fail(ctx: z.RefinementCtx, message: string, key?: string): never {
+  ctx.addIssue(key === undefined ? { code: 'custom', message } : { code: 'custom', message, path: [key] });
   return z.NEVER;
 }
 

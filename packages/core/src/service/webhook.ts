@@ -1,6 +1,7 @@
 import type { PaymentRecord, ProviderPayment } from '../domain/payment.js';
 import { mapProviderStatus } from '../domain/status-map.js';
 import type { WebhookEvent, WebhookRejectedEvent } from '../events.js';
+import { toStorableJson } from '../shared/text.js';
 import type { ParsedWebhook } from '../webhook/payload.js';
 import { verifyClickPesaWebhook } from '../webhook/verify.js';
 import { applyEvidence } from './apply-evidence.js';
@@ -53,7 +54,9 @@ async function processWebhook(
   if (!checked.ok) {
     return reject(ctx, checked.reason === 'malformed' ? 400 : 401, checked.reason, checked.message);
   }
-  const { webhook, verified } = checked;
+  const { verified } = checked;
+  // after verification (the checksum covers the text as sent): strings every store keeps (SEC-14)
+  const webhook = toStorableJson(checked.webhook);
 
   const payment =
     webhook.orderReference === null

@@ -395,6 +395,44 @@ describe('input validation', () => {
     expect(service.calls).toHaveLength(0);
   });
 
+  it('refuses a repeated Idempotency-Key (arriving joined as "a, b") naming the header', async () => {
+    const { handler, service } = setup();
+    const response = await handler.handle(
+      request('POST', '/payments', { json: validBody, headers: { 'idempotency-key': 'key-a, key-b' } }),
+    );
+    expect(response.status).toBe(400);
+    expect(envelope(response).error).toEqual({
+      code: 'VALIDATION_ERROR',
+      details: [{ field: 'Idempotency-Key', message: 'must be sent once and must not contain a comma' }],
+    });
+    expect(service.calls).toHaveLength(0);
+  });
+
+  it('reads a JSON amount from its text: more than two decimals is refused even when the double rounds', async () => {
+    const { handler, service } = setup();
+    const body = (amount: string) =>
+      request('POST', '/payments', {
+        rawBody: `{"msisdn":"255680185784","amount":${amount},"metadata":{"amount":1.001}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+    for (const amount of ['100.999999999999999999', '1000.001', '1.000001e3', '0.005']) {
+      const response = await handler.handle(body(amount));
+      expect(response.status).toBe(400);
+      expect(envelope(response).error?.details).toEqual([
+        {
+          field: 'amount',
+          message: 'Amount may have at most 2 decimal places (send it as a decimal string, e.g. "1000.50")',
+        },
+      ]);
+    }
+    expect(service.calls).toHaveLength(0);
+    // exact numbers pass through untouched (a nested "amount" is not the amount)
+    for (const amount of ['1000', '1000.50', '1.5e3', '100050e-2']) {
+      expect((await handler.handle(body(amount))).status).toBe(201);
+    }
+    expect(service.calls).toHaveLength(4);
+  });
+
   it('answers 404 without a service call for ids that cannot exist', async () => {
     const { handler, service } = setup();
     const response = await handler.handle(request('GET', `/payments/${encodeURIComponent('a b;drop')}`));
@@ -409,8 +447,9 @@ describe('input validation', () => {
       expect(response.status).toBe(400);
       expect(envelope(response).error).toEqual({
         code: 'VALIDATION_ERROR',
-        details: [{ field: 'body', message: 'must be a JSON object' }],
+        details: [{ field: 'body', message: 'the body must be a JSON object' }],
       });
+      expect(envelope(response).message).toBe('the body must be a JSON object');
     }
     const empty = await handler.handle(request('POST', '/payments'));
     expect(empty.status).toBe(400);
@@ -558,6 +597,19 @@ describe('input validation', () => {
     );
     expect(withField.status).toBe(400);
     expect(envelope(withField).error?.details).toEqual([{ field: 'amount', message: 'unknown field' }]);
+    for (const rawBody of ['"hi"', 'null', '[1]']) {
+      const notAnObject = await handler.handle(
+        request('POST', `/payments/${payment.id}/cancel`, {
+          rawBody,
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+      expect(notAnObject.status).toBe(400);
+      expect(envelope(notAnObject).error).toEqual({
+        code: 'VALIDATION_ERROR',
+        details: [{ field: 'body', message: 'the body must be a JSON object' }],
+      });
+    }
     expect(service.calls.map((call) => call.method)).toEqual(['retry', 'cancel', 'retry']);
   });
 

@@ -197,8 +197,68 @@ describe('initiate body validation', () => {
 
   it('rejects a body that is not an object', () => {
     for (const body of [null, 'text', [valid], 5]) {
-      expect(details(body)).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
+      expect(details(body)).toEqual([{ field: 'body', message: 'the body must be a JSON object' }]);
     }
+  });
+
+  it.each([
+    ['an unpaired high surrogate', '\ud800', 'must not contain unpaired UTF-16 surrogates'],
+    ['an unpaired low surrogate', 'ab\udc00', 'must not contain unpaired UTF-16 surrogates'],
+    ['NUL', 'a\u0000b', 'must not contain control characters'],
+    ['an escape character', '\u001b[31m', 'must not contain control characters'],
+    ['DEL', 'x\u007f', 'must not contain control characters'],
+  ])('refuses a metadata string with %s, naming metadata.<key>', (_name, text, problem) => {
+    expect(details({ ...valid, metadata: { ok: 'fine', x: text } })).toEqual([
+      { field: 'metadata.x', message: `metadata.x ${problem}` },
+    ]);
+  });
+
+  it('keeps metadata strings with tabs, line breaks and paired surrogates (emoji)', () => {
+    const metadata = { note: 'line one\nline two\ttab\r', mood: '😀' };
+    expect(validateInitiateBody({ ...valid, metadata }, options).metadata).toEqual(metadata);
+  });
+
+  it('refuses a metadata key with a NUL or an unpaired surrogate, naming metadata', () => {
+    expect(details({ ...valid, metadata: { 'a\u0000': 1 } })).toEqual([
+      { field: 'metadata', message: 'metadata keys must not contain control characters' },
+    ]);
+    expect(details({ ...valid, metadata: { '\ud800': 1 } })).toEqual([
+      { field: 'metadata', message: 'metadata keys must not contain unpaired UTF-16 surrogates' },
+    ]);
+  });
+
+  it('refuses customer_name and external_order_id with an unpaired surrogate', () => {
+    expect(details({ ...valid, customer_name: 'Asha \ud800', external_order_id: 'A\udfff1' })).toEqual([
+      { field: 'customer_name', message: 'customer_name must not contain unpaired UTF-16 surrogates' },
+      {
+        field: 'external_order_id',
+        message: 'external_order_id must not contain unpaired UTF-16 surrogates',
+      },
+    ]);
+  });
+
+  it('with resolveAmount: amount optional, external_order_id required', () => {
+    const priced = resolveServiceOptions({ resolveAmount: () => ({ amount: 1000 }) });
+    const { amount: _amount, ...withoutAmount } = valid;
+    expect(validateInitiateBody({ ...withoutAmount, external_order_id: 'A1' }, priced).amount).toBeNull();
+    expect(details(withoutAmount, priced)).toEqual([
+      {
+        field: 'external_order_id',
+        message: 'external_order_id is required: the server sets the amount from the order',
+      },
+    ]);
+    expect(details({ ...withoutAmount, external_order_id: '  ' }, priced)).toEqual([
+      {
+        field: 'external_order_id',
+        message: 'external_order_id is required: the server sets the amount from the order',
+      },
+    ]);
+    // a client amount is still checked for its form
+    expect(details({ ...valid, amount: 'abc', external_order_id: 'A1' }, priced)).toEqual([
+      { field: 'amount', message: 'Amount must be a plain decimal number, e.g. 1000 or "1000.50"' },
+    ]);
+    // without resolveAmount nothing changed: amount required, external_order_id optional
+    expect(details(withoutAmount)).toEqual([{ field: 'amount', message: 'amount is required' }]);
   });
 
   it('applies configured amount limits', () => {
