@@ -99,7 +99,7 @@ export function describeExampleSmoke(framework: string, startShop: StartShop): v
     });
 
     it("charges the order's amount: a payment names its order and sends no amount", async () => {
-      const order = (await app.request('/shop/orders', { token: ALICE, body: { amount: '50000' } })).json.data;
+      const order = await orderOf(app, ALICE, '50000');
       const initiated = await app.request('/api/v1/payments', {
         token: ALICE,
         body: { msisdn: '0712111114', external_order_id: order.id },
@@ -117,7 +117,7 @@ export function describeExampleSmoke(framework: string, startShop: StartShop): v
     });
 
     it('refuses an underpayment (100 for an order of 50,000) naming amount; nothing is pushed', async () => {
-      const order = (await app.request('/shop/orders', { token: ALICE, body: { amount: '50000' } })).json.data;
+      const order = await orderOf(app, ALICE, '50000');
       const pushesBefore = app.sandbox.count('initiate');
       const paymentsBefore = app.sandbox.payments.size;
       const answer = await app.request('/api/v1/payments', {
@@ -135,7 +135,7 @@ export function describeExampleSmoke(framework: string, startShop: StartShop): v
       expect(after).toMatchObject({ status: 'awaiting_payment', paymentIds: [] });
     });
 
-    it('refuses a payment without an order, and for an order that is not the payer\'s', async () => {
+    it("refuses a payment without an order, and for an order that is not the payer's", async () => {
       const pushesBefore = app.sandbox.count('initiate');
       const withoutOrder = await app.request('/api/v1/payments', {
         token: ALICE,
@@ -145,7 +145,7 @@ export function describeExampleSmoke(framework: string, startShop: StartShop): v
       expect(withoutOrder.json.error.details).toEqual([
         expect.objectContaining({ field: 'external_order_id' }),
       ]);
-      const bobs = (await app.request('/shop/orders', { token: BOB, body: { amount: '1000' } })).json.data;
+      const bobs = await orderOf(app, BOB, '1000');
       const foreign = await app.request('/api/v1/payments', {
         token: ALICE,
         body: { msisdn: '0712111134', external_order_id: bobs.id },
@@ -156,7 +156,7 @@ export function describeExampleSmoke(framework: string, startShop: StartShop): v
     });
 
     it('refuses a second payment of a paid order; a failed payment leaves it payable', async () => {
-      const order = (await app.request('/shop/orders', { token: ALICE, body: { amount: '3000' } })).json.data;
+      const order = await orderOf(app, ALICE, '3000');
       const pay = (msisdn: string) =>
         app.request('/api/v1/payments', { token: ALICE, body: { msisdn, external_order_id: order.id } });
 
@@ -239,7 +239,7 @@ export function describeExampleSmoke(framework: string, startShop: StartShop): v
 
     it("charges the order's amount at ClickPesa, for a caller who brings their own token", async () => {
       expect((await app.request('/shop/orders', { body: { amount: '50000' } })).status).toBe(401);
-      const order = (await app.request('/shop/orders', { token: BOB, body: { amount: '50000' } })).json.data;
+      const order = await orderOf(app, BOB, '50000');
       const underpaid = await app.request('/api/v1/payments', {
         token: BOB,
         body: { amount: '100', msisdn: '0712111151', external_order_id: order.id },
@@ -319,4 +319,11 @@ export function describeExampleSmoke(framework: string, startShop: StartShop): v
       }
     });
   });
+}
+
+/** A new order of the token's user, as the checkout page creates it before paying. */
+async function orderOf(app: TestShop, token: string, amount: string) {
+  const created = await app.request('/shop/orders', { token, body: { amount } });
+  if (created.status !== 201) throw new Error(`creating the order answered ${created.status}`);
+  return created.json.data;
 }
