@@ -1,15 +1,18 @@
 // The example checkout: plain ES module, no framework, no build step. It talks to the payment routes
 // through @clickpesa-kit/client (its browser build, served at /client.js) and to nothing else.
 //
-// It holds no ClickPesa secret: /config.json gives it only where the routes are and a bearer token for a
-// demo user. A real shop would send its own session cookie or token here; the API key and checksum key stay
-// on the server, always.
-import { createPaymentsClient, isPaymentsApiError } from '/client.js';
+// It holds no ClickPesa secret: /config.json gives it only where the routes are and, in sandbox mode, a
+// bearer token for a demo user. With real ClickPesa it gets no token: signing in is the shop's job (its own
+// session), and this demo page asks for a token instead. The API key and checksum key stay on the server.
+//
+// The server sets the price: the page creates an order (POST /shop/orders) and pays it by its id, without an
+// amount. The amount field only says what the order is for; a changed amount is a new order.
+import { createPaymentsClient, isPaymentsApiError, PaymentsApiError } from '/client.js';
 
 const $ = (selector) => document.querySelector(selector);
 
 const form = $('#checkout-form');
-const fields = { msisdn: $('#msisdn'), amount: $('#amount') };
+const fields = { token: $('#token'), msisdn: $('#msisdn'), amount: $('#amount') };
 const sections = {
   waiting: $('[data-state="waiting"]'),
   success: $('[data-state="success"]'),
@@ -23,8 +26,16 @@ const headings = {
   timeout: $('#timeout-title'),
 };
 
-/** @type {{ client: import('/client.js').PaymentsClient | null, config: any, payment: any, polling: AbortController | null, busy: boolean, state: string }} */
-const page = { client: null, config: null, payment: null, polling: null, busy: false, state: 'form' };
+/** @type {{ client: import('/client.js').PaymentsClient | null, config: any, order: any, payment: any, polling: AbortController | null, busy: boolean, state: string }} */
+const page = {
+  client: null,
+  config: null,
+  order: null,
+  payment: null,
+  polling: null,
+  busy: false,
+  state: 'form',
+};
 
 // ---- states -------------------------------------------------------------------------------------------
 
@@ -83,6 +94,7 @@ function showTimeout(payment, note) {
 
 function startOver() {
   page.polling?.abort();
+  page.order = null;
   page.payment = null;
   clearErrors();
   show('form');
@@ -122,12 +134,22 @@ async function waitForOutcome(payment, pollOverrides) {
 
 // ---- actions ------------------------------------------------------------------------------------------
 
+/**
+ * Pay: an order for the amount first (the shop's own route), then a payment for that order, without an
+ * amount: the server charges the order's. The order is kept, so trying again with another number pays the
+ * same order.
+ */
 async function pay() {
   const input = validate();
   if (!input) return;
   await run(async () => {
     try {
-      const { payment } = await page.client.initiatePayment({ amount: input.amount, msisdn: input.msisdn });
+      const sameOrder = page.order && page.order.amount === toTwoPlaces(input.amount);
+      if (!sameOrder) page.order = await createOrder(input.amount);
+      const { payment } = await page.client.initiatePayment({
+        msisdn: input.msisdn,
+        external_order_id: page.order.id,
+      });
       showWaiting(payment);
     } catch (error) {
       // a push ClickPesa refused still created a (failed) payment: offer the retry route for it
@@ -137,10 +159,38 @@ async function pay() {
   });
 }
 
+/** `POST /shop/orders`: the shop's own route, in the same envelope as the payment routes. */
+async function createOrder(amount) {
+  let response;
+  let body;
+  try {
+    response = await fetch('/shop/orders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${currentToken()}` },
+      body: JSON.stringify({ item: 'Checkout', amount }),
+    });
+    body = await response.json();
+  } catch (cause) {
+    throw new PaymentsApiError({
+      status: 0,
+      code: 'NETWORK_ERROR',
+      message: 'The shop is unreachable',
+      cause,
+    });
+  }
+  if (response.ok && body?.success) return body.data;
+  const code = body?.error?.code ?? 'INTERNAL_ERROR';
+  const message = body?.message ?? `HTTP ${response.status}`;
+  // the order route names no field: its only 400 is about the amount
+  const details = code === 'VALIDATION_ERROR' ? [{ field: 'amount', message }] : [];
+  throw new PaymentsApiError({ status: response.status, code, message, details });
+}
+
 /**
  * "Try again". With the same number and amount it uses the retry route: the same payment gets a new attempt,
- * so the shop keeps one order with one payment id. A person who changed the number (a different wallet) or
- * the amount is making a different payment: that starts a NEW payment; the failed one stays failed.
+ * so the shop keeps one order with one payment id. A person who changed the number (a different wallet) is
+ * making a different payment of the same order: a NEW payment for it; the failed one stays failed. A changed
+ * amount is a new order.
  */
 async function tryAgain() {
   const input = validate();
@@ -229,6 +279,9 @@ function validate() {
   const msisdn = fields.msisdn.value.replace(/[\s-]/g, '');
   const amount = fields.amount.value.replace(/[\s,]/g, '');
   const problems = {};
+  if (!page.config.token && currentToken() === '') {
+    problems.token = 'Enter your API token (one of the tokens in API_TOKENS on the server).';
+  }
   if (msisdn === '') problems.msisdn = 'Enter the phone number that should get the prompt.';
   else if (normaliseMsisdn(msisdn) === null)
     problems.msisdn = 'Enter a Tanzanian mobile number, like 0712 345 678.';
@@ -295,12 +348,23 @@ function describe(error) {
   if (!isPaymentsApiError(error)) return 'Something went wrong. Please try again.';
   if (error.code === 'NETWORK_ERROR')
     return 'We could not reach the shop. Check your connection and try again.';
-  if (error.code === 'UNAUTHORIZED') return 'You are not signed in (the demo token was refused).';
+  if (error.code === 'UNAUTHORIZED') {
+    return page.config.token
+      ? 'You are not signed in (the demo token was refused).'
+      : 'You are not signed in: the shop refused this token.';
+  }
+  if (error.code === 'ORDER_NOT_FOUND')
+    return 'This order cannot be paid (it is not yours, or already paid).';
   if (error.code === 'PUSH_IN_PROGRESS') {
     return 'A payment prompt is already open on this phone. Answer or dismiss it, then try again.';
   }
   if (error.status >= 500) return 'The payment service is having trouble. Please try again in a moment.';
   return sentence(error.message);
+}
+
+/** The demo token (sandbox mode) or what the token field holds (live mode). */
+function currentToken() {
+  return page.config?.token ?? fields.token.value.trim();
 }
 
 // ---- formatting (strings only: no float ever touches an amount) -----------------------------------------
@@ -352,7 +416,13 @@ async function start() {
     return;
   }
   page.config = { apiBase: '/api/v1', sandbox: null, poll: {}, ...config };
-  page.client = createPaymentsClient({ baseUrl: page.config.apiBase, token: page.config.token });
+  // asked before every request: in live mode the token is whatever the field holds now
+  page.client = createPaymentsClient({ baseUrl: page.config.apiBase, token: currentToken });
+  if (!page.config.token) {
+    // live mode: no demo sign-in; a real shop's own session would be here instead of this field
+    $('#token-field').hidden = false;
+    $('#live-note').hidden = false;
+  }
 
   if (page.config.sandbox?.phoneUrl) {
     $('#sandbox-banner').hidden = false;

@@ -40,6 +40,8 @@ export function createShopApp(shop: Shop): { app: express.Express; payments: Cli
     clickpesa: shop.clickpesa,
     logger: shop.logger,
     authenticate: (req) => req.user ?? null,
+    // the server sets the price: a payment names its order and is charged the order's amount
+    resolveAmount: shop.resolveAmount,
   });
   app.use(API_BASE, router);
   const { payments } = router;

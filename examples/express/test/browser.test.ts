@@ -1,6 +1,7 @@
 // The checkout page end to end in headless Chromium (Debian's package, driven by playwright-core): pay and
 // approve on the simulated phone; pay with a rejecting number, see the failure, try again with an approving
-// number, approve, see success. Screenshots go to examples/express/test-results/.
+// number, approve, see success. Each payment pays an order the page created first, at the order's price. In
+// live mode the page gets no demo token and asks for one. Screenshots go to examples/express/test-results/.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,15 +114,52 @@ describe.skipIf(!haveChromium && !inCi)('checkout page in Chromium (sandbox mode
     await reach('success', '08-paid-after-retry.png');
     expect(await page.textContent('#reference')).toBe(retried?.orderReference);
 
-    // the shop's orders followed the payment events: paid, failed, paid
-    const statuses = async () =>
-      (await app.shop.orders.list('alice')).map((order) => [order.amount, order.status]);
-    await eventually(async () => (await statuses()).at(-1)?.[1] === 'paid', 'the last order to be paid');
-    expect(await statuses()).toEqual([
-      ['1500.00', 'paid'],
-      ['2000.00', 'payment_failed'],
-      ['2000.00', 'paid'],
+    // two orders, each created by the page before its payment; the second was paid by its second payment
+    const orders = async () =>
+      (await app.shop.orders.list('alice')).map((order) => ({
+        amount: order.amount,
+        status: order.status,
+        payments: order.paymentIds.length,
+      }));
+    await eventually(async () => (await orders()).at(-1)?.status === 'paid', 'the last order to be paid');
+    expect(await orders()).toEqual([
+      { amount: '1500.00', status: 'paid', payments: 1 },
+      { amount: '2000.00', status: 'paid', payments: 2 },
     ]);
     expect(pageErrors).toEqual([]);
   }, 90_000);
+
+  it('in live mode gets no demo token: it asks for one, and pays with the token given', async () => {
+    const live = await startTestShop(startShop, { live: true });
+    const livePage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    livePage.on('pageerror', (error) => pageErrors.push(error.message));
+    try {
+      await livePage.goto(`${live.url}/`);
+      await expect.poll(() => livePage.isVisible('#token')).toBe(true);
+      expect(await livePage.isVisible('#live-note')).toBe(true);
+      expect(await livePage.isVisible('#sandbox-banner')).toBe(false);
+      expect(await livePage.isVisible('#sandbox-phone')).toBe(false);
+
+      // no token: the page says so and asks nobody for anything
+      await livePage.fill('#msisdn', '0712 345 671');
+      await livePage.fill('#amount', '2500');
+      await livePage.click('#pay');
+      await expect.poll(() => livePage.isVisible('#token-error')).toBe(true);
+      await livePage.screenshot({ path: join(ARTIFACTS, '09-live-asks-for-token.png'), fullPage: true });
+      expect(await live.shop.orders.list('bob')).toEqual([]);
+
+      await livePage.fill('#token', 'bob-token');
+      await livePage.click('#pay');
+      await livePage.waitForSelector('body[data-checkout-state="waiting"]', { timeout: 20_000 });
+      await livePage.screenshot({ path: join(ARTIFACTS, '10-live-waiting.png'), fullPage: true });
+      const [push] = [...live.sandbox.payments.values()];
+      expect(push).toMatchObject({ phoneNumber: '255712345671', amount: '2500' });
+      const [order] = await live.shop.orders.list('bob');
+      expect(order).toMatchObject({ amount: '2500.00', status: 'awaiting_payment' });
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await livePage.close();
+      await live.stop();
+    }
+  }, 60_000);
 });

@@ -41,6 +41,8 @@ export async function createShopApp(
     clickpesa: shop.clickpesa,
     logger: shop.logger,
     authenticate: (request) => request.user,
+    // the server sets the price: a payment names its order and is charged the order's amount
+    resolveAmount: shop.resolveAmount,
   });
   const payments = app.payments;
 

@@ -49,6 +49,8 @@ export function createShopApp(shop: Shop): { app: Koa<ShopState>; payments: Clic
     clickpesa: shop.clickpesa,
     logger: shop.logger,
     authenticate: (ctx) => ctx.state.user ?? null,
+    // the server sets the price: a payment names its order and is charged the order's amount
+    resolveAmount: shop.resolveAmount,
   });
   app.use(middleware);
   const { payments } = middleware;

@@ -9,7 +9,7 @@ export interface ShopUser {
 /** The demo bearer tokens of `API_TOKENS` (`user:token,user:token`). */
 export interface ApiTokens {
   readonly userIds: readonly string[];
-  /** The first user's token: the checkout page signs in with it (a real shop would use its own session). */
+  /** The first user's token: the sandbox checkout page signs in with it (a real shop uses its own session). */
   readonly demoToken: string;
   /** The user an `Authorization: Bearer <token>` header belongs to, or null. */
   userFor(authorization: string | undefined): ShopUser | null;

@@ -9,8 +9,11 @@ const require = createRequire(import.meta.url);
 export interface CheckoutConfig {
   /** Where the payment routes are mounted. */
   apiBase: string;
-  /** A demo user's bearer token (a real shop would send its own session cookie or token). */
-  token: string;
+  /**
+   * Sandbox mode only: the first demo user's bearer token, so the page signs in by itself. Absent with real
+   * ClickPesa: signing in is the host's job (its own session), and the page asks for a token instead.
+   */
+  token?: string;
   /** Sandbox mode: the simulated phone the page shows beside the form. */
   sandbox: { phoneUrl: string } | null;
   /** The page's polling (the guide's defaults when empty). */

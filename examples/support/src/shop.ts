@@ -6,6 +6,7 @@ import type { ExampleConfig } from './config.js';
 import { consoleLogger } from './console-logger.js';
 import { openOrderBook } from './orders/open-order-book.js';
 import type { OrderBook } from './orders/order-book.js';
+import { orderPrices, type ResolveOrderAmount } from './orders/order-prices.js';
 import { openPaymentStore } from './payment-store.js';
 import { startSandboxMode } from './sandbox-mode.js';
 import { ShopAnswers } from './shop-answers.js';
@@ -30,6 +31,8 @@ export interface Shop {
   /** Who a bearer token belongs to: the host's auth middleware asks this. */
   readonly users: ApiTokens;
   readonly orders: OrderBook;
+  /** `resolveAmount` option of the kit: the order's amount is what a payment for it is charged. */
+  readonly resolveAmount: ResolveOrderAmount;
   /** The shop's own routes and error handler, ready to be written by any framework. */
   readonly answers: ShopAnswers;
   readonly checkout: CheckoutPage;
@@ -76,7 +79,8 @@ export async function prepareShop(config: ExampleConfig, logger: Logger = consol
     }
     const checkout = await loadCheckoutPage({
       apiBase: API_BASE,
-      token: config.apiTokens.demoToken,
+      // demo sign-in is a sandbox convenience: a live page never gets anyone's token
+      ...(sandbox ? { token: config.apiTokens.demoToken } : {}),
       sandbox: sandbox ? { phoneUrl: sandbox.phoneUrl } : null,
       poll: sandbox ? SANDBOX_POLL : {},
     });
@@ -86,6 +90,7 @@ export async function prepareShop(config: ExampleConfig, logger: Logger = consol
       logger,
       users: config.apiTokens,
       orders,
+      resolveAmount: orderPrices(orders),
       answers: new ShopAnswers(orders, logger),
       checkout,
       sandbox,

@@ -169,6 +169,26 @@ export function describeOrderBook(name: string, backend: () => OrderBookBackend)
       expect(await book.priceOf(alice, 'ord_missing')).toBeNull();
     });
 
+    it('has no price for an order already paid, so a second payment of it is refused', async () => {
+      const order = await newOrder(book, alice, { amount: '1500' });
+      const failed = payment({ ownerId: alice, externalOrderId: order.id, status: 'failed' });
+      await apply('payment.failed', failed);
+      // a failed payment leaves the order payable (another number, another try)
+      expect(await book.priceOf(alice, order.id)).toEqual({ amount: '1500.00', currency: 'TZS' });
+
+      const paid = payment({ ownerId: alice, externalOrderId: order.id });
+      await apply('payment.succeeded', paid);
+      expect(await book.get(alice, order.id)).toMatchObject({ status: 'paid', paidBy: paid.id });
+      expect(await book.priceOf(alice, order.id)).toBeNull();
+    });
+
+    it('has no price for an order that needs review (paid for a different amount)', async () => {
+      const order = await newOrder(book, alice, { amount: '2000' });
+      await apply('payment.succeeded', payment({ ownerId: alice, externalOrderId: order.id }));
+      expect(await book.get(alice, order.id)).toMatchObject({ status: 'needs_review' });
+      expect(await book.priceOf(alice, order.id)).toBeNull();
+    });
+
     it('keeps orders, their payments and the applied event ids across a close and reopen', async () => {
       const order = await newOrder(book, alice, { amount: '1500' });
       const paid = payment({ ownerId: alice, externalOrderId: order.id });

@@ -60,8 +60,9 @@ export interface OrderBook {
   /** The owner's orders, oldest first. */
   list(ownerId: string): Promise<Order[]>;
   /**
-   * What the server charges for an order: its owner's order's amount, or null (no such order, or not theirs).
-   * Meant for the payment routes, so the browser never decides the price.
+   * What the server charges for an order: its owner's order's amount, or null (no such order, not theirs, or
+   * already paid: a second payment of a paid order is refused). Meant for the payment routes' `resolveAmount`,
+   * so the browser never decides the price. An order whose payment failed can still be paid.
    */
   priceOf(ownerId: string, orderId: string): Promise<{ amount: string; currency: 'TZS' } | null>;
   /**

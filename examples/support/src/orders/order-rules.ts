@@ -12,8 +12,9 @@ export type OrderChange = Pick<Order, 'status' | 'paidBy' | 'transactionId' | 'p
 
 /**
  * An order the payment names (`external_order_id`) counts only if it is the payer's own: nobody pays (or
- * claims) someone else's. Otherwise (the checkout page's quick pay, or a foreign id) the payment gets an order
- * of its own, so every payment has something to mark paid.
+ * claims) someone else's. Otherwise the payment gets an order of its own, so every payment has something to
+ * mark paid. With the shop's `resolveAmount` that cannot happen (a payment without its payer's order is
+ * refused before it exists); a payment made without it still lands somewhere.
  */
 export function paysNamedOrder(named: Pick<Order, 'ownerId'> | undefined, payment: PaymentRecord): boolean {
   return named !== undefined && named.ownerId === payment.ownerId;

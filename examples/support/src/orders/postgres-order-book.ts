@@ -196,7 +196,7 @@ export async function openPostgresOrderBook(
     priceOf: (ownerId, orderId) =>
       track(async () => {
         const { rows } = await pool.query<{ amount: string; currency: 'TZS' }>(
-          'SELECT amount, currency FROM shop_orders WHERE id = $1 AND owner_id = $2',
+          'SELECT amount, currency FROM shop_orders WHERE id = $1 AND owner_id = $2 AND paid_by IS NULL',
           [orderId, ownerId],
         );
         return rows[0] ? { amount: rows[0].amount, currency: rows[0].currency } : null;

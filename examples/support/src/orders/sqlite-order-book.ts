@@ -172,7 +172,7 @@ export function openSqliteOrderBook(filename: string, options: { busyTimeoutMs?:
     },
     async priceOf(ownerId, orderId) {
       const order = ownOrder(ownerId, orderId);
-      return order ? { amount: order.amount, currency: order.currency } : null;
+      return order && order.paidBy === null ? { amount: order.amount, currency: order.currency } : null;
     },
     async applyPaymentEvent(event) {
       return apply.immediate(event);

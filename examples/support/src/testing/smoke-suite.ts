@@ -98,6 +98,94 @@ export function describeExampleSmoke(framework: string, startShop: StartShop): v
       ]);
     });
 
+    it("charges the order's amount: a payment names its order and sends no amount", async () => {
+      const order = await orderOf(app, ALICE, '50000');
+      const initiated = await app.request('/api/v1/payments', {
+        token: ALICE,
+        body: { msisdn: '0712111114', external_order_id: order.id },
+      });
+      expect(initiated.status).toBe(201);
+      const payment = initiated.json.data;
+      expect(payment.amount).toBe('50000.00');
+      expect(app.sandbox.getPayment(payment.reference)).toMatchObject({ amount: '50000' });
+      expect(app.sandbox.count('initiate', payment.reference)).toBe(1);
+      // payment.created tied it to the order it named
+      await eventually(async () => {
+        const answer = await app.request(`/shop/orders/${order.id}`, { token: ALICE });
+        return answer.json?.data?.paymentIds?.includes(payment.id);
+      }, 'the order to list its payment');
+    });
+
+    it('refuses an underpayment (100 for an order of 50,000) naming amount; nothing is pushed', async () => {
+      const order = await orderOf(app, ALICE, '50000');
+      const pushesBefore = app.sandbox.count('initiate');
+      const paymentsBefore = app.sandbox.payments.size;
+      const answer = await app.request('/api/v1/payments', {
+        token: ALICE,
+        body: { amount: '100', currency: 'TZS', msisdn: '0712111124', external_order_id: order.id },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.json).toMatchObject({
+        success: false,
+        error: { code: 'VALIDATION_ERROR', details: [expect.objectContaining({ field: 'amount' })] },
+      });
+      expect(app.sandbox.count('initiate')).toBe(pushesBefore);
+      expect(app.sandbox.payments.size).toBe(paymentsBefore);
+      const after = (await app.request(`/shop/orders/${order.id}`, { token: ALICE })).json.data;
+      expect(after).toMatchObject({ status: 'awaiting_payment', paymentIds: [] });
+    });
+
+    it("refuses a payment without an order, and for an order that is not the payer's", async () => {
+      const pushesBefore = app.sandbox.count('initiate');
+      const withoutOrder = await app.request('/api/v1/payments', {
+        token: ALICE,
+        body: { amount: '1000', currency: 'TZS', msisdn: '0712111134' },
+      });
+      expect(withoutOrder.status).toBe(400);
+      expect(withoutOrder.json.error.details).toEqual([
+        expect.objectContaining({ field: 'external_order_id' }),
+      ]);
+      const bobs = await orderOf(app, BOB, '1000');
+      const foreign = await app.request('/api/v1/payments', {
+        token: ALICE,
+        body: { msisdn: '0712111134', external_order_id: bobs.id },
+      });
+      expect(foreign.status).toBe(404);
+      expect(foreign.json.error.code).toBe('ORDER_NOT_FOUND');
+      expect(app.sandbox.count('initiate')).toBe(pushesBefore);
+    });
+
+    it('refuses a second payment of a paid order; a failed payment leaves it payable', async () => {
+      const order = await orderOf(app, ALICE, '3000');
+      const pay = (msisdn: string) =>
+        app.request('/api/v1/payments', { token: ALICE, body: { msisdn, external_order_id: order.id } });
+
+      const first = (await pay('0712111140')).json.data;
+      app.sandbox.reject(first.reference);
+      await eventually(async () => {
+        const answer = await app.request(`/shop/orders/${order.id}`, { token: ALICE });
+        return answer.json?.data?.status === 'payment_failed';
+      }, 'the order to see its payment fail');
+
+      const second = await pay('0712111141');
+      expect(second.status).toBe(201);
+      app.sandbox.approve(second.json.data.reference);
+      const paid = await eventually(async () => {
+        const answer = await app.request(`/shop/orders/${order.id}`, { token: ALICE });
+        return answer.json?.data?.status === 'paid' ? answer.json.data : undefined;
+      }, 'the order to be marked paid');
+      expect(paid).toMatchObject({
+        paidBy: second.json.data.id,
+        paymentIds: [first.id, second.json.data.id],
+      });
+
+      const pushesBefore = app.sandbox.count('initiate');
+      const again = await pay('0712111142');
+      expect(again.status).toBe(404);
+      expect(again.json.error.code).toBe('ORDER_NOT_FOUND');
+      expect(app.sandbox.count('initiate')).toBe(pushesBefore);
+    });
+
     it("uses the host's auth: no token is 401, someone else's payment and order are 404", async () => {
       expect((await app.request('/api/v1/payments', { body: { amount: '1000' } })).status).toBe(401);
       expect((await app.request('/shop/orders', { body: { amount: '1000' } })).status).toBe(401);
@@ -125,6 +213,51 @@ export function describeExampleSmoke(framework: string, startShop: StartShop): v
         expect(answer.json).toMatchObject({ success: false, error: { code: 'MALFORMED_JSON' } });
         expect(answer.text).not.toMatch(/\bat .+:\d+:\d+/);
       }
+    });
+  });
+
+  describe(`${framework} example with real ClickPesa (live mode)`, () => {
+    let app: TestShop;
+    beforeAll(async () => {
+      app = await startTestShop(startShop, { live: true });
+    });
+    afterAll(() => app?.stop());
+
+    it("hands out no token: the page asks for one, since signing in is the host's job", async () => {
+      expect(app.shop.sandbox).toBeNull();
+      const config = await app.request('/config.json');
+      expect(config.status).toBe(200);
+      expect(config.json).toEqual({ apiBase: '/api/v1', sandbox: null, poll: {} });
+      for (const path of ['/', '/checkout.js', '/config.json']) {
+        const served = await app.request(path);
+        expect(served.text).not.toContain(ALICE);
+        expect(served.text).not.toContain(BOB);
+      }
+      // the page's own way in: a token field, shown when the config has none
+      expect((await app.request('/')).text).toContain('id="token"');
+    });
+
+    it("charges the order's amount at ClickPesa, for a caller who brings their own token", async () => {
+      expect((await app.request('/shop/orders', { body: { amount: '50000' } })).status).toBe(401);
+      const order = await orderOf(app, BOB, '50000');
+      const underpaid = await app.request('/api/v1/payments', {
+        token: BOB,
+        body: { amount: '100', msisdn: '0712111151', external_order_id: order.id },
+      });
+      expect(underpaid.status).toBe(400);
+      expect(app.sandbox.count('initiate')).toBe(0);
+
+      const initiated = await app.request('/api/v1/payments', {
+        token: BOB,
+        body: { msisdn: '0712111151', external_order_id: order.id },
+      });
+      expect(initiated.status).toBe(201);
+      expect(app.sandbox.getPayment(initiated.json.data.reference)).toMatchObject({ amount: '50000' });
+      app.sandbox.approve(initiated.json.data.reference);
+      await eventually(async () => {
+        const answer = await app.request(`/shop/orders/${order.id}`, { token: BOB });
+        return answer.json?.data?.status === 'paid';
+      }, 'the order to be marked paid');
     });
   });
 
@@ -186,4 +319,11 @@ export function describeExampleSmoke(framework: string, startShop: StartShop): v
       }
     });
   });
+}
+
+/** A new order of the token's user, as the checkout page creates it before paying. */
+async function orderOf(app: TestShop, token: string, amount: string) {
+  const created = await app.request('/shop/orders', { token, body: { amount } });
+  if (created.status !== 201) throw new Error(`creating the order answered ${created.status}`);
+  return created.json.data;
 }

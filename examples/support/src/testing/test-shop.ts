@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Sandbox } from '@clickpesa-kit/sandbox';
+import { type Sandbox, startSandbox } from '@clickpesa-kit/sandbox';
 import { readExampleConfig } from '../config.js';
 import { prepareShop, type RunningShop, type Shop, type StartShop } from '../shop.js';
 
@@ -10,6 +10,7 @@ export interface TestShop {
   /** The working directory: the SQLite file is `.data/payments.db` in it. */
   readonly dataDir: string;
   readonly shop: Shop;
+  /** The shop's own sandbox, or (live mode) the sandbox standing in for ClickPesa. */
   readonly sandbox: Sandbox;
   readonly running: RunningShop;
   /** JSON request to the app; `token` becomes a bearer header. */
@@ -33,31 +34,41 @@ export interface JsonAnswer {
  * An example app as the server starts it, in-process: sandbox mode, SQLite in a temp directory, port 0.
  * The simulated customer answers only after `approveDelayMs` (default a minute), so tests approve by hand.
  * With `dataDir` it runs on that directory (a restart of an earlier shop) and leaves it in place on stop.
+ * With `live` it runs in live mode: ClickPesa credentials in its environment, and a sandbox of the test's
+ * own at CLICKPESA_BASE_URL standing in for ClickPesa (the shop itself knows nothing of it).
  */
 export async function startTestShop(
   startShop: StartShop,
-  options: { approveDelayMs?: number; dataDir?: string } = {},
+  options: { approveDelayMs?: number; dataDir?: string; live?: boolean } = {},
 ): Promise<TestShop> {
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'clickpesa-example-'));
-  const config = readExampleConfig(
-    { PORT: '0', SANDBOX_APPROVE_DELAY_MS: String(options.approveDelayMs ?? 60_000) },
-    dir,
-  );
-  const shop = await prepareShop(config);
+  const approveDelayMs = options.approveDelayMs ?? 60_000;
+  const env: Record<string, string> = { PORT: '0', SANDBOX_APPROVE_DELAY_MS: String(approveDelayMs) };
+  const standIn = options.live ? await startStandInClickPesa(approveDelayMs) : null;
+  if (standIn) Object.assign(env, standIn.env);
+  let shop: Shop;
   let running: RunningShop;
   try {
-    running = await startShop(shop, { port: config.port, host: config.host });
+    const config = readExampleConfig(env, dir);
+    shop = await prepareShop(config);
+    try {
+      running = await startShop(shop, { port: config.port, host: config.host });
+    } catch (error) {
+      await shop.close();
+      throw error;
+    }
   } catch (error) {
-    await shop.close();
+    await standIn?.sandbox.close();
     throw error;
   }
   shop.listening(running.url);
+  standIn?.sandbox.configure({ webhookUrl: `${running.url}/api/v1/callback` });
   let stopped: Promise<void> | undefined;
   return {
     url: running.url,
     dataDir: dir,
     shop,
-    sandbox: shop.sandbox as Sandbox,
+    sandbox: standIn?.sandbox ?? (shop.sandbox as Sandbox),
     running,
     request: (path, init = {}) => requestJson(`${running.url}${path}`, init),
     stop() {
@@ -65,6 +76,7 @@ export async function startTestShop(
         .close()
         .catch(() => {}) // already closed by the test
         .finally(() => shop.close())
+        .finally(() => standIn?.sandbox.close())
         .finally(() => {
           if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
         });
@@ -109,4 +121,21 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** A sandbox on its own port, with the environment a live shop would get for real ClickPesa. */
+async function startStandInClickPesa(
+  approveDelayMs: number,
+): Promise<{ sandbox: Sandbox; env: Record<string, string> }> {
+  const checksumKey = 'stand-in-checksum-key';
+  const sandbox = await startSandbox({ host: '127.0.0.1', port: 0, checksumKey, approveDelayMs });
+  return {
+    sandbox,
+    env: {
+      CLICKPESA_CLIENT_ID: sandbox.clientId,
+      CLICKPESA_API_KEY: sandbox.apiKey,
+      CLICKPESA_CHECKSUM_KEY: checksumKey,
+      CLICKPESA_BASE_URL: sandbox.url,
+    },
+  };
 }
