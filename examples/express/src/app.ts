@@ -2,7 +2,7 @@ import type { ClickPesaPayments } from '@clickpesa-kit/core';
 import {
   type Answer,
   API_BASE,
-  ordersFollowPayments,
+  orderEventHandlers,
   type Shop,
   type ShopUser,
   type StartShop,
@@ -42,21 +42,20 @@ export function createShopApp(shop: Shop): { app: express.Express; payments: Cli
     authenticate: (req) => req.user ?? null,
     // the server sets the price: a payment names its order and is charged the order's amount
     resolveAmount: shop.resolveAmount,
+    // payment events drive the shop's orders: delivered from the store, at least once, surviving restarts;
+    // the order book applies each event id once
+    handlers: orderEventHandlers(shop.orders),
   });
   app.use(API_BASE, router);
   const { payments } = router;
 
-  // 4. Payment events drive the shop's own logic: the order is paid once its payment succeeded, however that
-  //    was learnt (webhook, poller or a status check). Each event is applied to the orders at most once.
-  ordersFollowPayments(payments.events, shop.orders, shop.logger);
-
-  // 5. The shop's own routes.
+  // 4. The shop's own routes.
   app.post('/shop/orders', async (req, res) => send(res, await shop.answers.createOrder(req.user, req.body)));
   app.get('/shop/orders/:id', async (req, res) =>
     send(res, await shop.answers.getOrder(req.user, req.params.id)),
   );
 
-  // 6. The checkout page, its browser client and /config.json.
+  // 5. The checkout page, its browser client and /config.json.
   app.get([...shop.checkout.paths], (req, res) => {
     const file = shop.checkout.file(req.path);
     if (file) res.set(file.headers).send(file.body);

@@ -3,7 +3,7 @@ import type { ClickPesaPayments } from '@clickpesa-kit/core';
 import {
   type Answer,
   API_BASE,
-  ordersFollowPayments,
+  orderEventHandlers,
   type Shop,
   type ShopUser,
   type StartShop,
@@ -43,14 +43,13 @@ export async function createShopApp(
     authenticate: (request) => request.user,
     // the server sets the price: a payment names its order and is charged the order's amount
     resolveAmount: shop.resolveAmount,
+    // payment events drive the shop's orders: delivered from the store, at least once, surviving restarts;
+    // the order book applies each event id once
+    handlers: orderEventHandlers(shop.orders),
   });
   const payments = app.payments;
 
-  // 4. Payment events drive the shop's own logic: the order is paid once its payment succeeded, however that
-  //    was learnt (webhook, poller or a status check). Each event is applied to the orders at most once.
-  ordersFollowPayments(payments.events, shop.orders, shop.logger);
-
-  // 5. The shop's own routes.
+  // 4. The shop's own routes.
   app.post('/shop/orders', async (request, reply) =>
     send(reply, await shop.answers.createOrder(request.user, request.body)),
   );
@@ -58,7 +57,7 @@ export async function createShopApp(
     send(reply, await shop.answers.getOrder(request.user, request.params.id)),
   );
 
-  // 6. The checkout page, its browser client and /config.json.
+  // 5. The checkout page, its browser client and /config.json.
   for (const path of shop.checkout.paths) {
     app.get(path, async (_request, reply) => {
       const file = shop.checkout.file(path);

@@ -2,7 +2,7 @@ import type { ClickPesaPayments } from '@clickpesa-kit/core';
 import {
   type Answer,
   API_BASE,
-  ordersFollowPayments,
+  orderEventHandlers,
   type Shop,
   type ShopUser,
   type StartShop,
@@ -51,15 +51,14 @@ export function createShopApp(shop: Shop): { app: Koa<ShopState>; payments: Clic
     authenticate: (ctx) => ctx.state.user ?? null,
     // the server sets the price: a payment names its order and is charged the order's amount
     resolveAmount: shop.resolveAmount,
+    // payment events drive the shop's orders: delivered from the store, at least once, surviving restarts;
+    // the order book applies each event id once
+    handlers: orderEventHandlers(shop.orders),
   });
   app.use(middleware);
   const { payments } = middleware;
 
-  // 4. Payment events drive the shop's own logic: the order is paid once its payment succeeded, however that
-  //    was learnt (webhook, poller or a status check). Each event is applied to the orders at most once.
-  ordersFollowPayments(payments.events, shop.orders, shop.logger);
-
-  // 5. The shop's own routes, and 6. the checkout page, its browser client and /config.json.
+  // 4. The shop's own routes, and 5. the checkout page, its browser client and /config.json.
   app.use(async (ctx, next) => {
     const { user } = ctx.state;
     const orderId = ORDER_PATH.exec(ctx.path)?.[1];

@@ -18,7 +18,7 @@ export type {
   OrderStatus,
   PaymentEventForOrders,
 } from './orders/order-book.js';
-export { orderEventHandlers, ordersFollowPayments } from './orders/orders-follow-payments.js';
+export { orderEventHandlers } from './orders/orders-follow-payments.js';
 export { runExample, startupProblem } from './run-example.js';
 export { API_BASE, prepareShop, type RunningShop, type Shop, type StartShop } from './shop.js';
 export { type Answer, ShopAnswers } from './shop-answers.js';

@@ -36,7 +36,7 @@ export type NewOrderResult = { order: Order } | { problem: string };
 export const ORDER_EVENT_TYPES = ['payment.created', 'payment.succeeded', 'payment.failed'] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
-/** What `applyPaymentEvent` needs of a payment event: the in-process bus and durable handlers both have it. */
+/** What `applyPaymentEvent` needs of a payment event (a durable handler's event has it). */
 export interface PaymentEventForOrders {
   /** The stored event's id: the same transition is delivered with the same id. */
   eventId: string;
