@@ -68,8 +68,6 @@ function runChild(
     ['--conditions=@clickpesa-kit/source', '--import', 'tsx', CHILD, filename, String(pay)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  createInterface({ input: child.stdout! }).on('line', (line) =>
-    onLine(line, () => child.kill('SIGKILL')),
-  );
+  createInterface({ input: child.stdout! }).on('line', (line) => onLine(line, () => child.kill('SIGKILL')));
   return new Promise((resolve) => child.on('close', () => resolve()));
 }

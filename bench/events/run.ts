@@ -16,22 +16,23 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import {
-  type ClickPesaPayments,
-  createClickPesaPayments,
-  type PaymentStore,
-} from '@clickpesa-kit/core';
+import { type ClickPesaPayments, createClickPesaPayments, type PaymentStore } from '@clickpesa-kit/core';
 import { makeEvent, makePayment } from '@clickpesa-kit/store-tests';
 import { memorySubject, postgresSubject, type Subject, sqliteSubject } from '../stores/subjects.js';
 import { killRun } from './kill-run.js';
 
-const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['memory', 'sqlite', 'postgres', 'kill'];
+const wanted =
+  process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['memory', 'sqlite', 'postgres', 'kill'];
 const SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 300);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5_000);
 const PG_URL = process.env.CLICKPESA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A kit that never calls ClickPesa (cancel is local), with one handler that reports when it ran. */
-function kitOn(store: PaymentStore, onEvent: (paymentId: string) => void, autoStart = true): ClickPesaPayments {
+function kitOn(
+  store: PaymentStore,
+  onEvent: (paymentId: string) => void,
+  autoStart = true,
+): ClickPesaPayments {
   return createClickPesaPayments({
     store,
     authenticate: () => ({ id: 'bench' }),

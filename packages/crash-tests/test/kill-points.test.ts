@@ -16,7 +16,7 @@ import { type Sandbox, startSandbox } from '@clickpesa-kit/sandbox';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseChoice, openLedger } from './fixtures/ledger.js';
-import { type KillPoint, SHOP_CONFIG_VARIABLE, type ShopConfig } from './fixtures/shop-process.js';
+import { type KillPoint, SHOP_CONFIG_VARIABLE, type ShopConfig } from './fixtures/shop-config.js';
 
 const SHOP_PROCESS = fileURLToPath(new URL('./fixtures/shop-process.ts', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -46,7 +46,11 @@ const databases: Array<[string, () => DatabaseChoice]> = [
 if (postgresUrl) {
   databases.push([
     'PostgreSQL',
-    () => ({ kind: 'postgres', url: postgresUrl, schema: `cpk_kill_${++run}_${randomBytes(3).toString('hex')}` }),
+    () => ({
+      kind: 'postgres',
+      url: postgresUrl,
+      schema: `cpk_kill_${++run}_${randomBytes(3).toString('hex')}`,
+    }),
   ]);
 }
 
@@ -112,11 +116,16 @@ async function runShop(
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     await exited;
     clearTimeout(timer);
-    if (child.signalCode !== 'SIGKILL') throw new Error(`shop process exited (${child.exitCode}):\n${stderr}`);
+    if (child.signalCode !== 'SIGKILL')
+      throw new Error(`shop process exited (${child.exitCode}):\n${stderr}`);
     return result;
   }
   try {
-    await waitFor(() => ready, 30_000, () => `never ready:\n${stderr}`);
+    await waitFor(
+      () => ready,
+      30_000,
+      () => `never ready:\n${stderr}`,
+    );
     if (untilSettled) await waitUntilSettled(untilSettled, () => stderr);
   } finally {
     child.kill('SIGTERM');
@@ -134,7 +143,9 @@ async function waitUntilSettled(database: DatabaseChoice, stderr: () => string):
         const rows = await ledger.payments();
         const succeeded = rows.filter((row) => row.status === 'success').length;
         const final = rows.every((row) => row.status === 'success' || row.status === 'failed');
-        return final && (await ledger.fulfilments()).length === succeeded;
+        if (!final || (await ledger.fulfilments()).length !== succeeded) return false;
+        // and the outbox drained: a delivery the kill interrupted is made again once its lease expired
+        return (await ledger.undelivered()) === 0;
       },
       90_000,
       () => `did not settle:\n${stderr()}`,
@@ -204,7 +215,9 @@ async function reachablePostgres(): Promise<string | undefined> {
     return url;
   } catch (error) {
     if (inCi) throw error;
-    console.warn(`[crash-tests] PostgreSQL unreachable (${(error as Error).message}): its kill-point tests are SKIPPED`);
+    console.warn(
+      `[crash-tests] PostgreSQL unreachable (${(error as Error).message}): its kill-point tests are SKIPPED`,
+    );
     return undefined;
   } finally {
     await client.end().catch(() => {});
