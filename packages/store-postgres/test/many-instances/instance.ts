@@ -12,6 +12,7 @@ import {
   PaymentEvents,
 } from '@clickpesa-kit/core';
 import type { HandlerRequest } from '@clickpesa-kit/core/adapter';
+import pg from 'pg';
 import { createPostgresStore } from '../../src/index.js';
 import {
   INSTANCE_CONFIG_VARIABLE,
@@ -52,6 +53,11 @@ const store = createPostgresStore({
   maxConnections: 8,
   logger,
 });
+// durable handlers write every delivery they got to a table beside the payments (not over IPC: a kill right
+// after a delivery must not lose the record of it)
+const deliveries = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
+deliveries.on('error', () => {});
+
 const events = new PaymentEvents();
 for (const type of PAYMENT_EVENT_TYPES) {
   events.on(type, (event) => tell({ kind: 'event', id: event.id, type, paymentId: event.paymentId }));
@@ -86,6 +92,15 @@ const payments = createClickPesaPayments({
   notFoundGraceMs: config.notFoundGraceMs,
   logger,
   events,
+  dispatcher: { handlerTimeoutMs: 2_000, pollIntervalMs: 200 },
+  handlers: {
+    '*': async (event) => {
+      await deliveries.query(
+        `INSERT INTO "${config.schema}".test_deliveries (event_id, instance_id) VALUES ($1, $2)`,
+        [event.eventId, config.instanceId],
+      );
+    },
+  },
 });
 
 const server = createServer((req, res) => {
@@ -129,6 +144,7 @@ process.on('SIGTERM', () => {
   void payments
     .close()
     .then(() => store.close())
+    .then(() => deliveries.end())
     .finally(() => {
       // the IPC channel is ordered: once this one is sent, every event reported before it is too
       if (process.connected)

@@ -92,6 +92,9 @@ suite(`many instances on one PostgreSQL${database.skipReason ? ` — ${database.
   beforeAll(async () => {
     store = createPostgresStore({ connectionString: url, schema, maxConnections: 4 });
     await store.migrate();
+    await store.pool.query(
+      `CREATE TABLE "${schema}".test_deliveries (event_id text NOT NULL, instance_id text NOT NULL)`,
+    );
     relay = await startWebhookRelay(live, WEBHOOK_LOSS_PERCENT);
     sandbox = await startSandbox({
       checksumKey: 'many-instances-checksum-key',
@@ -165,6 +168,8 @@ suite(`many instances on one PostgreSQL${database.skipReason ? ` — ${database.
 
     const rows = await waitUntilSettled(sandbox);
     const slowestQueryMs = await slowestCallMs('query');
+    // the outbox drains: the survivors' dispatchers take over what the killed one held once its leases expire
+    await waitUntilDrained();
     const survivors = instances.filter((instance) => instance.alive);
     await Promise.all(survivors.map((instance) => instance.stop()));
     const log = providerCalls(sandbox.requests);
@@ -215,6 +220,16 @@ suite(`many instances on one PostgreSQL${database.skipReason ? ` — ${database.
       allStored.filter((event) => !emittedIds.has(event.id) && event.occurredAt.getTime() > killedAt),
     ).toEqual([]);
 
+    // ...and every stored event reached a durable handler (at least once, whichever instance; the killed
+    // one's interrupted deliveries were made again by a survivor): none skipped (CS-7)
+    const { rows: deliveryRows } = await store.pool.query<{ event_id: string; instance_id: string }>(
+      `SELECT event_id, instance_id FROM "${schema}".test_deliveries`,
+    );
+    const deliveredIds = new Set(deliveryRows.map((row) => row.event_id));
+    expect(allStored.filter((event) => !deliveredIds.has(event.id)).map((event) => event.id)).toEqual([]);
+    expect(deliveryRows.filter((row) => !storedById.has(row.event_id))).toEqual([]);
+    const redelivered = deliveryRows.length - deliveredIds.size;
+
     // the shared budget held (POLL-5): in no window did the sandbox see more calls than the budget allows,
     // so "ClickPesa", enforcing the same limit, never answered 429. Three per-process budgets would not hold.
     const busiest = busiestWindow(log, BUDGET.windowMs);
@@ -230,9 +245,21 @@ suite(`many instances on one PostgreSQL${database.skipReason ? ` — ${database.
       `[many-instances] ${log.length} provider calls in ${seconds} s (busiest ${BUDGET.windowMs} ms window: ` +
         `${busiest.count}/${BUDGET.requestsPerMinute}), slowest query incl. budget wait ${slowestQueryMs} ms, ` +
         `${relay.dropped.size} webhooks lost, ${driven.filter((p) => p.tries > 1).length} POSTs repeated ` +
-        `(${driven.filter((p) => p.replayed).length} replays), ${emitted.length}/${allStored.length} events emitted`,
+        `(${driven.filter((p) => p.replayed).length} replays), ${emitted.length}/${allStored.length} events emitted, ` +
+        `${deliveredIds.size}/${allStored.length} delivered to durable handlers (${redelivered} twice)`,
     );
   });
+
+  /** Waits until no outbox delivery is pending (the dispatchers delivered everything stored). */
+  async function waitUntilDrained(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const stats = await store.outboxStats();
+      if (stats.pending === 0) return;
+      if (Date.now() > deadline) throw new Error(`outbox not drained: ${stats.pending} pending`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 
   /** The longest applied call of an endpoint, budget wait included (the audit log's durationMs): diagnostics. */
   async function slowestCallMs(endpoint: string): Promise<number | null> {
