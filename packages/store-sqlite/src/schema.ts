@@ -147,21 +147,25 @@ CREATE TABLE provider_budget (
  * migrated files cannot drift apart.
  */
 const OUTBOX_V2 = `
-ALTER TABLE payment_events ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE payment_events ADD COLUMN payment TEXT;
+-- Events move to a rowid table whose rowid is the position: AUTOINCREMENT hands out ascending numbers that
+-- are never reused (not even a pruned event's), and SQLite has one writer at a time, so they ascend in
+-- commit order. A rowid table also keeps the rows, now carrying the payment snapshot, cheap to write.
 -- Existing events (WITHOUT ROWID: no insertion order kept) are numbered in the order they occurred.
-UPDATE payment_events SET position = numbered.n
-FROM (SELECT payment_id, seq, ROW_NUMBER() OVER (ORDER BY occurred_at, payment_id, seq) AS n FROM payment_events) AS numbered
-WHERE numbered.payment_id = payment_events.payment_id AND numbered.seq = payment_events.seq;
-CREATE UNIQUE INDEX payment_events_position ON payment_events (position);
-
--- The last position handed out. Positions are taken in the writing transaction, and SQLite has one writer
--- at a time, so they ascend in commit order; a counter (not MAX + 1) never hands out a pruned event's again.
-CREATE TABLE event_positions (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  last_position INTEGER NOT NULL
+CREATE TABLE payment_events_v2 (
+  position INTEGER PRIMARY KEY AUTOINCREMENT,
+  payment_id TEXT NOT NULL REFERENCES payments (id),
+  seq INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  payment TEXT
 );
-INSERT INTO event_positions (id, last_position) SELECT 1, COALESCE(MAX(position), 0) FROM payment_events;
+INSERT INTO payment_events_v2 (payment_id, seq, id, type, occurred_at, data)
+SELECT payment_id, seq, id, type, occurred_at, data FROM payment_events ORDER BY occurred_at, payment_id, seq;
+DROP TABLE payment_events;
+ALTER TABLE payment_events_v2 RENAME TO payment_events;
+CREATE UNIQUE INDEX payment_events_payment_seq ON payment_events (payment_id, seq);
 
 -- The outbox: one row per event and consumer.
 CREATE TABLE event_deliveries (

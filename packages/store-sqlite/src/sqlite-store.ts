@@ -418,8 +418,8 @@ class SqlitePaymentStore implements SqliteStore {
   }
 
   /**
-   * Stores `events` for `payment` after `lastSeq`, with their deliveries. Positions come from the counter in
-   * this same transaction: the write lock is held until commit, so they ascend in commit order.
+   * Stores `events` for `payment` after `lastSeq`, with their deliveries. SQLite gives each its position in
+   * this same transaction: the write lock is held until commit, so positions ascend in commit order.
    */
   private insertEvents(
     payment: PaymentRecord,
@@ -427,9 +427,10 @@ class SqlitePaymentStore implements SqliteStore {
     events: NewEvent[] | undefined,
   ): StoredEvent[] {
     if (!events || events.length === 0) return [];
-    const last = this.sql.takePositions.get(events.length)!.last_position;
-    const stored = numberEvents(payment, lastSeq, events, last - events.length + 1);
-    for (const event of stored) this.sql.insertEvent.run(eventRows.toRow(event));
+    const stored = numberEvents(payment, lastSeq, events).map((event) => ({
+      ...event,
+      position: this.sql.insertEvent.get(eventRows.toRow(event))!.position,
+    }));
     for (const row of newDeliveries(events, stored)) this.sql.insertDelivery.run(deliveryRows.toRow(row));
     return stored;
   }

@@ -64,14 +64,16 @@ export function prepareStatements(db: Database.Database) {
     insertReference: put<[string, string]>(
       'INSERT INTO payment_references (order_reference, payment_id) VALUES (?, ?)',
     ),
-    insertEvent: put<[Row]>(insertSql('payment_events', EVENT_FIELDS)),
+    /** The position is the rowid, handed out by SQLite (AUTOINCREMENT: never reused). */
+    insertEvent: put<[Row], { position: number }>(
+      `${insertSql(
+        'payment_events',
+        EVENT_FIELDS.filter((field) => field.name !== 'position'),
+      )} RETURNING position`,
+    ),
     eventsOf: get<Row>('SELECT * FROM payment_events WHERE payment_id = ? ORDER BY seq'),
     eventAt: get<Row>('SELECT * FROM payment_events WHERE payment_id = ? AND seq = ?'),
     eventsSince: get<Row>('SELECT * FROM payment_events WHERE position > ? ORDER BY position LIMIT ?'),
-    /** Hands out `count` positions: the last one is returned, the first is `last - count + 1`. */
-    takePositions: put<[number], { last_position: number }>(
-      'UPDATE event_positions SET last_position = last_position + ? WHERE id = 1 RETURNING last_position',
-    ),
     insertDelivery: put<[Row]>(insertSql('event_deliveries', EVENT_DELIVERY_FIELDS)),
     /** The heads (lowest pending seq of their payment) that are due and free, oldest position first. */
     claimableDeliveries: get<{ event_id: string }>(
