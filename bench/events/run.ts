@@ -145,7 +145,7 @@ async function throughput(subject: Subject): Promise<{ perSecond: number; baseli
 
 const subjects: Record<string, () => Promise<Subject>> = {
   memory: () => memorySubject(),
-  sqlite: () => sqliteSubject('full'),
+  sqlite: () => sqliteSubject('normal'),
   postgres: () => postgresSubject(PG_URL),
 };
 

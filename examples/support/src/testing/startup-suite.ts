@@ -2,8 +2,10 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startSandbox } from '@clickpesa-kit/sandbox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnServer } from './server-process.js';
+import { eventually } from './test-shop.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -86,7 +88,69 @@ export function describeServerProcess(framework: string, exampleDir: string): vo
       expect(server.stderr()).toBe('');
       await expect(fetch(`${url}/config.json`)).rejects.toThrow();
     });
+
+    it('kill -9 right after the customer was asked to pay: after a restart the order is paid, exactly once', async () => {
+      // live mode against a sandbox of the test's own (it outlives the server, as ClickPesa does)
+      const port = await freePort();
+      const clickpesa = await startSandbox({
+        approveDelayMs: 1_500,
+        webhookUrl: `http://127.0.0.1:${port}/api/v1/callback`,
+        // the webhook may land while the server is down: the sandbox retries, as ClickPesa does
+        webhookRetryDelaysMs: [500, 1_000, 2_000, 4_000, 8_000],
+      });
+      const env = {
+        PORT: String(port),
+        CLICKPESA_CLIENT_ID: clickpesa.clientId,
+        CLICKPESA_API_KEY: clickpesa.apiKey,
+        CLICKPESA_BASE_URL: clickpesa.url,
+      };
+      const auth = { authorization: 'Bearer alice-token', 'content-type': 'application/json' };
+      try {
+        const first = spawnServer(exampleDir, { cwd, env });
+        const url = await first.listening();
+        const created = await fetch(`${url}/shop/orders`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ item: 'Kanga', amount: 1500 }),
+        });
+        const order = ((await created.json()) as { data: { id: string } }).data;
+        const paid = await fetch(`${url}/api/v1/payments`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ external_order_id: order.id, msisdn: '0712345670' }),
+        });
+        expect(paid.status).toBe(201);
+        first.child.kill('SIGKILL');
+        expect(await first.exited).toBe('SIGKILL');
+
+        const second = spawnServer(exampleDir, { cwd, env });
+        await second.listening();
+        const settled = await eventually(
+          async () => {
+            const answer = await fetch(`${url}/shop/orders/${order.id}`, { headers: auth });
+            const body = (await answer.json()) as { data: { status: string; paymentIds: string[] } };
+            return body.data.status === 'awaiting_payment' ? null : body.data;
+          },
+          'the order to be paid after the restart',
+          30_000,
+        );
+        expect(settled).toMatchObject({ status: 'paid' });
+        expect(settled.paymentIds).toHaveLength(1);
+        expect(clickpesa.count('initiate')).toBe(1);
+        second.child.kill('SIGTERM');
+        expect(await second.exited).toBe(0);
+      } finally {
+        await clickpesa.close();
+      }
+    }, 60_000);
   });
+}
+
+async function freePort(): Promise<number> {
+  const server = await occupyPort();
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 function occupyPort(): Promise<Server> {
