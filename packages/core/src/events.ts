@@ -39,6 +39,20 @@ export interface PaymentEventOf<K extends PaymentEventType> {
 /** Any lifecycle event: a union discriminated by `type` (check `event.type` and `payment.status` follows). */
 export type PaymentEvent = { [K in PaymentEventType]: PaymentEventOf<K> }[PaymentEventType];
 
+/** The transition a stored event records (`from`, `to` and `source` travel in its data): the keys present only. */
+export function transitionFields(data: Record<string, unknown>): {
+  from?: PaymentStatus;
+  to?: PaymentStatus;
+  source?: EvidenceSource;
+} {
+  const { from, to, source } = data as { from?: PaymentStatus; to?: PaymentStatus; source?: EvidenceSource };
+  return {
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+    ...(source === undefined ? {} : { source }),
+  };
+}
+
 export interface WebhookEvent {
   orderReference: string | null;
   eventType: string | null;

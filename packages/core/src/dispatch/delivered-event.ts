@@ -1,5 +1,5 @@
-import type { EvidenceSource } from '../domain/event-types.js';
-import type { PaymentRecord, PaymentStatus } from '../domain/payment.js';
+import type { PaymentRecord } from '../domain/payment.js';
+import { transitionFields } from '../events.js';
 import type { PaymentStore, StoredEvent } from '../store/contract.js';
 import type { DeliveredEvent } from './types.js';
 
@@ -13,8 +13,7 @@ export async function toDeliveredEvent(
 ): Promise<DeliveredEvent | null> {
   const payment: PaymentRecord | null = stored.payment ?? (await store.getPayment(stored.paymentId));
   if (payment === null) return null;
-  const data = stored.data as { from?: PaymentStatus; to?: PaymentStatus; source?: EvidenceSource };
-  const event = {
+  return {
     eventId: stored.id,
     paymentId: stored.paymentId,
     seq: stored.seq,
@@ -22,9 +21,6 @@ export async function toDeliveredEvent(
     type: stored.type,
     occurredAt: stored.occurredAt,
     payment,
+    ...transitionFields(stored.data),
   } as DeliveredEvent;
-  if (data.from !== undefined) event.from = data.from;
-  if (data.to !== undefined) event.to = data.to;
-  if (data.source !== undefined) event.source = data.source;
-  return event;
 }

@@ -4,7 +4,7 @@ import type { PaymentRecord } from '../domain/payment.js';
 import { nextPollAt } from '../domain/schedule.js';
 import { decide } from '../domain/transition.js';
 import { ClickPesaKitError, StoreConflictError } from '../errors.js';
-import type { EvidenceSource, PaymentEvent } from '../events.js';
+import { type EvidenceSource, type PaymentEvent, transitionFields } from '../events.js';
 import type { AuditEntry, NewEvent, PaymentChanges, StoredEvent } from '../store/contract.js';
 import { fromStore, routed, type ServiceContext } from './context.js';
 
@@ -141,11 +141,6 @@ export function emitStoredEvents(
   if (events.length === 0) return;
   ctx.onEventsStored(events);
   for (const stored of events) {
-    const data = stored.data as {
-      from?: PaymentEvent['from'];
-      to?: PaymentEvent['to'];
-      source?: EvidenceSource;
-    };
     // the transition that stored this event left `payment` in the status its type implies
     const event = {
       id: stored.id,
@@ -154,10 +149,8 @@ export function emitStoredEvents(
       paymentId: stored.paymentId,
       seq: stored.seq,
       payment,
+      ...transitionFields(stored.data),
     } as PaymentEvent;
-    if (data.from !== undefined) event.from = data.from;
-    if (data.to !== undefined) event.to = data.to;
-    if (data.source !== undefined) event.source = data.source;
     ctx.events.emitPaymentEvent(event);
   }
 }
