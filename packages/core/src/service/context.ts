@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { PaymentStore } from '../store/contract.js';
 import type { AuditRecorder } from './audit.js';
 import type { ResolvedServiceOptions } from './options.js';
+import type { PushLimits } from './push-limits.js';
 
 /** What every part of the service works with. */
 export interface ServiceContext {
@@ -17,6 +18,8 @@ export interface ServiceContext {
   logger: Logger;
   options: ResolvedServiceOptions;
   audit: AuditRecorder;
+  /** The push rate limits (a no-op when turned off). */
+  pushLimits: PushLimits;
 }
 
 /**
