@@ -48,7 +48,7 @@ export interface PaymentsHandler {
   /** Maximum body size in bytes (default 64 KiB); adapters stop reading past it and set `bodyTooLarge`. */
   readonly bodyLimit: number;
   /** How long adapters may spend reading one body (default 10 s); past it they answer 408 and close the connection. */
-  readonly bodyReadTimeoutMs: number;
+  readonly bodyReadTimeoutMs?: number;
   /** True when `path` (relative to the mount point) belongs to our route table, whatever the method. */
   matches(path: string): boolean;
   /**

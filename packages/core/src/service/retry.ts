@@ -13,9 +13,9 @@ import {
   replayRequest,
   requestFingerprint,
 } from './idempotency.js';
+import { clientIpOf } from './initiate.js';
 import { sendPush } from './push.js';
 import type { Confirmer } from './refresh.js';
-import { clientIpOf } from './initiate.js';
 import type { PushCallOptions, PushResult } from './types.js';
 
 const RETRYABLE: ReadonlySet<PaymentRecord['status']> = new Set(['failed', 'cancelled']);

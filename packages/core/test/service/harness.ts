@@ -102,7 +102,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     emitted,
     webhookUrl: receiver.url,
     serviceWith: (serviceOptions) =>
-      createPaymentService({ store, client, events, clock, options: { rateLimits: false, ...serviceOptions } }),
+      createPaymentService({
+        store,
+        client,
+        events,
+        clock,
+        options: { rateLimits: false, ...serviceOptions },
+      }),
     async reconcileNow(paymentId, aheadMs = 0) {
       const payment = await store.getPayment(paymentId);
       if (!payment?.nextPollAt) throw new Error('payment has nothing due');

@@ -17,7 +17,10 @@ async function refusal(push: Promise<unknown>): Promise<{ code: string; retryAft
     return null;
   } catch (error) {
     if (!isClickPesaKitError(error)) throw error;
-    return { code: error.code, ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }) };
+    return {
+      code: error.code,
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    };
   }
 }
 
@@ -55,7 +58,9 @@ describe('push rate limits (SEC-16)', () => {
     expect(await refusal(service.initiate(OWNER, toPhone(5), ip))).toMatchObject({ code: 'RATE_LIMITED' });
     // the IP had counted that fifth request too (IP is checked first): one more from it, for someone else
     expect(await refusal(service.initiate(OTHER_OWNER, toPhone(6), ip))).toBeNull();
-    expect(await refusal(service.initiate(OTHER_OWNER, toPhone(7), ip))).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(await refusal(service.initiate(OTHER_OWNER, toPhone(7), ip))).toMatchObject({
+      code: 'RATE_LIMITED',
+    });
     // without a client IP (a host calling the service) only owner and phone count
     expect(await refusal(service.initiate(OTHER_OWNER, toPhone(7)))).toBeNull();
   });

@@ -134,14 +134,18 @@ describe('webhooks without a checksum key (every webhook is confirmed by query)'
           junk: 'x'.repeat(200) + i,
         },
       };
-      expect((await h.service.handleWebhook({ rawBody: JSON.stringify(body), headers: {} })).status).toBe(200);
+      expect((await h.service.handleWebhook({ rawBody: JSON.stringify(body), headers: {} })).status).toBe(
+        200,
+      );
     }
     const receipts = await h.store.listWebhookReceipts({ orderReference: payment.orderReference });
     // one per status class (success, success settled, failed, reversed, processing, needs_attention)
     expect(receipts.length).toBeLessThanOrEqual(statuses.length);
     expect(receipts.every((receipt) => !JSON.stringify(receipt.payload).includes('junk'))).toBe(true);
     const webhookAudit = (await h.store.listAudit(payment.id)).slice(auditBefore);
-    expect(webhookAudit.filter((entry) => entry.kind === 'webhook').length).toBeLessThanOrEqual(statuses.length);
+    expect(webhookAudit.filter((entry) => entry.kind === 'webhook').length).toBeLessThanOrEqual(
+      statuses.length,
+    );
     // the clock stood still: each status class was confirmed at most once
     expect(h.calls('query') - queriesBefore).toBeLessThanOrEqual(statuses.length);
     expect((await h.service.getPayment(OWNER, payment.id)).status).toBe('processing');
