@@ -19,7 +19,7 @@ function queueFor(
   }
 }
 
-describe('provider budget: fairness between owners (BUD-1)', () => {
+describe('provider budget: fairness between owners (POLL-16)', () => {
   it("serves another owner's single push within one spacing of a 150-push burst (default 120/min)", async () => {
     const clock = createManualClock();
     const budget = createProviderBudget({ clock });
