@@ -64,7 +64,7 @@ export function createPushLimits(deps: {
     }
   };
 
-  return async ({ ownerId, msisdn, clientIp }) => {
+  return async ({ route, ownerId, msisdn, clientIp }) => {
     const checks: [keyof typeof MESSAGES, string | undefined][] = [
       ['ip', clientIp],
       ['owner', ownerId],
@@ -74,7 +74,11 @@ export function createPushLimits(deps: {
       const limit = limits[kind];
       if (limit === null || key === undefined || key === '') continue;
       const waitMs = await take(kind, `limit:${kind}:${key}`, limit);
-      if (waitMs > 0) throw limited(MESSAGES[kind], waitMs);
+      if (waitMs > 0) {
+        // which limit and route only: the phone number, owner and address stay out of the log
+        logger.info({ limit: kind, route, retryAfterMs: waitMs }, 'push refused by a rate limit');
+        throw limited(MESSAGES[kind], waitMs);
+      }
     }
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isClickPesaKitError } from '../../src/errors.js';
+import { createPaymentService } from '../../src/service/payment-service.js';
 import type { PushAttempt } from '../../src/service/types.js';
 import { createLocalTokenBuckets } from '../../src/shared/token-buckets.js';
 import type { SharedBudget } from '../../src/store/contract.js';
@@ -125,6 +126,39 @@ describe('push rate limits (SEC-16)', () => {
       expect(await refusal(b.initiate(OWNER, toPhone(9)))).toMatchObject({ code: 'RATE_LIMITED' });
       expect(takes).toContain('limit:phone:255759990097');
       expect(takes).toContain(`limit:owner:${OWNER}`);
+    } finally {
+      Object.assign(h.store, { budget: undefined });
+    }
+  });
+
+  it("counts in this process when the store's bucket cannot be reached, and logs why", async () => {
+    const warnings: string[] = [];
+    const shared: SharedBudget = {
+      take: async () => {
+        throw new Error('connection refused');
+      },
+    };
+    Object.assign(h.store, { budget: shared });
+    try {
+      const service = createPaymentService({
+        store: h.store,
+        client: h.client,
+        events: h.events,
+        clock: h.clock,
+        logger: {
+          debug() {},
+          info() {},
+          error() {},
+          warn: (_fields, message) => warnings.push(String(message)),
+        },
+        options: { rateLimits: { perPhone: { max: 1, windowMs: 600_000 } }, exclusivePushPerMsisdn: false },
+      });
+      expect(await refusal(service.initiate(OWNER, toPhone(0, '255759992227')))).toBeNull();
+      expect(await refusal(service.initiate(OWNER, toPhone(0, '255759992227')))).toMatchObject({
+        code: 'RATE_LIMITED',
+      });
+      // owner and phone of each request (no client IP given)
+      expect(warnings.filter((message) => message.includes('shared rate limit unavailable')).length).toBe(4);
     } finally {
       Object.assign(h.store, { budget: undefined });
     }
