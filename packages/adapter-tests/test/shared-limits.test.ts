@@ -47,9 +47,10 @@ const postgres = (): SharedStores => {
   };
 };
 
-const variants = [sqlite(), ...(DATABASE_URL ? [postgres()] : [])];
+/** A fresh database per suite: SQLite always, PostgreSQL when CLICKPESA_TEST_DATABASE_URL is set. */
+const databases = (): SharedStores[] => [sqlite(), ...(DATABASE_URL ? [postgres()] : [])];
 
-describe.each(variants)('push limits shared by two instances over one $name database', (variant) => {
+describe.each(databases())('push limits shared by two instances over one $name database', (variant) => {
   let sandbox: Sandbox;
   let stores: [PaymentStore, PaymentStore];
   let hosts: RunningHost[] = [];
@@ -100,5 +101,92 @@ describe.each(variants)('push limits shared by two instances over one $name data
     expect(statuses.filter((status) => status === 201)).toHaveLength(3);
     expect(statuses.filter((status) => status === 429)).toHaveLength(7);
     expect(sandbox.requests.filter((entry) => entry.endpoint === 'initiate')).toHaveLength(3);
+  });
+});
+
+describe.each(databases())('forged webhooks without a checksum key on a $name database', (variant) => {
+  let sandbox: Sandbox;
+  let store: PaymentStore;
+  let host: RunningHost;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ approveDelayMs: 60_000 });
+    [store] = await variant.open();
+    host = await startExpressHost({
+      mount: '/',
+      hostParser: false,
+      options: {
+        store,
+        // no checksum key: every webhook is unverified (allowed, with a warning, in live mode)
+        clickpesa: { clientId: sandbox.clientId, apiKey: sandbox.apiKey, baseUrl: sandbox.url },
+        poller: false,
+        budget: false,
+        webhookRateLimit: false,
+      },
+    });
+  });
+  afterAll(async () => {
+    await host.close();
+    await store.close();
+    await variant.cleanUp();
+    await sandbox.close();
+  });
+
+  it('keeps 2,000 distinct forged bodies for one payment to a few summary receipts and audit rows', async () => {
+    const created = await fetch(`${host.base}/payments`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: 1500, currency: 'TZS', msisdn: '255759000067', customer_name: 'Asha' }),
+    });
+    expect(created.status).toBe(201);
+    const { data } = (await created.json()) as { data: { id: string; reference: string } };
+    const queriesBefore = sandbox.requests.filter((entry) => entry.endpoint === 'query').length;
+    const auditBefore = (await store.listAudit(data.id)).length;
+
+    const statuses = ['SUCCESS', 'FAILED', 'SETTLED', 'REVERSED', 'PROCESSING', 'MADE-UP'];
+    const started = Date.now();
+    for (let batch = 0; batch < 40; batch++) {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => {
+          const n = batch * 50 + i;
+          const body = {
+            event: `FORGED ${n}`,
+            data: {
+              orderReference: data.reference,
+              status: statuses[n % statuses.length],
+              filler: 'x'.repeat(500) + n,
+            },
+          };
+          return fetch(`${host.base}/callback`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+        }),
+      );
+      for (const answer of answers) {
+        expect(answer.status).toBe(200);
+        await answer.arrayBuffer();
+      }
+    }
+    const elapsedMs = Date.now() - started;
+
+    const receipts = await store.listWebhookReceipts({ orderReference: data.reference });
+    expect(receipts.length).toBeGreaterThan(0);
+    expect(receipts.length).toBeLessThanOrEqual(statuses.length);
+    expect(receipts.every((receipt) => !JSON.stringify(receipt.payload).includes('filler'))).toBe(true);
+    const audit = (await store.listAudit(data.id)).slice(auditBefore);
+    expect(audit.filter((entry) => entry.kind === 'webhook').length).toBeLessThanOrEqual(statuses.length);
+    // confirming queries: one per status class, then at most one per statusRefreshMs (2 s)
+    const queries = sandbox.requests.filter((entry) => entry.endpoint === 'query').length - queriesBefore;
+    expect(queries).toBeLessThanOrEqual(statuses.length + Math.ceil(elapsedMs / 2_000) + 1);
+    // forgeries for unknown references are not stored at all
+    const orphan = await fetch(`${host.base}/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'X', data: { orderReference: 'INVENTED0001', status: 'SUCCESS' } }),
+    });
+    expect(orphan.status).toBe(200);
+    expect(await store.listWebhookReceipts({ orderReference: 'INVENTED0001' })).toHaveLength(0);
   });
 });
