@@ -107,7 +107,7 @@ describe('the Fastify plugin', () => {
     expect(Object.keys(create?.responses ?? {})).toEqual(
       expect.arrayContaining(['201', '400', '401', '409']),
     );
-    expect(create?.requestBody?.content['application/json']?.schema?.required).toEqual(['amount', 'msisdn']);
+    expect(create?.requestBody?.content['application/json']?.schema?.required).toEqual(['msisdn']);
     await app.close();
   });
 });

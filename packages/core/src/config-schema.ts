@@ -92,6 +92,23 @@ export const pollerOptionsSchema = z.strictObject({
   random: fn().optional(),
 });
 
+const rateLimit = () =>
+  z.strictObject({
+    max: count(),
+    windowMs: positiveMs(),
+  });
+const rateLimitOrOff = () => z.union([z.literal(false), rateLimit()]);
+
+export const rateLimitsSchema = z.union([
+  z.literal(false),
+  fn('must be false, a limiter function or { perPhone, perOwner, perIp }'),
+  z.strictObject({
+    perPhone: rateLimitOrOff().optional(),
+    perOwner: rateLimitOrOff().optional(),
+    perIp: rateLimitOrOff().optional(),
+  }),
+]);
+
 export const budgetOptionsSchema = z.strictObject({
   requestsPerMinute: z.number().positive('must be a positive number').optional(),
   windowMs: positiveMs().optional(),
@@ -182,6 +199,13 @@ export const clickpesaOptionsSchema = z
     fulfilOnAmountMismatch: z.boolean().optional(),
     budget: z.union([z.literal(false), budgetOptionsSchema]).optional(),
     bodyLimit: count().optional(),
+    bodyReadTimeoutMs: positiveMs().optional(),
+    rateLimits: rateLimitsSchema.optional(),
+    webhookRateLimit: rateLimitOrOff().optional(),
+    webhookPathSecret: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,}$/, 'must be at least 16 characters of A-Z, a-z, 0-9, "_" and "-"')
+      .optional(),
     instances: count().optional(),
     logger: logger().optional(),
     events: withMethods('must be a PaymentEvents bus', 'on', 'emit').optional(),

@@ -11,7 +11,7 @@ import { validateRetryDelays } from './notify/retry-schedule.js';
 import { parseCallbackSecret } from './notify/secret.js';
 import type { PollerOptions } from './poller/types.js';
 import type { RetentionOptions } from './retention/retention.js';
-import type { PaymentServiceOptions } from './service/types.js';
+import type { PaymentServiceOptions, RateLimit } from './service/types.js';
 import type { PaymentStore } from './store/contract.js';
 
 /**
@@ -91,6 +91,23 @@ export interface ClickPesaPaymentsOptions<Raw = unknown>
   budget?: ProviderBudgetOptions | false;
   /** Maximum request body in bytes; larger bodies get 413. Default 65536 (64 KiB). */
   bodyLimit?: number;
+  /**
+   * Longest time spent reading one request body where the toolkit reads it (no host body parser ran); a
+   * slower sender gets 408 and its connection is closed. Header read times belong to the server: see
+   * docs/security.md for the settings of each framework. Default 10000 (10 s).
+   */
+  bodyReadTimeoutMs?: number;
+  /**
+   * Webhooks accepted per source IP (the framework's client IP), counted in this process and checked before
+   * any verification or storage work; more get 429. `false` turns it off. Default `{ max: 300, windowMs: 60000 }`.
+   */
+  webhookRateLimit?: RateLimit | false;
+  /**
+   * A secret path segment for the webhook: ClickPesa is given `/callback/<secret>` and only that path is
+   * served (compared in constant time); `/callback` and a wrong segment get 404 with no work done. At least
+   * 16 characters of A-Z, a-z, 0-9, "_", "-". Default: none (the webhook is `/callback`).
+   */
+  webhookPathSecret?: string;
   /**
    * How many app processes share `store`. More than one needs a shared store (SQLite file, PostgreSQL);
    * the memory store refuses (POLL-14). Default 1.
@@ -210,6 +227,7 @@ export function collectSecrets<Raw>(
     options.clickpesa?.clientId ?? env.CLICKPESA_CLIENT_ID,
     ...checksumKeys,
     options.callbackSecret,
+    options.webhookPathSecret,
   ];
   return candidates.filter((value): value is string => typeof value === 'string' && value.length > 0);
 }

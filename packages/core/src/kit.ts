@@ -96,6 +96,9 @@ export function createClickPesaPayments<Raw = unknown>(
     autoStart = true,
     budget: budgetOption,
     bodyLimit,
+    bodyReadTimeoutMs,
+    webhookRateLimit,
+    webhookPathSecret,
     instances: _instances,
     clock = systemClock,
     logger = silentLogger,
@@ -247,6 +250,10 @@ export function createClickPesaPayments<Raw = unknown>(
     logger,
     secrets: collectSecrets(options, checksumKeys),
     ...(bodyLimit === undefined ? {} : { bodyLimit }),
+    ...(bodyReadTimeoutMs === undefined ? {} : { bodyReadTimeoutMs }),
+    ...(webhookRateLimit === undefined ? {} : { webhookRateLimit }),
+    ...(webhookPathSecret === undefined ? {} : { webhookPathSecret }),
+    now: () => clock.now(),
   });
 
   let started = false;

@@ -43,13 +43,15 @@ export function clickpesaPayments(options: ClickPesaExpressOptions): ClickPesaRo
     // `req.path` is relative to wherever the host mounted us; `prefix` is relative to that.
     const path = relativePath(req.path, mountPoint);
     if (path === undefined || !handler.matches(path)) return next();
-    readRequestBody(req, handler.bodyLimit, req as HostRequest)
+    readRequestBody(req, handler.bodyLimit, req as HostRequest, handler.bodyReadTimeoutMs)
       .then((body) =>
         handler.handle({
           method: req.method,
           path,
           query: req.query as HandlerRequest['query'],
           headers: req.headers,
+          // the framework's own answer: Express applies its `trust proxy` setting
+          ...(req.ip === undefined ? {} : { ip: req.ip }),
           ...body,
           raw: req,
         }),

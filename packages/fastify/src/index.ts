@@ -45,13 +45,19 @@ const HIDDEN = { hide: true } as FastifySchema;
  * registered explicitly (no wildcard), so it never clashes with the host's own routes and tools such as
  * `@fastify/swagger` list it with its schema.
  */
-const routes: FastifyPluginAsync<{ payments: ClickPesaPayments }> = async (scope, { payments }) => {
+const routes: FastifyPluginAsync<{ payments: ClickPesaPayments; secretPath: boolean }> = async (
+  scope,
+  { payments, secretPath },
+) => {
   const { handler } = payments;
   const prefixLength = scope.prefix.length;
 
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', (_request, payload, done) => {
-    readBodyStream(payload, handler.bodyLimit).then((body) => done(null, body), done);
+    readBodyStream(payload, handler.bodyLimit, handler.bodyReadTimeoutMs).then(
+      (body) => done(null, body),
+      done,
+    );
   });
   // The schemas document the routes; the core validates requests and writes the envelope itself.
   scope.setValidatorCompiler(() => () => true);
@@ -67,6 +73,8 @@ const routes: FastifyPluginAsync<{ payments: ClickPesaPayments }> = async (scope
       path,
       query: request.query as HandlerRequest['query'],
       headers: request.headers,
+      // the framework's own answer: Fastify applies its `trustProxy` setting
+      ip: request.ip,
       ...(request.body as BodyFields | undefined),
       raw: request,
     });
@@ -80,6 +88,9 @@ const routes: FastifyPluginAsync<{ payments: ClickPesaPayments }> = async (scope
     scope.route({ method: others, url, schema: HIDDEN, handler: answer });
     scope.route({ method: [...METHODS], url: `${url}/`, schema: HIDDEN, handler: answer });
   }
+  // the webhook under its secret path segment (`webhookPathSecret`); the core answers 404 for a wrong one
+  if (secretPath)
+    scope.route({ method: [...METHODS], url: '/callback/:secret', schema: HIDDEN, handler: answer });
 };
 
 function groupByPath(described: readonly RouteDescription[]): Map<string, RouteDescription[]> {
@@ -110,7 +121,8 @@ export async function clickpesaPayments(
   fastify.decorate('payments', payments);
   fastify.decorate('clickpesa', payments);
   fastify.addHook('onClose', async () => payments.close());
-  await fastify.register(routes, { payments, ...(prefix === undefined ? {} : { prefix }) });
+  const secretPath = kitOptions.webhookPathSecret !== undefined;
+  await fastify.register(routes, { payments, secretPath, ...(prefix === undefined ? {} : { prefix }) });
 }
 
 // What fastify-plugin sets: run in the registering context (so the decoration is visible to the host);

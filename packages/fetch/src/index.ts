@@ -17,8 +17,21 @@ export type ClickPesaFetchOptions = ClickPesaPaymentsOptions<Request> & {
 };
 export type { ClickPesaPayments };
 
+/** What the runtime knows about a request beyond the `Request` itself. */
+export interface FetchRequestContext {
+  /**
+   * The client's IP address as your runtime or framework determined it (e.g. Hono's
+   * `getConnInfo(c).remote.address`, Bun's `server.requestIP(request)`), for the per-IP rate limits. Without
+   * it those limits do not apply. Never take it from `X-Forwarded-For` unless your own proxy set it.
+   */
+  clientIp?: string;
+}
+
 /** A Web-standard handler carrying the kit, so the host can reach the service and shut it down. */
-export type ClickPesaFetchHandler = ((request: Request) => Promise<Response>) & {
+export type ClickPesaFetchHandler = ((
+  request: Request,
+  context?: FetchRequestContext,
+) => Promise<Response>) & {
   readonly payments: ClickPesaPayments;
   /** True when the request's path is one of ours (whatever the method): lets a host fall through to its own routes. */
   matches(request: Request): boolean;
@@ -37,7 +50,7 @@ export function clickpesaPayments(options: ClickPesaFetchOptions): ClickPesaFetc
   const mountPoint = normalisePrefix(prefix);
   const pathOf = (request: Request) => relativePath(new URL(request.url).pathname, mountPoint);
 
-  const fetchHandler = async (request: Request): Promise<Response> => {
+  const fetchHandler = async (request: Request, context: FetchRequestContext = {}): Promise<Response> => {
     const url = new URL(request.url);
     const answer = await handler.handle({
       method: request.method,
@@ -45,6 +58,7 @@ export function clickpesaPayments(options: ClickPesaFetchOptions): ClickPesaFetc
       path: relativePath(url.pathname, mountPoint) ?? '',
       query: queryOf(url.searchParams),
       headers: headersOf(request.headers),
+      ...(typeof context.clientIp === 'string' && context.clientIp !== '' ? { ip: context.clientIp } : {}),
       ...(await readBody(request, handler.bodyLimit)),
       raw: request,
     });

@@ -44,8 +44,15 @@ export function clickpesaPayments(options: ClickPesaKoaOptions): ClickPesaMiddle
       path,
       query: ctx.query,
       headers: ctx.headers,
+      // the framework's own answer: Koa applies its `proxy` setting
+      ip: ctx.ip,
       // our own read first, else what a host body parser (e.g. `@koa/bodyparser`) left on `ctx.request`
-      ...(await readRequestBody(ctx.req, handler.bodyLimit, ctx.request as HostParsedBody)),
+      ...(await readRequestBody(
+        ctx.req,
+        handler.bodyLimit,
+        ctx.request as HostParsedBody,
+        handler.bodyReadTimeoutMs,
+      )),
       raw: ctx,
     });
     ctx.set(answer.headers);

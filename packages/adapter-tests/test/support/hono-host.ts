@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { clickpesaPayments } from '@clickpesa-kit/fetch';
 import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import * as host from './host-conventions.js';
 
@@ -21,7 +22,10 @@ export async function startHonoHost({ mount, options }: host.HostSetup): Promise
       return host.principalFor(request.headers.get('authorization') ?? undefined);
     },
   });
-  app.use('*', async (c, next) => (payments.matches(c.req.raw) ? payments(c.req.raw) : next()));
+  app.use('*', async (c, next) =>
+    // the socket's address, as Hono's Node server reports it: the per-IP limits count it
+    payments.matches(c.req.raw) ? payments(c.req.raw, { clientIp: getConnInfo(c).remote.address }) : next(),
+  );
 
   const prefix = host.prefixOf(mount);
   app.get(`${prefix}/health`, (c) => c.json(host.hostHealthBody));

@@ -74,6 +74,8 @@ export function runHttpSuite(variants: HostVariant[]): void {
             poller: false,
             // No 120/min provider budget: the suite makes hundreds of sandbox calls.
             budget: false,
+            // the push limits have their own suite; here one owner makes hundreds of pushes
+            rateLimits: false,
             // Every status read asks ClickPesa, so upstream calls are countable per request.
             statusRefreshMs: 0,
             // A verified webhook applies its payload directly: the outcome is visible without a poller.

@@ -12,6 +12,8 @@ type Priority = 'user' | 'background';
 interface Waiter {
   endpoint: ProviderEndpoint;
   priority: Priority;
+  /** Whose call it is ('' when the caller named nobody): user calls take turns by owner. */
+  owner: string;
   pauseClass: string;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -52,6 +54,8 @@ export function createProviderBudget(options: ProviderBudgetOptions = {}): Provi
   const rate = createRateWindow({ limit, windowMs, burst });
   const queues: Record<Priority, Waiter[]> = { user: [], background: [] };
   const pausedUntil = new Map<string, number>();
+  // per owner, the grant count at its last user grant: the owner served longest ago (or never) goes next
+  const lastServed = new Map<string, number>();
   let backgroundCredit = 0;
   let granted = 0;
   let rateLimitStreak = 0;
@@ -116,7 +120,7 @@ export function createProviderBudget(options: ProviderBudgetOptions = {}): Provi
     const blocked = breaker.blockedUntil(at);
     if (blocked !== null) return { retryAt: blocked };
     const eligible = (queue: Waiter[]) => queue.find((w) => pauseEnd(w.pauseClass, at) === null);
-    const user = eligible(queues.user);
+    const user = nextUserTurn(at);
     const background = eligible(queues.background);
     if (!user && !background) {
       const ends = [...queues.user, ...queues.background].map((w) => pauseEnd(w.pauseClass, at) ?? at + 1);
@@ -131,9 +135,37 @@ export function createProviderBudget(options: ProviderBudgetOptions = {}): Provi
     return { waiter: (user ?? background)!, credit: 0 };
   };
 
+  /**
+   * Fairness between owners: among eligible user calls, the oldest one of the owner served longest ago, so
+   * one owner's burst of pushes cannot queue another owner's single push behind all of it.
+   */
+  const nextUserTurn = (at: number): Waiter | undefined => {
+    let best: Waiter | undefined;
+    let bestServed = Number.POSITIVE_INFINITY;
+    for (const waiter of queues.user) {
+      if (pauseEnd(waiter.pauseClass, at) !== null) continue;
+      const served = lastServed.get(waiter.owner) ?? -1;
+      if (served < bestServed) {
+        best = waiter;
+        bestServed = served;
+        if (served === -1) break;
+      }
+    }
+    return best;
+  };
+
   const grant = (waiter: Waiter, at: number, credit: number) => {
     backgroundCredit = Math.min(1, Math.max(0, backgroundCredit + credit));
     remove(waiter);
+    if (waiter.priority === 'user') {
+      lastServed.delete(waiter.owner);
+      lastServed.set(waiter.owner, granted);
+      // owners with nothing waiting are forgotten once the map outgrows the queue: it stays small
+      if (lastServed.size > 2 * queues.user.length + 64) {
+        const waiting = new Set(queues.user.map((other) => other.owner));
+        for (const owner of lastServed.keys()) if (!waiting.has(owner)) lastServed.delete(owner);
+      }
+    }
     waiter.detach();
     breaker.started(at);
     granted += 1;
@@ -200,7 +232,7 @@ export function createProviderBudget(options: ProviderBudgetOptions = {}): Provi
   };
 
   return {
-    acquire(endpoint, { priority, signal }) {
+    acquire(endpoint, { priority, signal, owner }) {
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason);
         const pauseClass = classOf(endpoint);
@@ -216,6 +248,7 @@ export function createProviderBudget(options: ProviderBudgetOptions = {}): Provi
         const waiter: Waiter = {
           endpoint,
           priority,
+          owner: owner ?? '',
           pauseClass,
           resolve,
           reject,

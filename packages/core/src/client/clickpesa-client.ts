@@ -94,6 +94,7 @@ export function createClickPesaClient(options: ClickPesaClientOptions = {}): Cli
     timeoutMs: endpoint === 'initiate' ? config.timeouts.initiateMs : config.timeouts.queryMs,
     priority: callOptions.priority ?? 'user',
     ...(callOptions.signal ? { signal: callOptions.signal } : {}),
+    ...(callOptions.owner === undefined ? {} : { owner: callOptions.owner }),
   });
 
   return {

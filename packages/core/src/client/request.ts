@@ -31,6 +31,8 @@ export interface ExchangeSpec {
   timeoutMs: number;
   priority: 'user' | 'background';
   signal?: AbortSignal;
+  /** Passed to the gate, which takes turns between owners. */
+  owner?: string;
   headers?: Record<string, string>;
   /** 0 for the first try; used to size the pause announced to the gate when Retry-After is missing. */
   retry?: number;
@@ -66,6 +68,7 @@ export class ProviderTransport {
     await hooks.gate?.acquire(spec.endpoint, {
       priority: spec.priority,
       ...(spec.signal ? { signal: spec.signal } : {}),
+      ...(spec.owner === undefined ? {} : { owner: spec.owner }),
     });
 
     const requestEvent = {

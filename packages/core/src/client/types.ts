@@ -46,7 +46,7 @@ export interface ClickPesaClientOptions {
 export interface ProviderGate {
   acquire(
     endpoint: ProviderEndpoint,
-    options: { priority: 'user' | 'background'; signal?: AbortSignal },
+    options: { priority: 'user' | 'background'; signal?: AbortSignal; owner?: string },
   ): Promise<void>;
   report(endpoint: ProviderEndpoint, outcome: GateOutcome): void;
 }
@@ -60,6 +60,8 @@ export type GateOutcome =
 export interface CallOptions {
   priority?: 'user' | 'background';
   signal?: AbortSignal;
+  /** Whose call this is (a payment's owner): the provider budget takes turns between owners' user calls. */
+  owner?: string;
 }
 
 export interface UssdPushRequest {

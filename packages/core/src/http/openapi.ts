@@ -59,6 +59,7 @@ const PUSH_ERRORS: readonly ErrorCode[] = [
   'IDEMPOTENCY_KEY_IN_USE',
   'IDEMPOTENCY_KEY_REUSED',
   'PUSH_IN_PROGRESS',
+  'RATE_LIMITED',
   'PAYMENT_REJECTED',
   'STORE_CONFLICT',
   'STORE_UNAVAILABLE',
@@ -141,7 +142,13 @@ const DOCS: Record<RouteName, Omit<RouteDoc, 'route' | 'path'>> = {
     body: z.record(z.string(), z.unknown()).describe("ClickPesa's webhook payload"),
     bodyRequired: true,
     success: { status: 200, message: 'Received', schema: successEnvelopeSchema({ data: false }) },
-    errors: [...BODY_ERRORS, 'WEBHOOK_SIGNATURE_INVALID', 'STORE_UNAVAILABLE', 'INTERNAL_ERROR'],
+    errors: [
+      ...BODY_ERRORS,
+      'WEBHOOK_SIGNATURE_INVALID',
+      'RATE_LIMITED',
+      'STORE_UNAVAILABLE',
+      'INTERNAL_ERROR',
+    ],
   },
 };
 

@@ -23,10 +23,11 @@ export async function readRequestBody(
   request: IncomingMessage,
   limit: number,
   host: HostParsedBody = {},
+  timeoutMs?: number,
 ): Promise<RequestBodyFields> {
   const { headers } = request;
   if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return {};
-  if (!request.readableEnded) return readBodyStream(request, limit);
+  if (!request.readableEnded) return readBodyStream(request, limit, timeoutMs);
   const { rawBody } = host;
   if (Buffer.isBuffer(rawBody) || typeof rawBody === 'string') return { rawBody };
   return { body: host.body };
@@ -36,10 +37,13 @@ export async function readRequestBody(
  * Reads a body stream, keeping at most `limit` bytes. Past the limit reading stops at once, the rest is
  * drained in the background so the connection stays usable, and `bodyTooLarge` tells the handler to answer 413.
  * Rejects when the stream fails or the client goes away mid-body, for the framework's own error handling.
+ * With `timeoutMs`, a body still incomplete after that long (a client trickling bytes) rejects with 408 and
+ * the stream is destroyed, which closes the connection: a slow sender holds a socket for at most that long.
  */
 export function readBodyStream(
   stream: Readable,
   limit: number,
+  timeoutMs?: number,
 ): Promise<Pick<HandlerRequest, 'rawBody' | 'bodyTooLarge'>> {
   return new Promise((resolve, reject) => {
     if (stream.readable === false) {
@@ -48,7 +52,17 @@ export function readBodyStream(
     }
     const chunks: Buffer[] = [];
     let received = 0;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            stop();
+            reject(httpError(408, 'request body timeout', 'request.timeout', 'ETIMEDOUT'));
+            stream.destroy();
+          }, timeoutMs);
+    timer?.unref?.();
     const stop = () => {
+      if (timer !== undefined) clearTimeout(timer);
       stream.off('data', onData);
       stream.off('end', onEnd);
       stream.off('error', onError);

@@ -14,6 +14,11 @@ export interface HandlerRequest<Raw = unknown> {
   rawBody?: Buffer | string;
   /** True when the adapter stopped reading because the body exceeded `bodyLimit`. */
   bodyTooLarge?: boolean;
+  /**
+   * The client's IP address as the framework determined it with its own trust-proxy setting (Express
+   * `req.ip`, Fastify `request.ip`, Koa `ctx.ip`). Used by the rate limits; never read from headers here.
+   */
+  ip?: string;
   /** The framework's own request object (`req`, `request`, `ctx` or a fetch `Request`), handed to `authenticate`. */
   raw: Raw;
 }
@@ -42,6 +47,8 @@ export interface Principal {
 export interface PaymentsHandler {
   /** Maximum body size in bytes (default 64 KiB); adapters stop reading past it and set `bodyTooLarge`. */
   readonly bodyLimit: number;
+  /** How long adapters may spend reading one body (default 10 s); past it they answer 408 and close the connection. */
+  readonly bodyReadTimeoutMs?: number;
   /** True when `path` (relative to the mount point) belongs to our route table, whatever the method. */
   matches(path: string): boolean;
   /**

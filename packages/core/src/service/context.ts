@@ -8,6 +8,7 @@ import type { NewEvent, PaymentStore, StoredEvent } from '../store/contract.js';
 import type { AuditRecorder } from './audit.js';
 import { routeEvents } from './event-routing.js';
 import type { ResolvedServiceOptions } from './options.js';
+import type { PushLimits } from './push-limits.js';
 
 /** What every part of the service works with. */
 export interface ServiceContext {
@@ -20,6 +21,8 @@ export interface ServiceContext {
   audit: AuditRecorder;
   /** Called right after a commit that stored events (the kit wakes its event dispatcher). */
   onEventsStored: (events: readonly StoredEvent[]) => void;
+  /** The push rate limits (a no-op when turned off). */
+  pushLimits: PushLimits;
 }
 
 /** New events with their outbox consumers set (see event-routing.ts). */

@@ -15,7 +15,7 @@ import {
 import { sendPush } from './push.js';
 import type { Confirmer } from './refresh.js';
 import { chargedAmount } from './server-amount.js';
-import type { PushResult } from './types.js';
+import type { PushCallOptions, PushResult } from './types.js';
 import { type InitiateRequest, validateInitiateBody } from './validation.js';
 
 const INITIATE_SCOPE = 'initiate';
@@ -37,7 +37,7 @@ export async function initiatePayment(
   confirmer: Confirmer,
   ownerId: string,
   body: unknown,
-  options: { idempotencyKey?: string } = {},
+  options: PushCallOptions = {},
 ): Promise<PushResult> {
   const key = checkIdempotencyKey(options.idempotencyKey, ctx.options);
   const request = validateInitiateBody(body, ctx.options);
@@ -48,6 +48,8 @@ export async function initiatePayment(
     const existing = await fromStore(() => ctx.store.getIdempotency(ownerId, key, ctx.clock.now()));
     if (existing) return replayRequest(ctx, confirmer, existing, replayInput);
   }
+  // a replay sends nothing and is not counted; a limited push writes nothing (SEC-16)
+  await ctx.pushLimits({ route: 'initiate', ownerId, msisdn: request.msisdn, ...clientIpOf(options) });
 
   const charged = await chargedAmount(ctx, ownerId, request, body);
   const created = await createPendingPayment(ctx, ownerId, charged, key, fingerprint);
@@ -59,6 +61,11 @@ export async function initiatePayment(
   const pushed = await sendPush(ctx, created.payment);
   if (key !== undefined) await fromStore(() => ctx.store.completeIdempotency(ownerId, key));
   return { ...pushed, replayed: false };
+}
+
+/** The `clientIp` field of a push attempt, when the caller gave one. */
+export function clientIpOf(options: PushCallOptions): { clientIp?: string } {
+  return options.clientIp === undefined ? {} : { clientIp: options.clientIp };
 }
 
 async function createPendingPayment(

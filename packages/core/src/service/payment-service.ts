@@ -6,6 +6,7 @@ import { getOwnedPayment, type ServiceContext } from './context.js';
 import { initiatePayment } from './initiate.js';
 import type { OwnerId } from './initiate-input.js';
 import { resolveServiceOptions } from './options.js';
+import { createPushLimits } from './push-limits.js';
 import { createReconciler } from './reconcile.js';
 import { createConfirmer, refreshStatus } from './refresh.js';
 import { retryPayment } from './retry.js';
@@ -35,6 +36,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
     options,
     audit: createAuditRecorder(store, logger, options.checksumKeys, () => clock.now()),
     onEventsStored: deps.onEventsStored ?? (() => undefined),
+    pushLimits: createPushLimits({ option: deps.options?.rateLimits, shared: store.budget, clock, logger }),
   };
   const confirmer = createConfirmer(ctx);
   const reconciler = createReconciler(ctx);

@@ -35,7 +35,7 @@ export async function sendPush(
       endpoint: 'initiate',
       orderReference: payment.orderReference,
       request,
-      run: () => ctx.client.initiateUssdPush(request, { priority: 'user' }),
+      run: () => ctx.client.initiateUssdPush(request, { priority: 'user', owner: payment.ownerId }),
       describe: describeInitiate,
     });
     result = call.result;

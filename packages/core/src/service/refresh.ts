@@ -161,7 +161,8 @@ export async function refreshStatus(
   }
 }
 
-function isStale(ctx: ServiceContext, payment: PaymentRecord): boolean {
+/** True when the payment's last ClickPesa check is older than `statusRefreshMs` (or there was none). */
+export function isStale(ctx: ServiceContext, payment: PaymentRecord): boolean {
   if (payment.lastCheckedAt === null) return true;
   return ctx.clock.now().getTime() - new Date(payment.lastCheckedAt).getTime() >= ctx.options.statusRefreshMs;
 }

@@ -13,9 +13,10 @@ import {
   replayRequest,
   requestFingerprint,
 } from './idempotency.js';
+import { clientIpOf } from './initiate.js';
 import { sendPush } from './push.js';
 import type { Confirmer } from './refresh.js';
-import type { PushResult } from './types.js';
+import type { PushCallOptions, PushResult } from './types.js';
 
 const RETRYABLE: ReadonlySet<PaymentRecord['status']> = new Set(['failed', 'cancelled']);
 const MAX_ROUNDS = 5;
@@ -31,7 +32,7 @@ export async function retryPayment(
   confirmer: Confirmer,
   ownerId: string,
   paymentId: string,
-  options: { idempotencyKey?: string } = {},
+  options: PushCallOptions = {},
 ): Promise<PushResult> {
   const key = checkIdempotencyKey(options.idempotencyKey, ctx.options);
   let payment = await getOwnedPayment(ctx, ownerId, paymentId);
@@ -43,6 +44,8 @@ export async function retryPayment(
     if (existing) return replayRequest(ctx, confirmer, existing, request);
   }
   assertRetryable(payment);
+  // before the confirming query: a limited retry costs no ClickPesa call and writes nothing (SEC-16)
+  await ctx.pushLimits({ route: 'retry', ownerId, msisdn: payment.msisdn, ...clientIpOf(options) });
 
   // the last attempt must be confirmed not paid before a second prompt goes out
   const confirmed = await confirmer.confirm(payment.id, { priority: 'user', fresh: true });

@@ -18,20 +18,56 @@ import type { Reconciler } from './reconciler.js';
  */
 export interface PaymentService extends Reconciler {
   /** A new payment and its USSD push. `input` is checked field by field (VALIDATION_ERROR with details). */
-  initiate(
-    ownerId: OwnerId,
-    input: InitiatePaymentInput,
-    options?: { idempotencyKey?: string },
-  ): Promise<PushResult>;
+  initiate(ownerId: OwnerId, input: InitiatePaymentInput, options?: PushCallOptions): Promise<PushResult>;
   /** Stored details; no upstream call. NOT_FOUND for unknown ids and other owners' payments. */
   getPayment(ownerId: OwnerId, paymentId: string): Promise<PaymentRecord>;
   /** The status route: refresh from ClickPesa when not final and stale (coalesced), then return. */
   refreshStatus(ownerId: OwnerId, paymentId: string): Promise<StatusResult>;
-  retry(ownerId: OwnerId, paymentId: string, options?: { idempotencyKey?: string }): Promise<PushResult>;
+  retry(ownerId: OwnerId, paymentId: string, options?: PushCallOptions): Promise<PushResult>;
   cancel(ownerId: OwnerId, paymentId: string): Promise<PaymentRecord>;
   /** The ClickPesa webhook. Never throws: every outcome is an HTTP status for ClickPesa. */
   handleWebhook(input: WebhookInput): Promise<WebhookResult>;
 }
+
+/** Per-request options of initiate and retry. */
+export interface PushCallOptions {
+  idempotencyKey?: string;
+  /**
+   * The caller's IP address as the web framework determined it (its own trust-proxy setting), for the
+   * per-IP push limit. The HTTP routes pass it; a host calling the service directly may leave it out.
+   */
+  clientIp?: string;
+}
+
+/** A limit of `max` events per `windowMs`, counted as a token bucket (`max` at once, refilled over the window). */
+export interface RateLimit {
+  max: number;
+  windowMs: number;
+}
+
+/** One push about to be sent: what the push rate limits count. */
+export interface PushAttempt {
+  route: 'initiate' | 'retry';
+  ownerId: string;
+  /** The normalised phone number (255XXXXXXXXX). */
+  msisdn: string;
+  /** Absent when the service is called without one (not through the HTTP routes). */
+  clientIp?: string;
+}
+
+/** A host's own limiter: null/undefined lets the push through; `{ retryAfterMs }` refuses it with 429. */
+export type PushLimiter = (
+  attempt: PushAttempt,
+) => { retryAfterMs: number } | null | undefined | Promise<{ retryAfterMs: number } | null | undefined>;
+
+/**
+ * The push rate limits: per phone number, per owner and per client IP (each a {@link RateLimit} or false),
+ * a function that replaces them, or false for none.
+ */
+export type PushRateLimitOptions =
+  | false
+  | PushLimiter
+  | { perPhone?: RateLimit | false; perOwner?: RateLimit | false; perIp?: RateLimit | false };
 
 export interface PushResult {
   payment: PaymentRecord;
@@ -133,6 +169,13 @@ export interface PaymentServiceOptions {
    * An error it throws is answered 500 without its message [none: the client's amount is used].
    */
   resolveAmount?: ResolveAmount;
+  /**
+   * Rate limits on pushes (initiate and retry), checked before anything is written (SEC-16): per phone number,
+   * per owner and per client IP, counted in the store's shared buckets when it has them (`store.budget`),
+   * else in this process. A function replaces them with the host's own limiter; false turns them off
+   * [{ perPhone: 3, perOwner: 20, perIp: 30, each per 10 min }].
+   */
+  rateLimits?: PushRateLimitOptions;
 }
 
 /** What {@link PaymentServiceOptions.resolveAmount} is asked: who pays, for which order, and the request as sent. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PaymentRecord, ProviderPayment } from '../domain/payment.js';
 import { mapProviderStatus } from '../domain/status-map.js';
 import type { WebhookEvent, WebhookRejectedEvent } from '../events.js';
@@ -9,7 +10,7 @@ import { describeError } from './audit.js';
 import { checkBy } from './check-by.js';
 import { asStoreError, isStoreFailure, type ServiceContext } from './context.js';
 import { checkEarlierAttempt } from './earlier-attempt.js';
-import type { Confirmer } from './refresh.js';
+import { type Confirmer, isStale } from './refresh.js';
 import type { WebhookInput, WebhookResult } from './types.js';
 
 /**
@@ -62,20 +63,38 @@ async function processWebhook(
     webhook.orderReference === null
       ? null
       : await ctx.store.getPaymentByOrderReference(webhook.orderReference);
-  const receipt = await ctx.store.recordWebhookReceipt({
-    dedupeKey: webhook.dedupeKey,
-    orderReference: webhook.orderReference,
-    paymentId: payment?.id ?? null,
-    eventType: webhook.eventType,
-    providerStatus: webhook.record?.status ?? null,
-    orphan: payment === null,
-    verified,
-    receivedAt: ctx.clock.now(),
-    payload: webhook.payload,
-  });
+  if (!verified && payment === null) {
+    // anyone can invent references: an unverified orphan is not stored, so forgeries cost no storage (WH-13)
+    received(ctx, webhook, { verified, duplicate: false, orphan: true });
+    return { status: 200, message: 'orphan' };
+  }
+  const receipt = await ctx.store.recordWebhookReceipt(
+    verified
+      ? {
+          dedupeKey: webhook.dedupeKey,
+          orderReference: webhook.orderReference,
+          paymentId: payment?.id ?? null,
+          eventType: webhook.eventType,
+          providerStatus: webhook.record?.status ?? null,
+          orphan: payment === null,
+          verified,
+          receivedAt: ctx.clock.now(),
+          payload: webhook.payload,
+        }
+      : unverifiedReceipt(ctx, webhook, payment!),
+  );
   const duplicate = !receipt.inserted;
   received(ctx, webhook, { verified, duplicate, orphan: payment === null });
-  if (duplicate) return { status: 200, message: 'duplicate' };
+  if (duplicate) {
+    // an unverified duplicate may be the real notification after a forgery took its receipt: it is still
+    // confirmed when it could change something, at most once per statusRefreshMs per payment (WH-13)
+    if (!verified && payment && webhook.record && webhook.orderReference === payment.orderReference) {
+      if (!tellsNothingNew(payment, webhook.record) && isStale(ctx, payment)) {
+        await confirm(ctx, confirmer, payment);
+      }
+    }
+    return { status: 200, message: 'duplicate' };
+  }
   if (payment === null || webhook.record === null) return { status: 200, message: 'orphan' };
 
   await ctx.audit.append([
@@ -110,6 +129,33 @@ async function processWebhook(
   }
   if (!tellsNothingNew(payment, webhook.record)) await confirm(ctx, confirmer, payment);
   return { status: 200, message: 'accepted' };
+}
+
+/**
+ * An unverified webhook's receipt (WH-13): one per (payment, order reference, status class), holding a small
+ * summary instead of the body. Distinct forged bodies for one payment then add at most a handful of receipts
+ * and audit rows and trigger at most one confirming query per status class; the poller covers the rest.
+ */
+function unverifiedReceipt(ctx: ServiceContext, webhook: ParsedWebhook, payment: PaymentRecord) {
+  const mapped = mapProviderStatus(webhook.record?.status);
+  const statusClass = mapped.settled ? `${mapped.class}:settled` : mapped.class;
+  const identity = ['unverified', payment.id, webhook.orderReference ?? '', statusClass].join('\u0000');
+  return {
+    dedupeKey: createHash('sha256').update(identity, 'utf8').digest('hex'),
+    orderReference: webhook.orderReference,
+    paymentId: payment.id,
+    eventType: clip(webhook.eventType),
+    providerStatus: clip(webhook.record?.status ?? null),
+    orphan: false,
+    verified: false,
+    receivedAt: ctx.clock.now(),
+    payload: { summary: true, statusClass, status: clip(webhook.record?.status ?? null) },
+  };
+}
+
+/** Sender-chosen text kept from an unverified body is cut short. */
+function clip(text: string | null): string | null {
+  return text === null ? null : text.slice(0, 40);
 }
 
 /**

@@ -37,6 +37,19 @@ describe('options are checked once, when the kit is built', () => {
     [{ statusRefreshMs: '2s' }, '`statusRefreshMs` must be a number'],
     [{ requireIdempotencyKey: 'yes' }, '`requireIdempotencyKey` must be a boolean'],
     [
+      { rateLimits: { perPhone: { max: 0, windowMs: 600_000 } } },
+      '`rateLimits.perPhone.max` must be at least 1',
+    ],
+    [{ rateLimits: { perIp: { max: 5 } } }, '`rateLimits.perIp.windowMs`'],
+    [{ rateLimits: { perDevice: false } }, 'perDevice'],
+    [{ rateLimits: true }, '`rateLimits`'],
+    [
+      { webhookRateLimit: { max: 10, windowMs: -1 } },
+      '`webhookRateLimit.windowMs` must be a positive number of ms',
+    ],
+    [{ webhookPathSecret: 'short' }, '`webhookPathSecret` must be at least 16 characters'],
+    [{ bodyReadTimeoutMs: 0 }, '`bodyReadTimeoutMs` must be a positive number of ms'],
+    [
       { idempotencyTtlMs: 1_000, idempotencyLockMs: 5_000 },
       '`idempotencyTtlMs` must be at least idempotencyLockMs',
     ],
@@ -81,6 +94,10 @@ describe('options are checked once, when the kit is built', () => {
       maxAmount: '3000000',
       statusRefreshMs: 0,
       schedule: { firstCheckMs: 5_000 },
+      rateLimits: { perPhone: { max: 5, windowMs: 600_000 }, perIp: false },
+      webhookRateLimit: false,
+      webhookPathSecret: 'abcdefghijklmnop-0123',
+      bodyReadTimeoutMs: 5_000,
       budget: { requestsPerMinute: 60, breaker: { failureThreshold: 3 } },
     });
     expect(kit.handler).toBeDefined();

@@ -75,6 +75,8 @@ export async function startKit(overrides: Partial<ClickPesaPaymentsOptions> = {}
     statusRefreshMs: 0,
     // the real budget, wide enough that it never paces a test (its pacing has its own tests)
     budget: { requestsPerMinute: 60_000, burst: 1_000 },
+    // the push limits have their own tests; here one owner makes many pushes
+    rateLimits: false,
     logger,
     ...overrides,
   });

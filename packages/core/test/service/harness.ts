@@ -82,7 +82,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     env: {},
     ...(options.sandbox?.checksumKey ? { checksumKey: options.sandbox.checksumKey } : {}),
   });
-  service = createPaymentService({ store, client, events, clock, options: options.service ?? {} });
+  // the push rate limits have their own tests; here many pushes share one owner and one service
+  service = createPaymentService({
+    store,
+    client,
+    events,
+    clock,
+    options: { rateLimits: false, ...options.service },
+  });
   const svc = service;
 
   return {
@@ -95,7 +102,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     emitted,
     webhookUrl: receiver.url,
     serviceWith: (serviceOptions) =>
-      createPaymentService({ store, client, events, clock, options: serviceOptions }),
+      createPaymentService({
+        store,
+        client,
+        events,
+        clock,
+        options: { rateLimits: false, ...serviceOptions },
+      }),
     async reconcileNow(paymentId, aheadMs = 0) {
       const payment = await store.getPayment(paymentId);
       if (!payment?.nextPollAt) throw new Error('payment has nothing due');

@@ -65,8 +65,10 @@ describe('webhooks without a checksum key (every webhook is confirmed by query)'
     expect(h.calls('query', payment.orderReference)).toBe(1);
     expect(eventTypes(h.emitted, payment.id)).not.toContain('payment.succeeded');
 
-    // once ClickPesa agrees, the next notification moves it
+    // once ClickPesa agrees, the next notification moves it (an unverified one for the same status is
+    // confirmed again once the last check is older than statusRefreshMs)
     h.sb.approve(payment.orderReference);
+    h.clock.advance(2_500);
     expect(await h.sb.sendWebhook(payment.orderReference, { url: h.webhookUrl })).toBe(200);
     expect((await h.service.getPayment(OWNER, payment.id)).status).toBe('success');
   });
@@ -101,17 +103,52 @@ describe('webhooks without a checksum key (every webhook is confirmed by query)'
     expect(h.calls('query')).toBe(queries);
   });
 
-  it('stores a webhook for an unknown order reference as an orphan and answers 200', async () => {
+  it('answers 200 for an unverified webhook with an unknown order reference and stores nothing (WH-13)', async () => {
     const body = {
       event: 'PAYMENT RECEIVED',
       data: { orderReference: 'DASHBOARD123', status: 'SUCCESS', id: 'X1' },
     };
+    const seen: { orphan: boolean; verified: boolean }[] = [];
+    const listener = (event: { orphan: boolean; verified: boolean }) => seen.push(event);
+    h.events.on('webhook.received', listener);
     const result = await h.service.handleWebhook({ rawBody: JSON.stringify(body), headers: {} });
+    h.events.off('webhook.received', listener);
     expect(result).toEqual({ status: 200, message: 'orphan' });
-    const receipts = await h.store.listWebhookReceipts({ orderReference: 'DASHBOARD123' });
-    expect(receipts).toHaveLength(1);
-    expect(receipts[0]).toMatchObject({ orphan: true, verified: false, paymentId: null });
+    expect(await h.store.listWebhookReceipts({ orderReference: 'DASHBOARD123' })).toHaveLength(0);
+    expect(seen).toEqual([expect.objectContaining({ orphan: true, verified: false })]);
     expect(h.calls('*')).toBe(0);
+  });
+
+  it('keeps 2,000 forged bodies for one payment to a few summary receipts and audit rows (WH-13)', async () => {
+    const { payment } = await h.service.initiate(OWNER, paymentBody(7));
+    const auditBefore = (await h.store.listAudit(payment.id)).length;
+    const queriesBefore = h.calls('query');
+    const statuses = ['SUCCESS', 'FAILED', 'SETTLED', 'REVERSED', 'PROCESSING', 'BOGUS'];
+    for (let i = 0; i < 2_000; i++) {
+      const body = {
+        event: `FORGED ${i}`,
+        data: {
+          orderReference: payment.orderReference,
+          status: statuses[i % statuses.length],
+          updatedAt: new Date(1_700_000_000_000 + i).toISOString(),
+          junk: 'x'.repeat(200) + i,
+        },
+      };
+      expect((await h.service.handleWebhook({ rawBody: JSON.stringify(body), headers: {} })).status).toBe(
+        200,
+      );
+    }
+    const receipts = await h.store.listWebhookReceipts({ orderReference: payment.orderReference });
+    // one per status class (success, success settled, failed, reversed, processing, needs_attention)
+    expect(receipts.length).toBeLessThanOrEqual(statuses.length);
+    expect(receipts.every((receipt) => !JSON.stringify(receipt.payload).includes('junk'))).toBe(true);
+    const webhookAudit = (await h.store.listAudit(payment.id)).slice(auditBefore);
+    expect(webhookAudit.filter((entry) => entry.kind === 'webhook').length).toBeLessThanOrEqual(
+      statuses.length,
+    );
+    // the clock stood still: each status class was confirmed at most once
+    expect(h.calls('query') - queriesBefore).toBeLessThanOrEqual(statuses.length);
+    expect((await h.service.getPayment(OWNER, payment.id)).status).toBe('processing');
   });
 
   it.each([

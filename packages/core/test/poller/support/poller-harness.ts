@@ -123,6 +123,7 @@ export async function startPollerHarness(options: PollerHarnessOptions = {}) {
       events,
       clock,
       options: {
+        rateLimits: false,
         ...serviceOptions,
         confirmWithinMs: pollerOptions.webhookConfirmWindowMs ?? DEFAULT_WEBHOOK_CONFIRM_WINDOW_MS,
       },
