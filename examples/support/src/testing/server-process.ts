@@ -45,7 +45,7 @@ export function spawnServer(
     err += chunk;
   });
   // a test that fails half-way must not leave a server behind
-  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
   const exited = new Promise<number | string>((resolve) => {
     child.once('close', (code, signal) => {
       clearTimeout(killer);

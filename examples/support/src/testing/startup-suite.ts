@@ -132,7 +132,8 @@ export function describeServerProcess(framework: string, exampleDir: string): vo
             return body.data.status === 'awaiting_payment' ? null : body.data;
           },
           'the order to be paid after the restart',
-          30_000,
+          // a delivery the killed process had claimed waits for its lease (handler timeout + 10 s) to expire
+          60_000,
         );
         expect(settled).toMatchObject({ status: 'paid' });
         expect(settled?.paymentIds).toHaveLength(1);
@@ -142,7 +143,7 @@ export function describeServerProcess(framework: string, exampleDir: string): vo
       } finally {
         await clickpesa.close();
       }
-    }, 60_000);
+    }, 120_000);
   });
 }
 
