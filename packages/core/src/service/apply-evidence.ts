@@ -7,6 +7,7 @@ import { ClickPesaKitError, StoreConflictError } from '../errors.js';
 import type { EvidenceSource, PaymentEvent } from '../events.js';
 import type { AuditEntry, NewEvent, PaymentChanges, StoredEvent } from '../store/contract.js';
 import { fromStore, routed, type ServiceContext } from './context.js';
+import { OrderHasActivePaymentError } from './order-busy.js';
 
 /**
  * The one write path for provider evidence: read → `decide` → compare-and-set → emit. A version conflict
@@ -106,6 +107,15 @@ export async function applyEvidence(
     }
     if (result.reason === 'not_found')
       throw new ClickPesaKitError('NOT_FOUND', { message: 'Payment not found' });
+    if (result.reason === 'order_busy') {
+      // ORD-2: a late success of an earlier attempt while another attempt holds the order. The store refuses
+      // a second active payment; nothing was written, the poller keeps this one and tries again later.
+      ctx.logger.error(
+        { paymentId, externalOrderId: current.externalOrderId },
+        'a second payment of this order would become active; not applied',
+      );
+      throw new OrderHasActivePaymentError(null);
+    }
     if (result.reason === 'stale_lease') {
       ctx.logger.info(
         { paymentId, leaseToken: options.leaseToken },

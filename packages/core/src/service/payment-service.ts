@@ -2,6 +2,7 @@ import { ClickPesaKitError } from '../errors.js';
 import { silentLogger } from '../logger.js';
 import { createAuditRecorder } from './audit.js';
 import { cancelPayment } from './cancel.js';
+import { listPayments } from './list-payments.js';
 import { getOwnedPayment, type ServiceContext } from './context.js';
 import { initiatePayment } from './initiate.js';
 import type { OwnerId } from './initiate-input.js';
@@ -43,6 +44,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
     initiate: (ownerId, body, callOptions) =>
       initiatePayment(ctx, confirmer, owner(ownerId), body, callOptions),
     getPayment: (ownerId, paymentId) => getOwnedPayment(ctx, owner(ownerId), paymentId),
+    listPayments: (ownerId, query) => listPayments(ctx, owner(ownerId), query),
     refreshStatus: (ownerId, paymentId) => refreshStatus(ctx, confirmer, owner(ownerId), paymentId),
     retry: (ownerId, paymentId, callOptions) =>
       retryPayment(ctx, confirmer, owner(ownerId), paymentId, callOptions),

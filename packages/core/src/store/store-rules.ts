@@ -1,5 +1,12 @@
-import type { PaymentRecord } from '../domain/payment.js';
-import type { EventDelivery, IdempotencyRecord, NewEvent, StoredEvent, TransitionInput } from './contract.js';
+import { ACTIVE_STATUSES, type PaymentRecord, type PaymentStatus } from '../domain/payment.js';
+import type {
+  EventDelivery,
+  IdempotencyRecord,
+  NewEvent,
+  PaymentListPosition,
+  StoredEvent,
+  TransitionInput,
+} from './contract.js';
 
 // The contract's rules every store applies the same way, written once. A store's own code is then its
 // queries: where rows live, and how a check and its write are made atomic.
@@ -163,4 +170,45 @@ export function transitionRefusal(
 ): 'stale_lease' | 'version_conflict' | null {
   if (input.leaseToken !== undefined && input.leaseToken !== stored.leaseToken) return 'stale_lease';
   return stored.version === input.expectedVersion ? null : 'version_conflict';
+}
+
+/**
+ * Statuses in which a payment holds its order: at most one payment per (owner, `externalOrderId`) is in one
+ * of them (the SQL stores' partial unique index lists the same three). A failed or cancelled attempt frees it.
+ */
+export const ORDER_HOLDING_STATUSES: ReadonlySet<PaymentStatus> = new Set(['pending', 'processing', 'success']);
+
+/** Whether this payment holds its order (it has an `externalOrderId` and a holding status). */
+export function holdsOrder(payment: Pick<PaymentRecord, 'externalOrderId' | 'status'>): boolean {
+  return payment.externalOrderId !== null && ORDER_HOLDING_STATUSES.has(payment.status);
+}
+
+/**
+ * Whether this payment holds its MSISDN against a new push. A `pending`/`processing` one does. A cancelled
+ * one does too while ClickPesa's prompt may still be live: cancel is local, the customer's phone still shows
+ * the prompt until ClickPesa reports the attempt final (the poller then stops: `nextPollAt` null) or the
+ * attempt's active window has passed (`attemptStartedAt` before `heldSince`, which is now minus the window).
+ * Without `heldSince` only pending/processing payments count.
+ */
+export function holdsMsisdn(
+  payment: Pick<PaymentRecord, 'status' | 'nextPollAt' | 'attemptStartedAt'>,
+  heldSince?: Date,
+): boolean {
+  if (ACTIVE_STATUSES.has(payment.status)) return true;
+  return (
+    heldSince !== undefined &&
+    payment.status === 'cancelled' &&
+    payment.nextPollAt !== null &&
+    payment.attemptStartedAt.getTime() >= heldSince.getTime()
+  );
+}
+
+/** `listPayments`' order: newest `createdAt` first, then the greater id first. */
+export function byListOrder(a: PaymentListPosition, b: PaymentListPosition): number {
+  return b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+/** Whether `payment` comes strictly after the keyset position `before` in `listPayments`' order. */
+export function isAfterListPosition(payment: PaymentListPosition, before: PaymentListPosition): boolean {
+  return byListOrder(before, payment) < 0;
 }
