@@ -114,6 +114,11 @@ export async function applyEvidence(
         { paymentId, externalOrderId: current.externalOrderId },
         'a second payment of this order would become active; not applied',
       );
+      // the ClickPesa answer and the refused decision stay in the audit log for whoever looks
+      await ctx.audit.append([
+        ...(options.audit ?? []),
+        { ...audit.at(-1)!, kind: 'transition_ignored', data: { ...audit.at(-1)!.data, reason: 'order_busy' } },
+      ]);
       throw new OrderHasActivePaymentError(null);
     }
     if (result.reason === 'stale_lease') {

@@ -57,6 +57,26 @@ describe('one active payment per order, and the attempt cap (ORD-2, ORD-3)', () 
     expect(page.payments.map((payment) => payment.id)).toEqual([second.payment.id, first.payment.id]);
   });
 
+  it('a late success of a cancelled payment waits while a newer payment holds the order, then applies', async () => {
+    const order = newOrder();
+    const first = await h.service.initiate(OWNER, paymentBody(7, { external_order_id: order }));
+    await h.service.cancel(OWNER, first.payment.id);
+    const second = await h.service.initiate(OWNER, paymentBody(7, { external_order_id: order }));
+    expect(second.payment.status).toBe('processing');
+
+    h.sb.approve(first.payment.orderReference);
+    const held = await h.reconcileNow(first.payment.id);
+    expect(held.status).toBe('cancelled');
+    expect(held.nextPollAt).not.toBeNull();
+    const audit = await h.store.listAudit(first.payment.id);
+    expect(audit.some((entry) => entry.data.reason === 'order_busy')).toBe(true);
+
+    await h.service.cancel(OWNER, second.payment.id);
+    const paid = await h.reconcileNow(first.payment.id);
+    expect(paid.status).toBe('success');
+    expect(h.emitted.some((event) => event.type === 'payment.late_success' && event.paymentId === first.payment.id)).toBe(true);
+  });
+
   it('past maxAttemptsPerOrder payments for an order: ORDER_ATTEMPTS_EXHAUSTED, no push', async () => {
     const service = h.serviceWith({ maxAttemptsPerOrder: 2 });
     const order = newOrder();
