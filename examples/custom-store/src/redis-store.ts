@@ -150,7 +150,14 @@ class RedisPaymentStore implements RedisStore {
       { call: ['EXISTS', active], is: '0', fail: 'order_busy', detail: ['GET', active] },
       ...(max === undefined
         ? []
-        : [{ call: ['ZCARD', all], above: String(max - 1), fail: 'order_attempts_exhausted', detail: ['ZCARD', all] }]),
+        : [
+            {
+              call: ['ZCARD', all],
+              above: String(max - 1),
+              fail: 'order_attempts_exhausted',
+              detail: ['ZCARD', all],
+            },
+          ]),
     ];
   }
 

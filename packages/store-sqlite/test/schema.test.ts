@@ -238,7 +238,10 @@ describe('SQLite migration to orders (version 3)', () => {
       const listed = await store.listPayments({ ownerId: 'owner-1', externalOrderId: 'order-9', limit: 10 });
       expect(listed.map((payment) => payment.id)).toEqual([open.id, failed.id]);
       const again = makePayment({ ownerId: 'owner-1', externalOrderId: 'order-9' });
-      expect(await store.createPayment({ payment: again })).toEqual({ kind: 'order_busy', paymentId: open.id });
+      expect(await store.createPayment({ payment: again })).toEqual({
+        kind: 'order_busy',
+        paymentId: open.id,
+      });
       // the index itself holds too: a raw write of a second active payment of the order fails
       const raw = new Database(filename);
       try {

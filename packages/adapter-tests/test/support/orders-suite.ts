@@ -44,7 +44,12 @@ export function runOrdersSuite(variants: HostVariant[]): void {
     });
     afterAll(() => host.close());
 
-    async function call(method: 'GET' | 'POST', path: string, token: string, json?: unknown): Promise<Answer> {
+    async function call(
+      method: 'GET' | 'POST',
+      path: string,
+      token: string,
+      json?: unknown,
+    ): Promise<Answer> {
       const response = await fetch(`${host.base}${path}`, {
         method,
         headers: {
@@ -67,13 +72,21 @@ export function runOrdersSuite(variants: HostVariant[]): void {
       const bobOwn = await create('bob-token', `ORD-${variant.name}-bob`);
       expect(bobOwn.status).toBe(201);
 
-      const mine = await call('GET', `/payments?external_order_id=${encodeURIComponent(order)}`, 'alice-token');
+      const mine = await call(
+        'GET',
+        `/payments?external_order_id=${encodeURIComponent(order)}`,
+        'alice-token',
+      );
       expect(mine.status).toBe(200);
       expectMatchesOpenApi('GET', '/payments', mine.status, mine.body);
       expect(mine.body.data.map((payment: { id: string }) => payment.id)).toEqual([alice.body.data.id]);
       expect(mine.body.next_cursor).toBeNull();
 
-      const theirs = await call('GET', `/payments?external_order_id=${encodeURIComponent(order)}`, 'bob-token');
+      const theirs = await call(
+        'GET',
+        `/payments?external_order_id=${encodeURIComponent(order)}`,
+        'bob-token',
+      );
       expect(theirs.status).toBe(200);
       expect(theirs.body.data).toEqual([]);
       const all = await call('GET', '/payments?limit=100', 'bob-token');

@@ -45,7 +45,9 @@ export function resolvePollSchedule(overrides: Partial<PollSchedule> = {}): Poll
 
 /** Is this payment still worth asking ClickPesa about (before the reconciliation horizon)? */
 export function isReconcilable(
-  payment: Pick<PaymentRecord, 'status' | 'failureReason'> & { providerStatus?: PaymentRecord['providerStatus'] },
+  payment: Pick<PaymentRecord, 'status' | 'failureReason'> & {
+    providerStatus?: PaymentRecord['providerStatus'];
+  },
 ): boolean {
   switch (payment.status) {
     case 'pending':

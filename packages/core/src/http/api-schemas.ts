@@ -88,7 +88,7 @@ export function listEnvelopeSchema() {
     .object({
       success: z.literal(true),
       message: z.string(),
-      data: z.array(publicPaymentSchema).describe('The caller\'s payments, newest first'),
+      data: z.array(publicPaymentSchema).describe("The caller's payments, newest first"),
       next_cursor: z
         .string()
         .nullable()
@@ -100,12 +100,7 @@ export function listEnvelopeSchema() {
 /** `GET /payments` query parameters (all optional). */
 export const listPaymentsQuerySchema = z
   .object({
-    external_order_id: z
-      .string()
-      .min(1)
-      .max(100)
-      .optional()
-      .describe('Only payments made for this order'),
+    external_order_id: z.string().min(1).max(100).optional().describe('Only payments made for this order'),
     status: z
       .enum(['pending', 'processing', 'success', 'failed', 'cancelled', 'reversed'])
       .optional()

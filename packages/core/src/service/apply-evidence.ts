@@ -117,7 +117,11 @@ export async function applyEvidence(
       // the ClickPesa answer and the refused decision stay in the audit log for whoever looks
       await ctx.audit.append([
         ...(options.audit ?? []),
-        { ...audit.at(-1)!, kind: 'transition_ignored', data: { ...audit.at(-1)!.data, reason: 'order_busy' } },
+        {
+          ...audit.at(-1)!,
+          kind: 'transition_ignored',
+          data: { ...audit.at(-1)!.data, reason: 'order_busy' },
+        },
       ]);
       throw new OrderHasActivePaymentError(null);
     }

@@ -60,9 +60,7 @@ export async function retryPayment(
   const msisdn = payment.msisdn;
   if (
     ctx.options.exclusivePushPerMsisdn &&
-    (await fromStore(() =>
-      ctx.store.hasActivePush(msisdn, paymentId, msisdnHeldSince(ctx, ctx.clock.now())),
-    ))
+    (await fromStore(() => ctx.store.hasActivePush(msisdn, paymentId, msisdnHeldSince(ctx, ctx.clock.now()))))
   ) {
     throw new ClickPesaKitError('PUSH_IN_PROGRESS');
   }

@@ -1,4 +1,3 @@
-import type { PaymentPage } from './list-payments.js';
 import type { ClickPesaApi } from '../client/types.js';
 import type { Clock } from '../clock.js';
 import type { PrefixTable } from '../domain/msisdn.js';
@@ -8,6 +7,7 @@ import type { PaymentEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { PaymentStore, StoredEvent } from '../store/contract.js';
 import type { InitiatePaymentInput, OwnerId } from './initiate-input.js';
+import type { PaymentPage } from './list-payments.js';
 import type { Reconciler } from './reconciler.js';
 
 /**

@@ -31,8 +31,8 @@ import {
   type EventDeliveryRow,
   holdsMsisdn,
   holdsOrder,
-  isAfterListPosition,
   inFlightIdempotency,
+  isAfterListPosition,
   isClaimable,
   isDeliveryClaimable,
   isIdempotencyLive,
@@ -141,7 +141,11 @@ export function createMemoryStore(): MemoryStore {
     }
   }
 
-  function activePushFor(msisdn: string, exceptPaymentId?: string, heldSince?: Date): PaymentRecord | undefined {
+  function activePushFor(
+    msisdn: string,
+    exceptPaymentId?: string,
+    heldSince?: Date,
+  ): PaymentRecord | undefined {
     for (const id of byMsisdn.get(msisdn)) {
       const payment = payments.get(id)?.payment;
       if (payment && payment.id !== exceptPaymentId && holdsMsisdn(payment, heldSince)) return payment;

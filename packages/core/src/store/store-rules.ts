@@ -176,7 +176,11 @@ export function transitionRefusal(
  * Statuses in which a payment holds its order: at most one payment per (owner, `externalOrderId`) is in one
  * of them (the SQL stores' partial unique index lists the same three). A failed or cancelled attempt frees it.
  */
-export const ORDER_HOLDING_STATUSES: ReadonlySet<PaymentStatus> = new Set(['pending', 'processing', 'success']);
+export const ORDER_HOLDING_STATUSES: ReadonlySet<PaymentStatus> = new Set([
+  'pending',
+  'processing',
+  'success',
+]);
 
 /** Whether this payment holds its order (it has an `externalOrderId` and a holding status). */
 export function holdsOrder(payment: Pick<PaymentRecord, 'externalOrderId' | 'status'>): boolean {

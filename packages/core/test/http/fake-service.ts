@@ -1,7 +1,7 @@
-import type { PaymentPage } from '../../src/service/list-payments.js';
 import { randomUUID } from 'node:crypto';
 import type { PaymentRecord, ProviderPayment } from '../../src/domain/payment.js';
 import { ClickPesaKitError } from '../../src/errors.js';
+import type { PaymentPage } from '../../src/service/list-payments.js';
 import type {
   PaymentService,
   PushResult,

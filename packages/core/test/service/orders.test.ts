@@ -74,7 +74,11 @@ describe('one active payment per order, and the attempt cap (ORD-2, ORD-3)', () 
     await h.service.cancel(OWNER, second.payment.id);
     const paid = await h.reconcileNow(first.payment.id);
     expect(paid.status).toBe('success');
-    expect(h.emitted.some((event) => event.type === 'payment.late_success' && event.paymentId === first.payment.id)).toBe(true);
+    expect(
+      h.emitted.some(
+        (event) => event.type === 'payment.late_success' && event.paymentId === first.payment.id,
+      ),
+    ).toBe(true);
   });
 
   it('past maxAttemptsPerOrder payments for an order: ORDER_ATTEMPTS_EXHAUSTED, no push', async () => {
@@ -86,9 +90,9 @@ describe('one active payment per order, and the attempt cap (ORD-2, ORD-3)', () 
       expect((await h.reconcileNow(made.payment.id)).status).toBe('failed');
     }
     const pushes = h.calls('initiate');
-    await expect(
-      service.initiate(OWNER, paymentBody(7, { external_order_id: order })),
-    ).rejects.toMatchObject({ code: 'ORDER_ATTEMPTS_EXHAUSTED', httpStatus: 409 });
+    await expect(service.initiate(OWNER, paymentBody(7, { external_order_id: order }))).rejects.toMatchObject(
+      { code: 'ORDER_ATTEMPTS_EXHAUSTED', httpStatus: 409 },
+    );
     expect(h.calls('initiate')).toBe(pushes);
   });
 });

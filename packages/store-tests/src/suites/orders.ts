@@ -54,7 +54,11 @@ export function describeOrders(h: StoreHarness): void {
       const paged: string[] = [];
       let before: { createdAt: Date; id: string } | undefined;
       for (let page = 0; page < 4; page++) {
-        const rows = await store.listPayments({ ownerId: order.ownerId, limit: 2, ...(before ? { before } : {}) });
+        const rows = await store.listPayments({
+          ownerId: order.ownerId,
+          limit: 2,
+          ...(before ? { before } : {}),
+        });
         paged.push(...rows.map((payment) => payment.id));
         const last = rows.at(-1);
         if (!last) break;
