@@ -256,3 +256,27 @@ describe('SQLite migration to orders (version 3)', () => {
     }
   });
 });
+
+describe('SQLite migration to orders (version 3), with two active payments of one order', () => {
+  it('fails and leaves the file at version 2, its rows untouched', () => {
+    const filename = join(root, `v2-dup-${++counter}.db`);
+    const old = new Database(filename);
+    migrateSqlite(old, MIGRATIONS.slice(0, 2));
+    const rows = createRecordMapper(PAYMENT_FIELDS, SQLITE_CODEC);
+    const order = { ownerId: 'owner-2', externalOrderId: 'order-dup' };
+    for (const status of ['pending', 'success'] as const) {
+      const row = rows.toRow(makePayment({ ...order, status }));
+      const columns = Object.keys(row);
+      old
+        .prepare(
+          `INSERT INTO payments (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
+        )
+        .run(row);
+    }
+    expect(() => migrateSqlite(old)).toThrow(/UNIQUE/);
+    const version = old.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number };
+    expect(version.v).toBe(2);
+    expect((old.prepare('SELECT COUNT(*) AS n FROM payments').get() as { n: number }).n).toBe(2);
+    old.close();
+  });
+});
