@@ -57,6 +57,23 @@ describe('one active payment per order, and the attempt cap (ORD-2, ORD-3)', () 
     expect(page.payments.map((payment) => payment.id)).toEqual([second.payment.id, first.payment.id]);
   });
 
+  it('a retry of a failed payment while another payment holds its order: 409 with that payment, no push', async () => {
+    const order = newOrder();
+    const first = await h.service.initiate(OWNER, paymentBody(7, { external_order_id: order }));
+    h.sb.reject(first.payment.orderReference);
+    expect((await h.reconcileNow(first.payment.id)).status).toBe('failed');
+    const second = await h.service.initiate(OWNER, paymentBody(7, { external_order_id: order }));
+
+    const pushes = h.calls('initiate');
+    const refused = await h.service.retry(OWNER, first.payment.id).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'ORDER_HAS_ACTIVE_PAYMENT' });
+    expect((refused as { activePayment: { id: string } }).activePayment.id).toBe(second.payment.id);
+    expect(h.calls('initiate')).toBe(pushes);
+    const unchanged = await h.service.getPayment(OWNER, first.payment.id);
+    expect(unchanged.status).toBe('failed');
+    expect(unchanged.attempts).toBe(1);
+  });
+
   it('a late success of a cancelled payment waits while a newer payment holds the order, then applies', async () => {
     const order = newOrder();
     const first = await h.service.initiate(OWNER, paymentBody(7, { external_order_id: order }));
