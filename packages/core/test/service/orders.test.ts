@@ -25,6 +25,23 @@ describe('a cancelled payment keeps its phone locked while its prompt may be liv
     expect(h.calls('initiate')).toBe(pushesBefore + 1);
   });
 
+  it('create-then-cancel 20 times on one phone sends one prompt, not 20', async () => {
+    const body = paymentBody(7);
+    const pushes = h.calls('initiate');
+    let refused = 0;
+    for (let i = 0; i < 20; i++) {
+      try {
+        const made = await h.service.initiate(OWNER, body);
+        await h.service.cancel(OWNER, made.payment.id);
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'PUSH_IN_PROGRESS' });
+        refused += 1;
+      }
+    }
+    expect(h.calls('initiate') - pushes).toBe(1);
+    expect(refused).toBe(19);
+  });
+
   it('the hold ends with the attempt window even when ClickPesa never answers', async () => {
     const body = paymentBody(7);
     const first = await h.service.initiate(OWNER, body);
