@@ -10,7 +10,7 @@ const KEY = {
   heldMsisdn: 'held:', // sorted set per MSISDN → its cancelled, still reconciled payments by attemptStartedAt
   ownerPayments: 'owner:', // sorted set per owner → payment ids by createdAt (listPayments)
   orderPayments: 'order:', // sorted set per (owner, external order id) → payment ids by createdAt (count, list)
-  orderActive: 'order-active:', // string per (owner, external order id) → the payment holding the order
+  orderActive: 'order-active:', // set per (owner, external order id) → the payments holding it
   due: 'due', // sorted set: payment ids scored by nextPollAt (epoch ms); what claimDue walks
   events: 'events:', // sorted set per payment: event ids by seq (the payment hash keeps `lastSeq`)
   eventDocs: 'event-docs', // hash: event id → event JSON (seq, position and the payment snapshot included)

@@ -147,7 +147,7 @@ class RedisPaymentStore implements RedisStore {
     const active = this.key('orderActive', order);
     const all = this.key('orderPayments', order);
     return [
-      { call: ['EXISTS', active], is: '0', fail: 'order_busy', detail: ['GET', active] },
+      { call: ['SCARD', active], is: '0', fail: 'order_busy', detail: ['SRANDMEMBER', active] },
       ...(max === undefined
         ? []
         : [
@@ -238,7 +238,7 @@ class RedisPaymentStore implements RedisStore {
       ...(fenced ? [{ call: ['HGET', key, 'leaseToken'], is: token, fail: 'stale_lease', detail }] : []),
       { call: ['HGET', key, 'version'], is: String(input.expectedVersion), fail: 'version_conflict', detail },
       ...(newReference ? [this.referenceFree(newReference)] : []),
-      ...(core.holdsOrder(next) && !core.holdsOrder(current) ? this.orderGuards(next, undefined) : []),
+      ...(core.claimsOrder(current, next) ? this.orderGuards(next, undefined) : []),
     ];
     const nextDoc = payments.encode(next);
     const updated = payments.decode(nextDoc);
@@ -456,12 +456,10 @@ class RedisPaymentStore implements RedisStore {
     if (after.status === 'cancelled' && after.nextPollAt !== null) {
       writes.push(['ZADD', held, ms(after.attemptStartedAt), id]);
     }
-    // the order's holder (ORD-2): set when this payment starts holding it, cleared when it stops
+    // the order's holders (ORD-2): one, plus any success that shares the order (ORD-4, a late success)
     if (after.externalOrderId !== null) {
       const order = this.key('orderActive', orderId(after.ownerId, after.externalOrderId));
-      const heldBefore = before !== null && core.holdsOrder(before);
-      if (core.holdsOrder(after) && !heldBefore) writes.push(['SET', order, id]);
-      if (!core.holdsOrder(after) && heldBefore) writes.push(['DEL', order]);
+      writes.push([core.holdsOrder(after) ? 'SADD' : 'SREM', order, id]);
     }
     writes.push(nextPollAt ? ['ZADD', this.key('due'), ms(nextPollAt), id] : ['ZREM', this.key('due'), id]);
     if (before?.transactionId && before.transactionId !== transactionId) {

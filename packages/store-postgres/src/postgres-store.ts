@@ -1,6 +1,7 @@
 import { type Logger, type PaymentRecord, type PaymentStore, silentLogger } from '@clickpesa-kit/core';
 import {
   type AuditEntry,
+  applyPaymentChanges,
   byDueOrder,
   type ClaimDeliveriesInput,
   type ClaimDueInput,
@@ -8,6 +9,7 @@ import {
   type ClaimIdempotencyResult,
   type CreatePaymentInput,
   type CreatePaymentResult,
+  claimsOrder,
   DEFAULT_PRUNE_LIMIT,
   type EventDelivery,
   type FailDeliveryInput,
@@ -239,6 +241,8 @@ class PostgresPaymentStore implements PostgresStore {
   }
 
   async transition(input: TransitionInput): Promise<TransitionResult> {
+    const busy = await this.orderBusyFor(input);
+    if (busy) return busy;
     const statement = transitionStatement(this.quoted, input, this.positionLock);
     let rows: Array<PaymentRow & { event_positions?: number[] }>;
     try {
@@ -264,6 +268,29 @@ class PostgresPaymentStore implements PostgresStore {
     const stored = { version: current.version as number, leaseToken: current.lease_token };
     const reason = transitionRefusal(input, stored) ?? 'version_conflict';
     return { applied: false, payment: paymentRows.fromRow(current), reason };
+  }
+
+  /**
+   * ORD-2 for a retry (back to pending): another holder of the order refuses it, even one that merely
+   * shares the order (`sharesOrder`, ORD-4) and so is not in the unique index. The index still decides
+   * between two concurrent writers; this read adds the holders the index leaves out.
+   */
+  private async orderBusyFor(input: TransitionInput): Promise<TransitionResult | null> {
+    // only a retry starts a new attempt; other writes into a holding status meet the index alone
+    if (input.changes.status !== 'pending') return null;
+    const row = (await this.query<PaymentRow>(this.sql.paymentById, [input.paymentId])).rows[0];
+    if (!row) return null;
+    const current = paymentRows.fromRow(row);
+    if (transitionRefusal(input, { version: row.version as number, leaseToken: row.lease_token }))
+      return null;
+    const { next } = applyPaymentChanges(current, input.changes);
+    if (!claimsOrder(current, next)) return null;
+    const holder = await this.query<{ id: string }>(this.sql.orderHolder, [
+      next.ownerId,
+      next.externalOrderId,
+      next.id,
+    ]);
+    return holder.rows[0] ? { applied: false, payment: current, reason: 'order_busy' } : null;
   }
 
   async claimIdempotency(record: IdempotencyRecord): Promise<ClaimIdempotencyResult> {

@@ -11,10 +11,10 @@ import {
   type ClaimIdempotencyResult,
   type CreatePaymentInput,
   type CreatePaymentResult,
+  claimsOrder,
   DEFAULT_PRUNE_LIMIT,
   type EventDelivery,
   type FailDeliveryInput,
-  holdsOrder,
   type IdempotencyRecord,
   inFlightIdempotency,
   isIdempotencyLive,
@@ -223,7 +223,7 @@ class SqlitePaymentStore implements SqliteStore {
       const refusal = transitionRefusal(input, { version: row.version, leaseToken: row.lease_token });
       if (refusal) return { applied: false, payment: current, reason: refusal };
       const { next, newOrderReference } = applyPaymentChanges(current, input.changes);
-      if (holdsOrder(next) && !holdsOrder(current)) {
+      if (claimsOrder(current, next)) {
         const holder = this.sql.orderHolder.get(next.ownerId, next.externalOrderId, next.id);
         if (holder) return { applied: false, payment: current, reason: 'order_busy' };
       }

@@ -27,6 +27,7 @@ import type {
 import { applyPaymentChanges, orderReferencesOf } from './payment-fields.js';
 import {
   byListOrder,
+  claimsOrder,
   DEFAULT_PRUNE_LIMIT,
   type EventDeliveryRow,
   holdsMsisdn,
@@ -275,7 +276,7 @@ export function createMemoryStore(): MemoryStore {
       if (newReference !== null && byOrderReference.has(newReference)) {
         throw conflict('This order reference is already used');
       }
-      if (holdsOrder(next) && !holdsOrder(row.payment) && orderHolder(next)) {
+      if (claimsOrder(row.payment, next) && orderHolder(next)) {
         return { applied: false, payment: copyPayment(row.payment), reason: 'order_busy' };
       }
       // Checks done: write everything.

@@ -174,7 +174,8 @@ export function transitionRefusal(
 
 /**
  * Statuses in which a payment holds its order: at most one payment per (owner, `externalOrderId`) is in one
- * of them (the SQL stores' partial unique index lists the same three). A failed or cancelled attempt frees it.
+ * of them (the SQL stores' partial unique index lists the same three), apart from payments that share it
+(`sharesOrder`). A failed or cancelled attempt frees it.
  */
 export const ORDER_HOLDING_STATUSES: ReadonlySet<PaymentStatus> = new Set([
   'pending',
@@ -185,6 +186,28 @@ export const ORDER_HOLDING_STATUSES: ReadonlySet<PaymentStatus> = new Set([
 /** Whether this payment holds its order (it has an `externalOrderId` and a holding status). */
 export function holdsOrder(payment: Pick<PaymentRecord, 'externalOrderId' | 'status'>): boolean {
   return payment.externalOrderId !== null && ORDER_HOLDING_STATUSES.has(payment.status);
+}
+
+/**
+ * Whether this payment shares its order instead of holding it alone: a success flagged for a person. Money
+ * that moved is always recorded, so a late success of an earlier attempt while another payment holds the
+ * order is written with `needsAttention` (the order is paid twice; someone refunds one). Such a payment
+ * still counts as a holder for creates and retries, but it never refuses, nor is refused by, the other
+ * holder; the SQL stores' partial unique index leaves it out the same way (ORD-4).
+ */
+export function sharesOrder(payment: Pick<PaymentRecord, 'status' | 'needsAttention'>): boolean {
+  return payment.status === 'success' && payment.needsAttention;
+}
+
+/**
+ * Whether writing `next` over `current` must first find no other holder of the order: the payment starts to
+ * hold it (a create has no `current`) and does not merely share it.
+ */
+export function claimsOrder(
+  current: Pick<PaymentRecord, 'externalOrderId' | 'status'> | null,
+  next: Pick<PaymentRecord, 'externalOrderId' | 'status' | 'needsAttention'>,
+): boolean {
+  return holdsOrder(next) && !sharesOrder(next) && (current === null || !holdsOrder(current));
 }
 
 /**

@@ -135,6 +135,79 @@ export function describeOrders(h: StoreHarness): void {
       expect(retried.applied).toBe(true);
     });
 
+    it('a late success of an older payment flagged needsAttention is applied while a newer one is active, then paid (ORD-4); a create stays refused', async () => {
+      const store = h.store();
+      const order = newOrder();
+      const older = orderPayment(order, { status: 'failed' });
+      await store.createPayment({ payment: older });
+      const newer = orderPayment(order);
+      await store.createPayment({ payment: newer });
+
+      // unflagged, the late success would be a second holder: refused, nothing written
+      const unflagged = await store.transition({
+        paymentId: older.id,
+        expectedVersion: 1,
+        changes: { status: 'success' },
+      });
+      expect(unflagged).toMatchObject({ applied: false, reason: 'order_busy' });
+      expect((await store.getPayment(older.id))?.status).toBe('failed');
+
+      // flagged for a person: recorded, the newer payment untouched
+      const late = await store.transition({
+        paymentId: older.id,
+        expectedVersion: 1,
+        changes: { status: 'success', needsAttention: true },
+        events: [{ id: randomUUID(), type: 'payment.late_success', occurredAt: new Date(), data: {} }],
+      });
+      expect(late.applied).toBe(true);
+      expect(await store.getPayment(older.id)).toMatchObject({ status: 'success', needsAttention: true });
+      expect(await store.getPayment(newer.id)).toMatchObject({ status: 'pending', version: 1 });
+
+      // the newer payment is paid too: both are recorded (a double charge a person can see)
+      const paid = await store.transition({
+        paymentId: newer.id,
+        expectedVersion: 1,
+        changes: { status: 'success' },
+      });
+      expect(paid.applied).toBe(true);
+      const ofOrder = await store.listPayments({ ...order, status: 'success', limit: 10 });
+      expect(ofOrder.map((payment) => payment.id).sort()).toEqual([older.id, newer.id].sort());
+
+      // a create is still refused
+      expect((await store.createPayment({ payment: orderPayment(order) })).kind).toBe('order_busy');
+      expect(await store.listPayments({ ...order, limit: 10 })).toHaveLength(2);
+    });
+
+    it('a flagged late success alone still holds its order: creates and retries of the order are refused (ORD-4)', async () => {
+      const store = h.store();
+      const order = newOrder();
+      const older = orderPayment(order, { status: 'failed' });
+      await store.createPayment({ payment: older });
+      const newer = orderPayment(order);
+      await store.createPayment({ payment: newer });
+      const late = await store.transition({
+        paymentId: older.id,
+        expectedVersion: 1,
+        changes: { status: 'success', needsAttention: true },
+      });
+      expect(late.applied).toBe(true);
+      // the newer payment fails: the flagged success is now the order's only holder
+      await store.transition({ paymentId: newer.id, expectedVersion: 1, changes: { status: 'failed' } });
+
+      expect(await store.createPayment({ payment: orderPayment(order) })).toEqual({
+        kind: 'order_busy',
+        paymentId: older.id,
+      });
+      const retry = await store.transition({
+        paymentId: newer.id,
+        expectedVersion: 2,
+        changes: { status: 'pending' },
+      });
+      expect(retry).toMatchObject({ applied: false, reason: 'order_busy' });
+      expect(await store.getPayment(newer.id)).toMatchObject({ status: 'failed', version: 2 });
+      expect(await store.listPayments({ ...order, limit: 10 })).toHaveLength(2);
+    });
+
     it('counts the payments of an order against maxOrderAttempts', async () => {
       const store = h.store();
       const order = newOrder();
