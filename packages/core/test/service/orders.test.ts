@@ -91,28 +91,59 @@ describe('one active payment per order, and the attempt cap (ORD-2, ORD-3)', () 
     expect(unchanged.attempts).toBe(1);
   });
 
-  it('a late success of a cancelled payment waits while a newer payment holds the order, then applies', async () => {
+  it('a late success of a cancelled payment while a newer payment holds the order is recorded, flagged order_paid_twice; the newer one is untouched (ORD-4)', async () => {
     const order = newOrder();
     const first = await h.service.initiate(OWNER, paymentBody(7, { external_order_id: order }));
     await h.service.cancel(OWNER, first.payment.id);
     const second = await h.service.initiate(OWNER, paymentBody(7, { external_order_id: order }));
     expect(second.payment.status).toBe('processing');
+    const secondBefore = await h.store.getPayment(second.payment.id);
+
+    // the customer approves the prompt we had given up on: the money moved
+    h.sb.approve(first.payment.orderReference);
+    const late = await h.reconcileNow(first.payment.id);
+    expect(late.status).toBe('success');
+    expect(late.needsAttention).toBe(true);
+    const typesOfFirst = h.emitted
+      .filter((event) => event.paymentId === first.payment.id)
+      .map((event) => event.type);
+    expect(typesOfFirst).toEqual(expect.arrayContaining(['payment.late_success', 'payment.needs_attention']));
+    // the order is fulfilled through the other payment: no second "succeeded" to fulfil on
+    expect(typesOfFirst).not.toContain('payment.succeeded');
+    const audit = await h.store.listAudit(first.payment.id);
+    expect(audit.some((entry) => entry.data.attentionReason === 'order_paid_twice')).toBe(true);
+    expect(await h.store.getPayment(second.payment.id)).toEqual(secondBefore);
+
+    // creating for the order is still refused, naming the payment that holds it
+    const pushes = h.calls('initiate');
+    const refused = await h.service
+      .initiate(OWNER, paymentBody(7, { external_order_id: order }))
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'ORDER_HAS_ACTIVE_PAYMENT', httpStatus: 409 });
+    expect(h.calls('initiate')).toBe(pushes);
+  });
+
+  it('both attempts of an order paid: both are recorded as success, the late one flagged, nobody loses track of the money (ORD-4)', async () => {
+    const order = newOrder();
+    const first = await h.service.initiate(OWNER, paymentBody(7, { external_order_id: order }));
+    await h.service.cancel(OWNER, first.payment.id);
+    const second = await h.service.initiate(OWNER, paymentBody(7, { external_order_id: order }));
+    h.sb.approve(second.payment.orderReference);
+    const paid = await h.reconcileNow(second.payment.id);
+    expect(paid).toMatchObject({ status: 'success', needsAttention: false });
 
     h.sb.approve(first.payment.orderReference);
-    const held = await h.reconcileNow(first.payment.id);
-    expect(held.status).toBe('cancelled');
-    expect(held.nextPollAt).not.toBeNull();
-    const audit = await h.store.listAudit(first.payment.id);
-    expect(audit.some((entry) => entry.data.reason === 'order_busy')).toBe(true);
-
-    await h.service.cancel(OWNER, second.payment.id);
-    const paid = await h.reconcileNow(first.payment.id);
-    expect(paid.status).toBe('success');
+    const late = await h.reconcileNow(first.payment.id);
+    expect(late).toMatchObject({ status: 'success', needsAttention: true });
+    const succeeded = await h.service.listPayments(OWNER, { external_order_id: order, status: 'success' });
+    expect(succeeded.payments.map((payment) => payment.id).sort()).toEqual(
+      [first.payment.id, second.payment.id].sort(),
+    );
     expect(
-      h.emitted.some(
-        (event) => event.type === 'payment.late_success' && event.paymentId === first.payment.id,
+      h.emitted.filter(
+        (event) => event.type === 'payment.needs_attention' && event.paymentId === first.payment.id,
       ),
-    ).toBe(true);
+    ).toHaveLength(1);
   });
 
   it('past maxAttemptsPerOrder payments for an order: ORDER_ATTEMPTS_EXHAUSTED, no push', async () => {
