@@ -7,6 +7,10 @@ const KEY = {
   orderReference: 'ref:', // string per order reference ever used → payment id (unique across payments)
   transaction: 'tx:', // set per ClickPesa transaction id → payment ids
   activeMsisdn: 'active:', // set per MSISDN → its pending/processing payments (the MSISDN guard)
+  heldMsisdn: 'held:', // sorted set per MSISDN → its cancelled, still reconciled payments by attemptStartedAt
+  ownerPayments: 'owner:', // sorted set per owner → payment ids by createdAt (listPayments)
+  orderPayments: 'order:', // sorted set per (owner, external order id) → payment ids by createdAt (count, list)
+  orderActive: 'order-active:', // set per (owner, external order id) → the payments holding it
   due: 'due', // sorted set: payment ids scored by nextPollAt (epoch ms); what claimDue walks
   events: 'events:', // sorted set per payment: event ids by seq (the payment hash keeps `lastSeq`)
   eventDocs: 'event-docs', // hash: event id → event JSON (seq, position and the payment snapshot included)
@@ -37,6 +41,10 @@ export function storeKeys(prefix: string): KeyOf {
 
 /** Length-prefixed, so ("a:b", "c") and ("a", "b:c") never share a key. */
 export const idempotencyId = (ownerId: string, key: string) => `${ownerId.length}:${ownerId}:${key}`;
+
+/** An order's part of a key: (owner, external order id), length-prefixed like `idempotencyId`. */
+export const orderId = (ownerId: string, externalOrderId: string) =>
+  `${ownerId.length}:${ownerId}:${externalOrderId}`;
 
 /** A consumer's part of a key, length-prefixed like `idempotencyId` (a delivery's key is this + event id). */
 export const consumerId = (consumer: string) => `${consumer.length}:${consumer}:`;

@@ -2,10 +2,13 @@ import { ClickPesaKitError, isClickPesaKitError, type PaymentRecord } from '@cli
 import * as core from '@clickpesa-kit/core/store';
 import { Redis } from 'ioredis';
 import * as codec from './codec.js';
-import { consumerId, idempotencyId, type KeyOf, storeKeys } from './keys.js';
+import { consumerId, idempotencyId, type KeyOf, orderId, storeKeys } from './keys.js';
 import * as lua from './lua.js';
 
 const { payments, receipts, audit, ms } = codec;
+
+/** Payment ids read per round trip while listing. */
+const LIST_BATCH = 100;
 
 export interface RedisStoreOptions {
   /**
@@ -94,11 +97,22 @@ class RedisPaymentStore implements RedisStore {
     const idempotency = input.idempotency && core.inFlightIdempotency(input.idempotency, id);
     const active = this.key('activeMsisdn', payment.msisdn);
     const busy = { call: ['SCARD', active], is: '0', fail: 'msisdn_busy', detail: ['SRANDMEMBER', active] };
+    // a cancelled payment whose prompt may still be live (store-rules holdsMsisdn): attempt started since then
+    const held = this.key('heldMsisdn', payment.msisdn);
+    const since = input.msisdnHeldSince && ms(input.msisdnHeldSince);
+    const heldBusy = since && {
+      call: ['ZCOUNT', held, since, '+inf'],
+      is: '0',
+      fail: 'msisdn_busy',
+      detail: ['ZRANGEBYSCORE', held, since, '+inf', 'LIMIT', '0', '1'],
+    };
     // The first check that fails is the reply, and then nothing is written.
     const guards: lua.Guard[] = [
       ...(idempotency ? [this.idempotencyFree(idempotency)] : []),
       { call: ['EXISTS', key], is: '0', fail: 'id_taken' },
       ...(input.exclusiveMsisdn ? [busy] : []),
+      ...(input.exclusiveMsisdn && heldBusy ? [heldBusy] : []),
+      ...this.orderGuards(payment, input.maxOrderAttempts),
       ...orderReferences.map((reference) => this.referenceFree(reference)),
     ];
     const doc = payments.encode(payment);
@@ -108,6 +122,7 @@ class RedisPaymentStore implements RedisStore {
       ...orderReferences.map((reference) => ['SET', this.key('orderReference', reference), id]),
       ...(idempotency ? this.idempotencyWrites(idempotency) : []),
       ...this.indexWrites(null, payment),
+      ...this.listWrites(payment),
       ...this.auditWrites(input.audit),
     ];
     const events = this.eventWrite(created, input.events);
@@ -116,9 +131,68 @@ class RedisPaymentStore implements RedisStore {
       const stored = core.numberEvents(created, Number(detail), input.events, Number(position));
       return { kind: 'created', payment: created, events: stored } as const;
     }
-    return outcome === 'msisdn_busy'
-      ? ({ kind: 'msisdn_busy', paymentId: String(detail) } as const)
-      : ({ kind: 'idempotency_conflict', existing: codec.decodeIdempotency(detail as string[]) } as const);
+    const first = Array.isArray(detail) ? String(detail[0]) : String(detail);
+    if (outcome === 'msisdn_busy') return { kind: 'msisdn_busy', paymentId: first } as const;
+    if (outcome === 'order_busy') return { kind: 'order_busy', paymentId: first } as const;
+    if (outcome === 'order_attempts_exhausted') {
+      return { kind: 'order_attempts_exhausted', attempts: Number(detail) } as const;
+    }
+    return { kind: 'idempotency_conflict', existing: codec.decodeIdempotency(detail as string[]) } as const;
+  }
+
+  /** One holding payment per order (ORD-2), and at most `max` payments of it (ORD-3). */
+  private orderGuards(payment: PaymentRecord, max: number | undefined): lua.Guard[] {
+    if (payment.externalOrderId === null) return [];
+    const order = orderId(payment.ownerId, payment.externalOrderId);
+    const active = this.key('orderActive', order);
+    const all = this.key('orderPayments', order);
+    return [
+      { call: ['SCARD', active], is: '0', fail: 'order_busy', detail: ['SRANDMEMBER', active] },
+      ...(max === undefined
+        ? []
+        : [
+            {
+              call: ['ZCARD', all],
+              above: String(max - 1),
+              fail: 'order_attempts_exhausted',
+              detail: ['ZCARD', all],
+            },
+          ]),
+    ];
+  }
+
+  /** The sorted sets `listPayments` reads (createdAt never changes, so a payment is filed once). */
+  private listWrites(payment: PaymentRecord): string[][] {
+    const at = ms(payment.createdAt);
+    const writes = [['ZADD', this.key('ownerPayments', payment.ownerId), at, payment.id]];
+    if (payment.externalOrderId !== null) {
+      const order = orderId(payment.ownerId, payment.externalOrderId);
+      writes.push(['ZADD', this.key('orderPayments', order), at, payment.id]);
+    }
+    return writes;
+  }
+
+  async listPayments(input: core.ListPaymentsInput): Promise<PaymentRecord[]> {
+    const key =
+      input.externalOrderId === undefined
+        ? this.key('ownerPayments', input.ownerId)
+        : this.key('orderPayments', orderId(input.ownerId, input.externalOrderId));
+    const found: PaymentRecord[] = [];
+    const top = input.before ? ms(input.before.createdAt) : '+inf';
+    // equal scores come back by id descending too: the contract's order; filters are applied per batch
+    for (let offset = 0; found.length < input.limit; offset += LIST_BATCH) {
+      const ids = await this.redis.zrevrangebyscore(key, top, '-inf', 'LIMIT', offset, LIST_BATCH);
+      for (const id of ids) {
+        const payment = await this.readPayment(id);
+        if (!payment || payment.ownerId !== input.ownerId) continue;
+        if (input.before && !core.isAfterListPosition(payment, input.before)) continue;
+        if (input.status !== undefined && payment.status !== input.status) continue;
+        found.push(payment);
+        if (found.length >= input.limit) break;
+      }
+      if (ids.length < LIST_BATCH) break;
+    }
+    return found;
   }
 
   async getPayment(id: string, ownerId?: string) {
@@ -137,9 +211,12 @@ class RedisPaymentStore implements RedisStore {
     return id === undefined ? null : this.readPayment(id);
   }
 
-  async hasActivePush(msisdn: string, exceptPaymentId?: string) {
+  async hasActivePush(msisdn: string, exceptPaymentId?: string, heldSince?: Date) {
     const ids = await this.redis.smembers(this.key('activeMsisdn', msisdn));
-    return ids.some((id) => id !== exceptPaymentId);
+    const held = heldSince
+      ? await this.redis.zrangebyscore(this.key('heldMsisdn', msisdn), ms(heldSince), '+inf')
+      : [];
+    return [...ids, ...held].some((id) => id !== exceptPaymentId);
   }
 
   async transition(input: core.TransitionInput) {
@@ -161,6 +238,7 @@ class RedisPaymentStore implements RedisStore {
       ...(fenced ? [{ call: ['HGET', key, 'leaseToken'], is: token, fail: 'stale_lease', detail }] : []),
       { call: ['HGET', key, 'version'], is: String(input.expectedVersion), fail: 'version_conflict', detail },
       ...(newReference ? [this.referenceFree(newReference)] : []),
+      ...(core.claimsOrder(current, next) ? this.orderGuards(next, undefined) : []),
     ];
     const nextDoc = payments.encode(next);
     const updated = payments.decode(nextDoc);
@@ -177,6 +255,7 @@ class RedisPaymentStore implements RedisStore {
       const stored = core.numberEvents(updated, Number(reply), input.events, Number(position));
       return { applied: true, payment: updated, events: stored } as const;
     }
+    if (outcome === 'order_busy') return { applied: false, payment: current, reason: 'order_busy' } as const;
     // Someone else wrote between our read and the script: report the row as it is now.
     const reason = outcome as 'stale_lease' | 'version_conflict';
     return { applied: false, payment: payments.decode(String(reply)), reason } as const;
@@ -371,6 +450,17 @@ class RedisPaymentStore implements RedisStore {
     const writes = before ? [['SREM', this.key('activeMsisdn', before.msisdn), id]] : [];
     const active = core.ACTIVE_STATUSES.has(after.status);
     if (active) writes.push(['SADD', this.key('activeMsisdn', after.msisdn), id]);
+    // cancelled and still reconciled: may hold the MSISDN (scored by attempt start; the window is the caller's)
+    const held = this.key('heldMsisdn', after.msisdn);
+    if (before) writes.push(['ZREM', this.key('heldMsisdn', before.msisdn), id]);
+    if (after.status === 'cancelled' && after.nextPollAt !== null) {
+      writes.push(['ZADD', held, ms(after.attemptStartedAt), id]);
+    }
+    // the order's holders (ORD-2): one, plus any success that shares the order (ORD-4, a late success)
+    if (after.externalOrderId !== null) {
+      const order = this.key('orderActive', orderId(after.ownerId, after.externalOrderId));
+      writes.push([core.holdsOrder(after) ? 'SADD' : 'SREM', order, id]);
+    }
     writes.push(nextPollAt ? ['ZADD', this.key('due'), ms(nextPollAt), id] : ['ZREM', this.key('due'), id]);
     if (before?.transactionId && before.transactionId !== transactionId) {
       writes.push(['SREM', this.key('transaction', before.transactionId), id]);

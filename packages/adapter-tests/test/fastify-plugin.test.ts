@@ -66,9 +66,12 @@ describe('the Fastify plugin', () => {
     await app.ready();
     const ours = await app.inject({ method: 'GET', url: '/api/v1/payments/unknown-id' });
     expect(ours.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
-    const notAllowed = await app.inject({ method: 'GET', url: '/api/v1/payments' });
+    // GET /payments is ours now (the list): it answers, and the wrong method still gets our 405
+    const listed = await app.inject({ method: 'GET', url: '/api/v1/payments' });
+    expect(listed.json()).toMatchObject({ success: true, data: [], next_cursor: null });
+    const notAllowed = await app.inject({ method: 'DELETE', url: '/api/v1/payments' });
     expect(notAllowed.statusCode).toBe(405);
-    expect(notAllowed.headers.allow).toBe('POST');
+    expect(notAllowed.headers.allow).toBe('POST, GET');
     const theirs = await app.inject({ method: 'GET', url: '/api/v1/anything/else' });
     expect(theirs.json()).toEqual({ host: 'wildcard' });
     await app.close();
@@ -95,6 +98,7 @@ describe('the Fastify plugin', () => {
       Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
     );
     expect(operations.map(({ method, path }) => `${method.toUpperCase()} ${path}`).sort()).toEqual([
+      'GET /api/v1/payments',
       'GET /api/v1/payments/{id}',
       'GET /api/v1/payments/{id}/status',
       'POST /api/v1/callback',

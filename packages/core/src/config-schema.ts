@@ -184,6 +184,7 @@ export const clickpesaOptionsSchema = z
     idempotencyLockMs: ms().optional(),
     requireIdempotencyKey: z.boolean().optional(),
     exclusivePushPerMsisdn: z.boolean().optional(),
+    maxAttemptsPerOrder: z.number().int().positive().optional(),
     allowedCallbackUrls: z.array(z.url('must be a list of URLs')).optional(),
     callbackSecret: z.string().optional(),
     callbackTimeoutMs: positiveMs().optional(),

@@ -31,6 +31,14 @@ export const ERROR_CODES = Object.freeze({
     httpStatus: 409,
     message: 'A payment prompt is already in progress for this phone number',
   },
+  ORDER_HAS_ACTIVE_PAYMENT: {
+    httpStatus: 409,
+    message: 'This order already has a pending, processing or successful payment',
+  },
+  ORDER_ATTEMPTS_EXHAUSTED: {
+    httpStatus: 409,
+    message: 'This order has used all its payment attempts',
+  },
   IDEMPOTENCY_KEY_IN_USE: {
     httpStatus: 409,
     message: 'A request with this Idempotency-Key is still in progress',

@@ -1,6 +1,7 @@
 import { type Logger, type PaymentRecord, type PaymentStore, silentLogger } from '@clickpesa-kit/core';
 import {
   type AuditEntry,
+  applyPaymentChanges,
   byDueOrder,
   type ClaimDeliveriesInput,
   type ClaimDueInput,
@@ -8,12 +9,14 @@ import {
   type ClaimIdempotencyResult,
   type CreatePaymentInput,
   type CreatePaymentResult,
+  claimsOrder,
   DEFAULT_PRUNE_LIMIT,
   type EventDelivery,
   type FailDeliveryInput,
   type IdempotencyRecord,
   inFlightIdempotency,
   type ListDeadDeliveriesInput,
+  type ListPaymentsInput,
   numberEvents,
   type OutboxStats,
   orderReferencesOf,
@@ -154,10 +157,37 @@ class PostgresPaymentStore implements PostgresStore {
           return { kind: 'idempotency_conflict', existing: idempotencyRows.fromRow(existing.rows[0]!) };
         }
       }
+      if (payment.externalOrderId !== null) {
+        // Serialises creators for one order, so "none active" and the count stay true until this one commits.
+        await tx.query(this.sql.lockMsisdn, [
+          `clickpesa-kit:${this.schema}:order:${payment.ownerId.length}:${payment.ownerId}:${payment.externalOrderId}`,
+        ]);
+        const holder = await tx.query<{ id: string }>(this.sql.orderHolder, [
+          payment.ownerId,
+          payment.externalOrderId,
+          payment.id,
+        ]);
+        if (holder.rows[0]) {
+          tx.rollbackOnly();
+          return { kind: 'order_busy', paymentId: holder.rows[0].id };
+        }
+        if (input.maxOrderAttempts !== undefined) {
+          const count = await tx.query<{ n: number }>(this.sql.orderPaymentCount, [
+            payment.ownerId,
+            payment.externalOrderId,
+          ]);
+          const attempts = count.rows[0]?.n ?? 0;
+          if (attempts >= input.maxOrderAttempts) {
+            tx.rollbackOnly();
+            return { kind: 'order_attempts_exhausted', attempts };
+          }
+        }
+      }
       if (input.exclusiveMsisdn) {
         const busy = await tx.query<{ id: string }>(this.sql.activePushForMsisdn, [
           payment.msisdn,
           payment.id,
+          input.msisdnHeldSince ?? null,
         ]);
         if (busy.rows[0]) {
           tx.rollbackOnly();
@@ -189,17 +219,43 @@ class PostgresPaymentStore implements PostgresStore {
     return rows[0] ? paymentRows.fromRow(rows[0]) : null;
   }
 
-  async hasActivePush(msisdn: string, exceptPaymentId?: string): Promise<boolean> {
-    const { rows } = await this.query(this.sql.activePushForMsisdn, [msisdn, exceptPaymentId ?? '']);
+  async hasActivePush(msisdn: string, exceptPaymentId?: string, heldSince?: Date): Promise<boolean> {
+    const { rows } = await this.query(this.sql.activePushForMsisdn, [
+      msisdn,
+      exceptPaymentId ?? '',
+      heldSince ?? null,
+    ]);
     return rows.length > 0;
   }
 
+  async listPayments(input: ListPaymentsInput): Promise<PaymentRecord[]> {
+    const { rows } = await this.query<PaymentRow>(this.sql.listPayments, [
+      input.ownerId,
+      input.externalOrderId ?? null,
+      input.status ?? null,
+      input.before?.createdAt ?? null,
+      input.before?.id ?? null,
+      Math.max(0, input.limit),
+    ]);
+    return rows.map((row) => paymentRows.fromRow(row));
+  }
+
   async transition(input: TransitionInput): Promise<TransitionResult> {
+    const busy = await this.orderBusyFor(input);
+    if (busy) return busy;
     const statement = transitionStatement(this.quoted, input, this.positionLock);
-    const { rows } = await this.query<PaymentRow & { event_positions?: number[] }>(
-      statement.text,
-      statement.values,
-    );
+    let rows: Array<PaymentRow & { event_positions?: number[] }>;
+    try {
+      ({ rows } = await this.query<PaymentRow & { event_positions?: number[] }>(
+        statement.text,
+        statement.values,
+      ));
+    } catch (error) {
+      // ORD-2: the partial unique index refused a second active payment of the order; nothing was written
+      if (!isActiveOrderViolation(error)) throw error;
+      const current = (await this.query<PaymentRow>(this.sql.paymentById, [input.paymentId])).rows[0];
+      return { applied: false, payment: current ? paymentRows.fromRow(current) : null, reason: 'order_busy' };
+    }
     const updated = rows[0];
     if (updated) {
       const lastSeqBefore = updated.last_event_seq - (input.events?.length ?? 0);
@@ -212,6 +268,29 @@ class PostgresPaymentStore implements PostgresStore {
     const stored = { version: current.version as number, leaseToken: current.lease_token };
     const reason = transitionRefusal(input, stored) ?? 'version_conflict';
     return { applied: false, payment: paymentRows.fromRow(current), reason };
+  }
+
+  /**
+   * ORD-2 for a retry (back to pending): another holder of the order refuses it, even one that merely
+   * shares the order (`sharesOrder`, ORD-4) and so is not in the unique index. The index still decides
+   * between two concurrent writers; this read adds the holders the index leaves out.
+   */
+  private async orderBusyFor(input: TransitionInput): Promise<TransitionResult | null> {
+    // only a retry starts a new attempt; other writes into a holding status meet the index alone
+    if (input.changes.status !== 'pending') return null;
+    const row = (await this.query<PaymentRow>(this.sql.paymentById, [input.paymentId])).rows[0];
+    if (!row) return null;
+    const current = paymentRows.fromRow(row);
+    if (transitionRefusal(input, { version: row.version as number, leaseToken: row.lease_token }))
+      return null;
+    const { next } = applyPaymentChanges(current, input.changes);
+    if (!claimsOrder(current, next)) return null;
+    const holder = await this.query<{ id: string }>(this.sql.orderHolder, [
+      next.ownerId,
+      next.externalOrderId,
+      next.id,
+    ]);
+    return holder.rows[0] ? { applied: false, payment: current, reason: 'order_busy' } : null;
   }
 
   async claimIdempotency(record: IdempotencyRecord): Promise<ClaimIdempotencyResult> {
@@ -471,4 +550,11 @@ function withPositions(
     ...event,
     position: Number(positions[index]),
   }));
+}
+
+/** A unique violation of `payments_active_order` (one active payment per order), as the store reports it. */
+function isActiveOrderViolation(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string; constraint?: string } } | null)?.cause ?? error;
+  const { code, constraint } = (cause ?? {}) as { code?: string; constraint?: string };
+  return code === '23505' && constraint === 'payments_active_order';
 }

@@ -1,6 +1,7 @@
-import { ACTIVE_STATUSES } from '@clickpesa-kit/core/store';
+import { ACTIVE_STATUSES, ORDER_HOLDING_STATUSES } from '@clickpesa-kit/core/store';
 
 const ACTIVE_STATUS_LIST = [...ACTIVE_STATUSES].map((status) => `'${status}'`).join(', ');
+const ORDER_HOLDING_LIST = [...ORDER_HOLDING_STATUSES].map((status) => `'${status}'`).join(', ');
 
 /**
  * The fixed statements of the store, for one schema. `now` is the SQL expression for "now": the database
@@ -16,7 +17,17 @@ export function buildQueries(s: string, clock: 'database' | 'caller') {
     paymentByIdAndOwner: `SELECT * FROM ${s}.payments WHERE id = $1 AND owner_id = $2`,
     paymentByReference: `SELECT p.* FROM ${s}.payment_references r JOIN ${s}.payments p ON p.id = r.payment_id WHERE r.order_reference = $1`,
     paymentByTransactionId: `SELECT * FROM ${s}.payments WHERE transaction_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`,
-    activePushForMsisdn: `SELECT id FROM ${s}.payments WHERE msisdn = $1 AND status IN (${ACTIVE_STATUS_LIST}) AND id <> $2 LIMIT 1`,
+    /** The MSISDN hold (store-rules `holdsMsisdn`); $3 null: no cancelled payment holds it. */
+    activePushForMsisdn: `SELECT id FROM ${s}.payments WHERE msisdn = $1 AND id <> $2
+      AND (status IN (${ACTIVE_STATUS_LIST}) OR (status = 'cancelled' AND next_poll_at IS NOT NULL AND attempt_started_at >= $3::timestamptz))
+      LIMIT 1`,
+    orderHolder: `SELECT id FROM ${s}.payments WHERE owner_id = $1 AND external_order_id = $2 AND status IN (${ORDER_HOLDING_LIST}) AND id <> $3 LIMIT 1`,
+    orderPaymentCount: `SELECT COUNT(*)::int AS n FROM ${s}.payments WHERE owner_id = $1 AND external_order_id = $2`,
+    /** listPayments: null filters match everything; the keyset as a row comparison walks (owner_id, created_at). */
+    listPayments: `SELECT * FROM ${s}.payments WHERE owner_id = $1
+      AND ($2::text IS NULL OR external_order_id = $2) AND ($3::text IS NULL OR status = $3)
+      AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
+      ORDER BY created_at DESC, id DESC LIMIT $6`,
     lockMsisdn: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
     /** Inserts, or replaces an expired record; no row back means a live record holds the key (now locked). */
     claimIdempotency: `INSERT INTO ${s}.idempotency_keys AS k (owner_id, key, fingerprint, scope, payment_id, state, created_at, expires_at)

@@ -150,7 +150,7 @@ suite('PostgreSQL event outbox', () => {
     }
 
     const store = open(schema);
-    expect(await store.migrate()).toEqual([2]);
+    expect(await store.migrate()).toEqual([2, 3]);
     const since = await store.listEventsSince({ after: null, limit: 10 });
     expect(since.map((event) => [event.id, event.position])).toEqual([
       [`${a.id}-1`, 1],

@@ -197,9 +197,27 @@ ALTER TABLE payments ADD COLUMN collected_amount TEXT;
 ALTER TABLE payments ADD COLUMN collected_currency TEXT;
 `;
 
+/**
+ * Version 3: orders. Listing an owner's payments (of one order, or all) newest first walks an index; at most
+ * one pending/processing/success payment per (owner, external order id) is a partial unique index (ORD-2)
+ * that leaves out a success flagged for a person (a late success of an order paid twice, ORD-4);
+ * the phone-number busy check also finds cancelled payments whose prompt may still be live (SM-14).
+ * A file holding two active payments of one order already fails this migration (the unique index).
+ */
+const ORDERS_V3 = `
+CREATE INDEX payments_owner_order ON payments (owner_id, external_order_id, created_at);
+CREATE INDEX payments_owner_created ON payments (owner_id, created_at);
+CREATE UNIQUE INDEX payments_active_order ON payments (owner_id, external_order_id)
+  WHERE external_order_id IS NOT NULL AND status IN ('pending', 'processing', 'success')
+    AND NOT (status = 'success' AND needs_attention = 1);
+DROP INDEX payments_active_msisdn;
+CREATE INDEX payments_msisdn_hold ON payments (msisdn) WHERE status IN ('pending', 'processing', 'cancelled');
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: PAYMENTS_V1 + TABLES_V1 },
   { version: 2, name: 'event outbox', sql: PAYMENTS_V2 + OUTBOX_V2 },
+  { version: 3, name: 'orders', sql: ORDERS_V3 },
 ];
 
 /**
@@ -222,7 +240,7 @@ function paymentsTableSql(fields: readonly PaymentField[]): string {
 
 /** The whole schema for a field table: what applying every migration to an empty file gives. */
 export function sqliteBaseline(fields: readonly PaymentField[] = PAYMENT_FIELDS): string {
-  return paymentsTableSql(fields) + TABLES_V1 + OUTBOX_V2;
+  return paymentsTableSql(fields) + TABLES_V1 + OUTBOX_V2 + ORDERS_V3;
 }
 
 /** The current schema, for a new file. */

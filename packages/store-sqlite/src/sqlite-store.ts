@@ -11,6 +11,7 @@ import {
   type ClaimIdempotencyResult,
   type CreatePaymentInput,
   type CreatePaymentResult,
+  claimsOrder,
   DEFAULT_PRUNE_LIMIT,
   type EventDelivery,
   type FailDeliveryInput,
@@ -18,6 +19,7 @@ import {
   inFlightIdempotency,
   isIdempotencyLive,
   type ListDeadDeliveriesInput,
+  type ListPaymentsInput,
   type NewEvent,
   newDeliveries,
   numberEvents,
@@ -139,8 +141,17 @@ class SqlitePaymentStore implements SqliteStore {
         if (existing) return { kind: 'idempotency_conflict', existing };
       }
       if (input.exclusiveMsisdn) {
-        const busy = this.sql.activePushForMsisdn.get(payment.msisdn, payment.id);
+        const busy = this.activePush(payment.msisdn, payment.id, input.msisdnHeldSince);
         if (busy) return { kind: 'msisdn_busy', paymentId: busy.id };
+      }
+      if (payment.externalOrderId !== null) {
+        // one writer at a time (BEGIN IMMEDIATE): these checks hold until the insert commits
+        const holder = this.sql.orderHolder.get(payment.ownerId, payment.externalOrderId, payment.id);
+        if (holder) return { kind: 'order_busy', paymentId: holder.id };
+        if (input.maxOrderAttempts !== undefined) {
+          const { n } = this.sql.orderPaymentCount.get(payment.ownerId, payment.externalOrderId)!;
+          if (n >= input.maxOrderAttempts) return { kind: 'order_attempts_exhausted', attempts: n };
+        }
       }
       const orderReferences = orderReferencesOf(payment);
       const params = paymentRows.toRow({ ...payment, orderReferences });
@@ -172,8 +183,36 @@ class SqlitePaymentStore implements SqliteStore {
     return this.read(() => decodeOrNull(this.sql.paymentByTransactionId.get(transactionId)));
   }
 
-  hasActivePush(msisdn: string, exceptPaymentId?: string): Promise<boolean> {
-    return this.read(() => this.sql.activePushForMsisdn.get(msisdn, exceptPaymentId ?? '') !== undefined);
+  hasActivePush(msisdn: string, exceptPaymentId?: string, heldSince?: Date): Promise<boolean> {
+    return this.read(() => this.activePush(msisdn, exceptPaymentId ?? '', heldSince) !== undefined);
+  }
+
+  listPayments(input: ListPaymentsInput): Promise<PaymentRecord[]> {
+    return this.read(() => {
+      const { before } = input;
+      const statement = this.sql.listPayments(
+        input.externalOrderId !== undefined,
+        input.status !== undefined,
+        before !== undefined,
+      );
+      return statement
+        .all({
+          owner_id: input.ownerId,
+          external_order_id: input.externalOrderId ?? null,
+          status: input.status ?? null,
+          before_at: before?.createdAt.getTime() ?? null,
+          before_id: before?.id ?? null,
+          limit: Math.max(0, input.limit),
+        })
+        .map((row) => paymentRows.fromRow(row));
+    });
+  }
+
+  /** A payment holding the MSISDN (store-rules `holdsMsisdn`); without `heldSince` no cancelled one does. */
+  private activePush(msisdn: string, except: string, heldSince?: Date): { id: string } | undefined {
+    // MAX_SAFE_INTEGER: no attempt started that late, so no cancelled payment matches
+    const held = heldSince?.getTime() ?? Number.MAX_SAFE_INTEGER;
+    return this.sql.activePushForMsisdn.get({ msisdn, except, held_since: held });
   }
 
   transition(input: TransitionInput): Promise<TransitionResult> {
@@ -184,6 +223,10 @@ class SqlitePaymentStore implements SqliteStore {
       const refusal = transitionRefusal(input, { version: row.version, leaseToken: row.lease_token });
       if (refusal) return { applied: false, payment: current, reason: refusal };
       const { next, newOrderReference } = applyPaymentChanges(current, input.changes);
+      if (claimsOrder(current, next)) {
+        const holder = this.sql.orderHolder.get(next.ownerId, next.externalOrderId, next.id);
+        if (holder) return { applied: false, payment: current, reason: 'order_busy' };
+      }
       // A reference is never reused, not even one of this payment's earlier attempts: the insert fails then.
       if (newOrderReference !== null) this.sql.insertReference.run(newOrderReference, current.id);
       const params = paymentRows.toRow(next);

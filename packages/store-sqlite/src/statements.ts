@@ -1,8 +1,16 @@
-import { ACTIVE_STATUSES, EVENT_DELIVERY_FIELDS, EVENT_FIELDS } from '@clickpesa-kit/core/store';
+import {
+  ACTIVE_STATUSES,
+  EVENT_DELIVERY_FIELDS,
+  EVENT_FIELDS,
+  ORDER_HOLDING_STATUSES,
+} from '@clickpesa-kit/core/store';
 import type Database from 'better-sqlite3';
 import { type DeliveryRow, type IdempotencyRow, PAYMENT_COLUMNS, type PaymentRow, type Row } from './rows.js';
 
 const ACTIVE_STATUS_LIST = [...ACTIVE_STATUSES].map((status) => `'${status}'`).join(', ');
+const ORDER_HOLDING_LIST = [...ORDER_HOLDING_STATUSES].map((status) => `'${status}'`).join(', ');
+/** The MSISDN hold (store-rules `holdsMsisdn`): open, or cancelled, still reconciled and started since @held_since. */
+const HOLDS_MSISDN = `(status IN (${ACTIVE_STATUS_LIST}) OR (status = 'cancelled' AND next_poll_at IS NOT NULL AND attempt_started_at >= @held_since))`;
 const paymentColumnList = PAYMENT_COLUMNS.join(', ');
 const paymentValueList = PAYMENT_COLUMNS.map((column) => `@${column}`).join(', ');
 
@@ -31,6 +39,7 @@ export function prepareStatements(db: Database.Database) {
   const put = <P extends unknown[], Result = unknown>(sql: string): Statement<P, Result> =>
     db.prepare<P, Result>(sql);
   const updates = new Map<string, Statement<[Params], unknown>>();
+  const lists = new Map<string, Statement<[Params], PaymentRow>>();
   return {
     paymentById: get<PaymentRow>('SELECT * FROM payments WHERE id = ?'),
     paymentByIdAndOwner: get<PaymentRow>('SELECT * FROM payments WHERE id = ? AND owner_id = ?'),
@@ -41,8 +50,30 @@ export function prepareStatements(db: Database.Database) {
       'SELECT * FROM payments WHERE transaction_id = ? ORDER BY created_at DESC, id DESC LIMIT 1',
     ),
     activePushForMsisdn: get<{ id: string }>(
-      `SELECT id FROM payments WHERE msisdn = ? AND status IN (${ACTIVE_STATUS_LIST}) AND id <> ? LIMIT 1`,
+      `SELECT id FROM payments WHERE msisdn = @msisdn AND status IN (${ACTIVE_STATUS_LIST}, 'cancelled') AND ${HOLDS_MSISDN} AND id <> @except LIMIT 1`,
     ),
+    orderHolder: get<{ id: string }>(
+      `SELECT id FROM payments WHERE owner_id = ? AND external_order_id = ? AND status IN (${ORDER_HOLDING_LIST}) AND id <> ? LIMIT 1`,
+    ),
+    orderPaymentCount: get<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM payments WHERE owner_id = ? AND external_order_id = ?',
+    ),
+    /** listPayments: one statement per filter shape, the keyset condition written out for the index. */
+    listPayments: (byOrder: boolean, byStatus: boolean, paged: boolean): Statement<[Params], PaymentRow> => {
+      const shape = `list|${byOrder}|${byStatus}|${paged}`;
+      let statement = lists.get(shape);
+      if (!statement) {
+        const where = ['owner_id = @owner_id'];
+        if (byOrder) where.push('external_order_id = @external_order_id');
+        if (byStatus) where.push('status = @status');
+        if (paged) where.push('(created_at < @before_at OR (created_at = @before_at AND id < @before_id))');
+        statement = db.prepare<[Params], PaymentRow>(
+          `SELECT * FROM payments WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`,
+        );
+        lists.set(shape, statement);
+      }
+      return statement;
+    },
     insertPayment: put<[Params]>(
       `INSERT INTO payments (${paymentColumnList}, last_event_seq) VALUES (${paymentValueList}, @last_event_seq)`,
     ),

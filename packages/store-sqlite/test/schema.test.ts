@@ -68,7 +68,7 @@ describe('SQLite schema from the payment field table', () => {
     expect(schemaOf(fresh)).toEqual(schemaOf(replayed));
     // and the store's own migrate picks the baseline for a new file
     const store = createSqliteStore({ filename: join(root, 'store.db') });
-    expect(store.schemaVersion).toBe(2);
+    expect(store.schemaVersion).toBe(3);
     void store.close();
   });
 
@@ -143,7 +143,7 @@ describe('SQLite migration to the event outbox (version 2)', () => {
 
     const store = createSqliteStore({ filename });
     try {
-      expect(store.schemaVersion).toBe(2);
+      expect(store.schemaVersion).toBe(3);
       const since = await store.listEventsSince({ after: null, limit: 10 });
       expect(since.map((event) => [event.id, event.position])).toEqual([
         [`${a.id}-1`, 1],
@@ -191,7 +191,7 @@ describe('withFaults over the SQLite store', () => {
   it('fails the armed call, writes nothing, and passes the store through', async () => {
     const store = withFaults(createSqliteStore({ filename: ':memory:' }));
     expect(store.kind).toBe('sqlite');
-    expect(store.schemaVersion).toBe(2);
+    expect(store.schemaVersion).toBe(3);
     const payment = makePayment();
     store.failNext('createPayment');
     await expect(store.createPayment({ payment })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
@@ -199,5 +199,84 @@ describe('withFaults over the SQLite store', () => {
     expect((await store.createPayment({ payment })).kind).toBe('created');
     expect(await store.budget.take('b', 1, 1000, new Date())).toBe(0);
     await store.close();
+  });
+});
+
+describe('SQLite migration to orders (version 3)', () => {
+  it('a version 2 file keeps its payments, lists them by owner and order, and refuses a second active payment of an order', async () => {
+    const filename = join(root, `v2-${++counter}.db`);
+    const old = new Database(filename);
+    migrateSqlite(old, MIGRATIONS.slice(0, 2));
+    const rows = createRecordMapper(PAYMENT_FIELDS, SQLITE_CODEC);
+    const base = Date.UTC(2026, 0, 5, 10);
+    const failed = makePayment({
+      ownerId: 'owner-1',
+      externalOrderId: 'order-9',
+      status: 'failed',
+      createdAt: new Date(base),
+    });
+    const open = makePayment({
+      ownerId: 'owner-1',
+      externalOrderId: 'order-9',
+      status: 'pending',
+      createdAt: new Date(base + 1000),
+    });
+    for (const payment of [failed, open]) {
+      const row = rows.toRow(payment);
+      const columns = Object.keys(row);
+      old
+        .prepare(
+          `INSERT INTO payments (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
+        )
+        .run(row);
+    }
+    old.close();
+
+    const store = createSqliteStore({ filename });
+    try {
+      expect(store.schemaVersion).toBe(3);
+      const listed = await store.listPayments({ ownerId: 'owner-1', externalOrderId: 'order-9', limit: 10 });
+      expect(listed.map((payment) => payment.id)).toEqual([open.id, failed.id]);
+      const again = makePayment({ ownerId: 'owner-1', externalOrderId: 'order-9' });
+      expect(await store.createPayment({ payment: again })).toEqual({
+        kind: 'order_busy',
+        paymentId: open.id,
+      });
+      // the index itself holds too: a raw write of a second active payment of the order fails
+      const raw = new Database(filename);
+      try {
+        expect(() =>
+          raw.prepare("UPDATE payments SET status = 'pending' WHERE id = ?").run(failed.id),
+        ).toThrow(/UNIQUE/);
+      } finally {
+        raw.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('SQLite migration to orders (version 3), with two active payments of one order', () => {
+  it('fails and leaves the file at version 2, its rows untouched', () => {
+    const filename = join(root, `v2-dup-${++counter}.db`);
+    const old = new Database(filename);
+    migrateSqlite(old, MIGRATIONS.slice(0, 2));
+    const rows = createRecordMapper(PAYMENT_FIELDS, SQLITE_CODEC);
+    const order = { ownerId: 'owner-2', externalOrderId: 'order-dup' };
+    for (const status of ['pending', 'success'] as const) {
+      const row = rows.toRow(makePayment({ ...order, status }));
+      const columns = Object.keys(row);
+      old
+        .prepare(
+          `INSERT INTO payments (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
+        )
+        .run(row);
+    }
+    expect(() => migrateSqlite(old)).toThrow(/UNIQUE/);
+    const version = old.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number };
+    expect(version.v).toBe(2);
+    expect((old.prepare('SELECT COUNT(*) AS n FROM payments').get() as { n: number }).n).toBe(2);
+    old.close();
   });
 });

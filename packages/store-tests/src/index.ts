@@ -3,6 +3,7 @@ import { createHarness, type StoreConformanceOptions } from './harness.js';
 import { describeCreatePayment } from './suites/create-payment.js';
 import { describeIdempotency } from './suites/idempotency.js';
 import { describeLeases } from './suites/leases.js';
+import { describeOrders } from './suites/orders.js';
 import { describeOutbox } from './suites/outbox.js';
 import { describeRaces } from './suites/races.js';
 import { describeReads } from './suites/reads.js';
@@ -43,6 +44,7 @@ export function runStoreConformanceTests(options: StoreConformanceOptions): void
     describeIdempotency(harness);
     describeRecords(harness);
     describeOutbox(harness);
+    describeOrders(harness);
     describeRaces(harness);
   });
 }

@@ -167,6 +167,12 @@ export function runMoneySuite(variants: HostVariant[]): void {
         const answer = await post(undefined, { raw });
         expect(answer.status).toBe(201);
         expect(answer.body.data.amount).toBe('1500.00');
+        // one active payment per order (ORD-2): cancelling this one frees the order for the next amount
+        const cancelled = await fetch(`${host.base}/payments/${answer.body.data.id}/cancel`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer alice-token' },
+        });
+        expect(cancelled.status).toBe(200);
       }
     });
 

@@ -1,4 +1,5 @@
 import type { PaymentRecord } from './payment.js';
+import { mapProviderStatus } from './status-map.js';
 
 /** Polling schedule (docs/decisions.md, decision f). */
 export interface PollSchedule {
@@ -43,12 +44,19 @@ export function resolvePollSchedule(overrides: Partial<PollSchedule> = {}): Poll
 }
 
 /** Is this payment still worth asking ClickPesa about (before the reconciliation horizon)? */
-export function isReconcilable(payment: Pick<PaymentRecord, 'status' | 'failureReason'>): boolean {
+export function isReconcilable(
+  payment: Pick<PaymentRecord, 'status' | 'failureReason'> & {
+    providerStatus?: PaymentRecord['providerStatus'];
+  },
+): boolean {
   switch (payment.status) {
     case 'pending':
     case 'processing':
-    case 'cancelled': // local cancel: a provider SUCCESS still wins (SM-12)
       return true;
+    case 'cancelled':
+      // local cancel: a provider SUCCESS still wins (SM-12), until ClickPesa reports the attempt failed; then
+      // nothing is left to learn, and the phone number is free again (SM-14)
+      return !(payment.providerStatus && mapProviderStatus(payment.providerStatus.status).class === 'failed');
     case 'failed':
       // a local give-up or not-found keeps being reconciled: a late SUCCESS still wins (SM-4)
       return payment.failureReason === 'timeout' || payment.failureReason === 'not_found';
@@ -69,7 +77,9 @@ export function isReconcilable(payment: Pick<PaymentRecord, 'status' | 'failureR
  * and a final check at the reconciliation horizon.
  */
 export function nextPollAt(
-  payment: Pick<PaymentRecord, 'status' | 'failureReason' | 'pollCount'>,
+  payment: Pick<PaymentRecord, 'status' | 'failureReason' | 'pollCount'> & {
+    providerStatus?: PaymentRecord['providerStatus'];
+  },
   attemptStartedAt: Date,
   now: Date,
   random: Random = Math.random,

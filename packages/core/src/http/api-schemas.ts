@@ -82,6 +82,34 @@ export function successEnvelopeSchema(fields: { data: boolean; providerStatus?: 
     .strict();
 }
 
+/** `GET /payments`: one page of payments and the cursor of the next one. */
+export function listEnvelopeSchema() {
+  return z
+    .object({
+      success: z.literal(true),
+      message: z.string(),
+      data: z.array(publicPaymentSchema).describe("The caller's payments, newest first"),
+      next_cursor: z
+        .string()
+        .nullable()
+        .describe('Pass back as `cursor` for the next page; null on the last page'),
+    })
+    .strict();
+}
+
+/** `GET /payments` query parameters (all optional). */
+export const listPaymentsQuerySchema = z
+  .object({
+    external_order_id: z.string().min(1).max(100).optional().describe('Only payments made for this order'),
+    status: z
+      .enum(['pending', 'processing', 'success', 'failed', 'cancelled', 'reversed'])
+      .optional()
+      .describe('Only payments in this status'),
+    limit: z.coerce.number().int().min(1).max(100).optional().describe('Page size, 1 to 100 [20]'),
+    cursor: z.string().optional().describe('`next_cursor` of the previous page'),
+  })
+  .strict();
+
 /** The error envelope, its `error.code` limited to `codes`. */
 export function errorEnvelopeSchema(codes: readonly ErrorCode[]) {
   return z
@@ -94,7 +122,11 @@ export function errorEnvelopeSchema(codes: readonly ErrorCode[]) {
           details: z.array(errorDetailSchema).optional(),
         })
         .strict(),
-      data: publicPaymentSchema.optional().describe('The failed payment, with 422 PAYMENT_REJECTED and 503'),
+      data: publicPaymentSchema
+        .optional()
+        .describe(
+          'The failed payment, with 422 PAYMENT_REJECTED and 503; the payment holding the order, with 409 ORDER_HAS_ACTIVE_PAYMENT',
+        ),
     })
     .strict();
 }

@@ -10,6 +10,15 @@ export interface SuccessEnvelope {
   provider_status?: PublicProviderStatus | null;
 }
 
+/** `GET /payments`: one page of the caller's payments, newest first (see docs/http-api.md). */
+export interface ListEnvelope {
+  success: true;
+  message: string;
+  data: PublicPayment[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  next_cursor: string | null;
+}
+
 export interface ErrorEnvelope {
   success: false;
   message: string;
@@ -42,6 +51,14 @@ export function successResponse(
   const headers = baseHeaders();
   if (fields.headers) Object.assign(headers, fields.headers);
   return { status, headers, body };
+}
+
+export function listResponse(
+  message: string,
+  page: { data: PublicPayment[]; nextCursor: string | null },
+): HandlerResponse {
+  const body: ListEnvelope = { success: true, message, data: page.data, next_cursor: page.nextCursor };
+  return { status: 200, headers: baseHeaders(), body };
 }
 
 export function errorResponse(

@@ -2,6 +2,7 @@ import { ClickPesaKitError, ClickPesaProviderError, type ErrorCode, isClickPesaK
 import type { PaymentEvents } from '../events.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { InitiatePaymentInput } from '../service/initiate-input.js';
+import { activePaymentOf } from '../service/order-busy.js';
 import type {
   PaymentService,
   PushCallOptions,
@@ -11,7 +12,7 @@ import type {
   WebhookResult,
 } from '../service/types.js';
 import { createSecretRedactor } from '../shared/redact.js';
-import { errorResponse, kitErrorResponse, successResponse } from './envelope.js';
+import { errorResponse, kitErrorResponse, listResponse, successResponse } from './envelope.js';
 import { assertEmptyCommandBody, createPaymentBody, idempotencyKeyHeader, paymentIdParam } from './inputs.js';
 import { toPublicPayment, toPublicProviderStatus } from './public-payment.js';
 import { readJsonBody } from './request-body.js';
@@ -58,6 +59,7 @@ type RouteAction = (
 
 const MESSAGES = {
   retrieved: 'Payment retrieved successfully',
+  listed: 'Payments retrieved successfully',
   statusRetrieved: 'Payment status retrieved successfully',
   cancelled: 'Payment cancelled successfully',
 } as const;
@@ -134,6 +136,13 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
       const result = await service.initiate(ownerId, body, pushOptions(request));
       return pushResponse(result, 'create');
     },
+    list: (request, _params, ownerId) =>
+      service.listPayments(ownerId, request.query ?? {}).then((page) =>
+        listResponse(MESSAGES.listed, {
+          data: page.payments.map(toPublicPayment),
+          nextCursor: page.nextCursor,
+        }),
+      ),
     // The two reads chain on the service's promise instead of awaiting it: one async frame less on the hot
     // path. A bad id still throws synchronously, inside dispatch's try.
     get: (_request, params, ownerId) =>
@@ -189,7 +198,9 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
   const failureResponse = (error: unknown, route: RouteName): HandlerResponse => {
     if (isClickPesaKitError(error) && error.httpStatus !== 500) {
       if (error.httpStatus >= 500) logger.warn({ route, code: error.code }, 'payments route failed');
-      return kitErrorResponse(error);
+      // ORD-2: the payment that holds the order travels with the 409, so the client can follow it
+      const holder = error.code === 'ORDER_HAS_ACTIVE_PAYMENT' ? activePaymentOf(error) : null;
+      return kitErrorResponse(error, holder ? toPublicPayment(holder) : undefined);
     }
     const reported = error instanceof Error ? error : new Error(String(error));
     logger.error({ route, errorName: reported.name }, 'unexpected error in payments route');

@@ -5,6 +5,8 @@ import {
   errorEnvelopeSchema,
   idempotencyKeySchema,
   initiatePaymentInputSchema,
+  listEnvelopeSchema,
+  listPaymentsQuerySchema,
   paymentIdSchema,
   publicPaymentSchema,
   publicProviderStatusSchema,
@@ -24,6 +26,8 @@ export interface RouteDoc {
   summary: string;
   description: string;
   params: z.ZodObject | null;
+  /** Query parameters (all optional), or null when the route takes none. */
+  query?: z.ZodObject;
   idempotencyKey: boolean;
   body: z.ZodType | null;
   bodyRequired: boolean;
@@ -60,6 +64,7 @@ const PUSH_ERRORS: readonly ErrorCode[] = [
   'IDEMPOTENCY_KEY_REUSED',
   'PUSH_IN_PROGRESS',
   'RATE_LIMITED',
+  'ORDER_HAS_ACTIVE_PAYMENT',
   'PAYMENT_REJECTED',
   'STORE_CONFLICT',
   'STORE_UNAVAILABLE',
@@ -82,7 +87,19 @@ const DOCS: Record<RouteName, Omit<RouteDoc, 'route' | 'path'>> = {
       message: 'The push was sent (or its outcome is being confirmed)',
       schema: successEnvelopeSchema({ data: true }),
     },
-    errors: [...PUSH_ERRORS, 'ORDER_NOT_FOUND'],
+    errors: [...PUSH_ERRORS, 'ORDER_NOT_FOUND', 'ORDER_ATTEMPTS_EXHAUSTED'],
+  },
+  list: {
+    summary: "List the caller's payments",
+    description:
+      "The caller's own payments, newest first, optionally of one external_order_id and/or status; cursor pagination. Never calls ClickPesa.",
+    params: null,
+    query: listPaymentsQuerySchema,
+    idempotencyKey: false,
+    body: null,
+    bodyRequired: false,
+    success: { status: 200, message: 'One page of payments', schema: listEnvelopeSchema() },
+    errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'STORE_UNAVAILABLE', 'INTERNAL_ERROR'],
   },
   get: {
     summary: 'Read a payment',
@@ -272,6 +289,7 @@ export interface RouteDescription {
     tags: string[];
     operationId: string;
     params?: JsonSchema;
+    querystring?: JsonSchema;
     headers?: JsonSchema;
     body?: JsonSchema;
     response: Record<number, JsonSchema>;
@@ -301,6 +319,7 @@ export function describeRoutes(): RouteDescription[] {
       response,
     };
     if (doc.params) schema.params = toJsonSchema(doc.params, 'input', 'inline');
+    if (doc.query) schema.querystring = toJsonSchema(doc.query, 'input', 'inline');
     if (doc.body) schema.body = toJsonSchema(doc.body, 'input', 'inline');
     if (doc.idempotencyKey) {
       schema.headers = {
@@ -314,7 +333,11 @@ export function describeRoutes(): RouteDescription[] {
 
 const tagOf = (doc: RouteDoc): string => (doc.route.name === 'callback' ? 'webhooks' : 'payments');
 const operationIdOf = (doc: RouteDoc): string =>
-  doc.route.name === 'callback' ? 'clickpesaWebhook' : `${doc.route.name}Payment`;
+  doc.route.name === 'callback'
+    ? 'clickpesaWebhook'
+    : doc.route.name === 'list'
+      ? 'listPayments'
+      : `${doc.route.name}Payment`;
 
 function operationOf(doc: RouteDoc): Record<string, unknown> {
   const parameters: Record<string, unknown>[] = [];
@@ -327,6 +350,17 @@ function operationOf(doc: RouteDoc): Record<string, unknown> {
         schema: toJsonSchema(schema as z.ZodType, 'input'),
       });
     }
+  }
+  for (const [name, schema] of Object.entries(doc.query?.shape ?? {})) {
+    const json = toJsonSchema(schema as z.ZodType, 'input');
+    const { description, ...rest } = json;
+    parameters.push({
+      name,
+      in: 'query',
+      required: false,
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: rest,
+    });
   }
   if (doc.idempotencyKey) {
     parameters.push({

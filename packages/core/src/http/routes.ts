@@ -3,7 +3,7 @@
  * Paths are relative to the mount point; each works with and without a trailing slash.
  */
 
-export type RouteName = 'create' | 'status' | 'get' | 'retry' | 'cancel' | 'callback';
+export type RouteName = 'create' | 'list' | 'status' | 'get' | 'retry' | 'cancel' | 'callback';
 
 export interface RouteDefinition {
   name: RouteName;
@@ -16,6 +16,7 @@ export interface RouteDefinition {
 
 export const ROUTES: readonly RouteDefinition[] = Object.freeze([
   { name: 'create', method: 'POST', pattern: ['payments'], authenticated: true },
+  { name: 'list', method: 'GET', pattern: ['payments'], authenticated: true },
   { name: 'status', method: 'GET', pattern: ['payments', ':id', 'status'], authenticated: true },
   { name: 'get', method: 'GET', pattern: ['payments', ':id'], authenticated: true },
   { name: 'retry', method: 'POST', pattern: ['payments', ':id', 'retry'], authenticated: true },

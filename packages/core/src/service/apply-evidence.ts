@@ -7,6 +7,7 @@ import { ClickPesaKitError, StoreConflictError } from '../errors.js';
 import { type EvidenceSource, type PaymentEvent, transitionFields } from '../events.js';
 import type { AuditEntry, NewEvent, PaymentChanges, StoredEvent } from '../store/contract.js';
 import { fromStore, routed, type ServiceContext } from './context.js';
+import { OrderHasActivePaymentError } from './order-busy.js';
 
 /**
  * The one write path for provider evidence: read → `decide` → compare-and-set → emit. A version conflict
@@ -51,6 +52,8 @@ export async function applyEvidence(
 ): Promise<ApplyResult> {
   const { store, clock } = ctx;
   let current = options.payment ?? null;
+  // set once the store said another payment holds the order: a success is then recorded as paid twice
+  let paidTwice = false;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (current === null || round > 0) current = await fromStore(() => store.getPayment(paymentId));
     if (current === null) throw new ClickPesaKitError('NOT_FOUND', { message: 'Payment not found' });
@@ -62,6 +65,7 @@ export async function applyEvidence(
     }
 
     const decision = decide(current, evidence, now, ctx.options);
+    if (paidTwice) markPaidTwice(current, decision);
     const changes: PaymentChanges = {
       ...options.bookkeeping?.(current, decision),
       ...(decision.applied ? decision.changes : {}),
@@ -106,6 +110,31 @@ export async function applyEvidence(
     }
     if (result.reason === 'not_found')
       throw new ClickPesaKitError('NOT_FOUND', { message: 'Payment not found' });
+    if (result.reason === 'order_busy' && !paidTwice && becomesSuccess(current, decision)) {
+      // ORD-4: money moved for an earlier attempt while another attempt holds the order. It is recorded all
+      // the same, flagged for a person (the order is paid twice), and the store lets a flagged success share
+      // the order. Decide again on a fresh read.
+      paidTwice = true;
+      current = null;
+      continue;
+    }
+    if (result.reason === 'order_busy') {
+      // ORD-2: any other change that would give the order a second holder is refused; nothing was written.
+      ctx.logger.error(
+        { paymentId, externalOrderId: current.externalOrderId },
+        'a second payment of this order would become active; not applied',
+      );
+      // the ClickPesa answer and the refused decision stay in the audit log for whoever looks
+      await ctx.audit.append([
+        ...(options.audit ?? []),
+        {
+          ...audit.at(-1)!,
+          kind: 'transition_ignored',
+          data: { ...audit.at(-1)!.data, reason: 'order_busy' },
+        },
+      ]);
+      throw new OrderHasActivePaymentError(null);
+    }
     if (result.reason === 'stale_lease') {
       ctx.logger.info(
         { paymentId, leaseToken: options.leaseToken },
@@ -170,6 +199,26 @@ export function newEvents(
     occurredAt: now,
     data: { from: current.status, to, source },
   }));
+}
+
+function becomesSuccess(current: PaymentRecord, decision: Decision): boolean {
+  return decision.applied && decision.changes.status === 'success' && current.status !== 'success';
+}
+
+/**
+ * A success while another payment holds the order: recorded with `needsAttention` (reason `order_paid_twice`)
+ * and without `payment.succeeded`, since the order is (or will be) fulfilled through the other payment;
+ * `payment.late_success` and `payment.needs_attention` tell the app that one of the two must be refunded.
+ */
+function markPaidTwice(current: PaymentRecord, decision: Decision): void {
+  if (!becomesSuccess(current, decision) || !decision.applied) return;
+  decision.changes.needsAttention = true;
+  decision.attentionReason = 'order_paid_twice';
+  decision.events = decision.events.filter((type) => type !== 'payment.succeeded');
+  if (!decision.events.includes('payment.late_success')) decision.events.push('payment.late_success');
+  if (!current.needsAttention && !decision.events.includes('payment.needs_attention')) {
+    decision.events.push('payment.needs_attention');
+  }
 }
 
 function decisionAudit(

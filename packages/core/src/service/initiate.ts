@@ -12,6 +12,8 @@ import {
   replayRequest,
   requestFingerprint,
 } from './idempotency.js';
+import { msisdnHeldSince } from './msisdn-hold.js';
+import { OrderHasActivePaymentError } from './order-busy.js';
 import { sendPush } from './push.js';
 import type { Confirmer } from './refresh.js';
 import { chargedAmount } from './server-amount.js';
@@ -56,6 +58,16 @@ export async function initiatePayment(
   if (created.kind === 'idempotency_conflict')
     return replayRequest(ctx, confirmer, created.existing, replayInput);
   if (created.kind === 'msisdn_busy') throw new ClickPesaKitError('PUSH_IN_PROGRESS');
+  if (created.kind === 'order_busy') {
+    throw new OrderHasActivePaymentError(
+      await fromStore(() => ctx.store.getPayment(created.paymentId, ownerId)),
+    );
+  }
+  if (created.kind === 'order_attempts_exhausted') {
+    throw new ClickPesaKitError('ORDER_ATTEMPTS_EXHAUSTED', {
+      message: `This order already has ${created.attempts} payments, the most allowed; it cannot be paid with another one`,
+    });
+  }
   emitStoredEvents(ctx, created.payment, created.events);
 
   const pushed = await sendPush(ctx, created.payment);
@@ -89,6 +101,8 @@ async function createPendingPayment(
         ctx.store.createPayment({
           payment,
           exclusiveMsisdn: ctx.options.exclusivePushPerMsisdn,
+          msisdnHeldSince: msisdnHeldSince(ctx, now),
+          maxOrderAttempts: ctx.options.maxAttemptsPerOrder,
           events: routed(ctx, payment, [created]),
           audit: [{ paymentId: payment.id, at: now, kind: 'note', data: { note: 'created', attempt: 1 } }],
           ...(key === undefined

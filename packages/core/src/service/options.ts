@@ -11,6 +11,7 @@ export interface ResolvedServiceOptions {
   idempotencyTtlMs: number;
   idempotencyLockMs: number;
   exclusivePushPerMsisdn: boolean;
+  maxAttemptsPerOrder: number;
   requireIdempotencyKey: boolean;
   /** Empty when no checksum key is configured. */
   checksumKeys: readonly string[];
@@ -39,6 +40,7 @@ export function resolveServiceOptions(options: PaymentServiceOptions = {}): Reso
     idempotencyTtlMs: options.idempotencyTtlMs ?? 24 * 60 * 60_000,
     idempotencyLockMs: options.idempotencyLockMs ?? 60_000,
     exclusivePushPerMsisdn: options.exclusivePushPerMsisdn ?? true,
+    maxAttemptsPerOrder: options.maxAttemptsPerOrder ?? 5,
     requireIdempotencyKey: options.requireIdempotencyKey ?? false,
     checksumKeys,
     checksumMethod: options.checksumMethod ?? 'canonical',
@@ -75,6 +77,11 @@ function validate(options: ResolvedServiceOptions): void {
         message: `${name} must be a non-negative number of ms`,
       });
     }
+  }
+  if (!Number.isSafeInteger(options.maxAttemptsPerOrder) || options.maxAttemptsPerOrder < 1) {
+    throw new ClickPesaKitError('CONFIG_INVALID', {
+      message: 'maxAttemptsPerOrder must be a positive integer',
+    });
   }
   if (options.resolveAmount !== undefined && typeof options.resolveAmount !== 'function') {
     throw new ClickPesaKitError('CONFIG_INVALID', { message: 'resolveAmount must be a function' });

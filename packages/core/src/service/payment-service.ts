@@ -5,6 +5,7 @@ import { cancelPayment } from './cancel.js';
 import { getOwnedPayment, type ServiceContext } from './context.js';
 import { initiatePayment } from './initiate.js';
 import type { OwnerId } from './initiate-input.js';
+import { listPayments } from './list-payments.js';
 import { resolveServiceOptions } from './options.js';
 import { createPushLimits } from './push-limits.js';
 import { createReconciler } from './reconcile.js';
@@ -45,6 +46,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
     initiate: (ownerId, body, callOptions) =>
       initiatePayment(ctx, confirmer, owner(ownerId), body, callOptions),
     getPayment: (ownerId, paymentId) => getOwnedPayment(ctx, owner(ownerId), paymentId),
+    listPayments: (ownerId, query) => listPayments(ctx, owner(ownerId), query),
     refreshStatus: (ownerId, paymentId) => refreshStatus(ctx, confirmer, owner(ownerId), paymentId),
     retry: (ownerId, paymentId, callOptions) =>
       retryPayment(ctx, confirmer, owner(ownerId), paymentId, callOptions),

@@ -5,6 +5,7 @@ import { nextPollAt } from '../domain/schedule.js';
 import { mapProviderStatus } from '../domain/status-map.js';
 import { ClickPesaKitError, isClickPesaKitError, StoreConflictError } from '../errors.js';
 import type { PaymentChanges, TransitionResult } from '../store/contract.js';
+import { holdsOrder } from '../store/store-rules.js';
 import { emitStoredEvents } from './apply-evidence.js';
 import { fromStore, getOwnedPayment, routed, type ServiceContext } from './context.js';
 import {
@@ -14,6 +15,8 @@ import {
   requestFingerprint,
 } from './idempotency.js';
 import { clientIpOf } from './initiate.js';
+import { msisdnHeldSince } from './msisdn-hold.js';
+import { OrderHasActivePaymentError } from './order-busy.js';
 import { sendPush } from './push.js';
 import type { Confirmer } from './refresh.js';
 import type { PushCallOptions, PushResult } from './types.js';
@@ -60,7 +63,7 @@ export async function retryPayment(
   const msisdn = payment.msisdn;
   if (
     ctx.options.exclusivePushPerMsisdn &&
-    (await fromStore(() => ctx.store.hasActivePush(msisdn, paymentId)))
+    (await fromStore(() => ctx.store.hasActivePush(msisdn, paymentId, msisdnHeldSince(ctx, ctx.clock.now()))))
   ) {
     throw new ClickPesaKitError('PUSH_IN_PROGRESS');
   }
@@ -84,6 +87,16 @@ export async function retryPayment(
     // completed even when the retry was refused after the claim: the key then replays the current state
     if (key !== undefined) await fromStore(() => ctx.store.completeIdempotency(ownerId, key));
   }
+}
+
+/** The payment holding `payment`'s order (for the 409's `data`), or null when none is found any more. */
+async function orderHolder(ctx: ServiceContext, payment: PaymentRecord): Promise<PaymentRecord | null> {
+  if (payment.externalOrderId === null) return null;
+  const externalOrderId = payment.externalOrderId;
+  const attempts = await fromStore(() =>
+    ctx.store.listPayments({ ownerId: payment.ownerId, externalOrderId, limit: 100 }),
+  );
+  return attempts.find((other) => other.id !== payment.id && holdsOrder(other)) ?? null;
 }
 
 function assertRetryable(payment: PaymentRecord): void {
@@ -170,6 +183,7 @@ async function startNewAttempt(ctx: ServiceContext, confirmed: PaymentRecord): P
     }
     if (result.reason === 'not_found')
       throw new ClickPesaKitError('NOT_FOUND', { message: 'Payment not found' });
+    if (result.reason === 'order_busy') throw new OrderHasActivePaymentError(await orderHolder(ctx, current));
     latest = result.payment ?? (await fromStore(() => ctx.store.getPayment(confirmed.id)));
   }
   throw new StoreConflictError({ message: 'The payment kept changing; try again' });

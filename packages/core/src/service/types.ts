@@ -7,6 +7,7 @@ import type { PaymentEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { PaymentStore, StoredEvent } from '../store/contract.js';
 import type { InitiatePaymentInput, OwnerId } from './initiate-input.js';
+import type { PaymentPage } from './list-payments.js';
 import type { Reconciler } from './reconciler.js';
 
 /**
@@ -21,6 +22,11 @@ export interface PaymentService extends Reconciler {
   initiate(ownerId: OwnerId, input: InitiatePaymentInput, options?: PushCallOptions): Promise<PushResult>;
   /** Stored details; no upstream call. NOT_FOUND for unknown ids and other owners' payments. */
   getPayment(ownerId: OwnerId, paymentId: string): Promise<PaymentRecord>;
+  /**
+   * ORD-1: the owner's payments, newest first, one page at a time; `query` as `GET /payments` takes it
+   * (`external_order_id`, `status`, `limit` 1–100 [20], `cursor`). Bad values: VALIDATION_ERROR naming them.
+   */
+  listPayments(ownerId: OwnerId, query: Record<string, unknown>): Promise<PaymentPage>;
   /** The status route: refresh from ClickPesa when not final and stale (coalesced), then return. */
   refreshStatus(ownerId: OwnerId, paymentId: string): Promise<StatusResult>;
   retry(ownerId: OwnerId, paymentId: string, options?: PushCallOptions): Promise<PushResult>;
@@ -123,6 +129,11 @@ export interface PaymentServiceOptions {
   idempotencyLockMs?: number;
   /** At most one pending/processing payment per MSISDN (IDEM-11) [true]. */
   exclusivePushPerMsisdn?: boolean;
+  /**
+   * ORD-3: at most this many payments per (owner, `external_order_id`); the next POST /payments for the
+   * order answers 409 ORDER_ATTEMPTS_EXHAUSTED. Retries of a payment do not count (it stays one payment) [5].
+   */
+  maxAttemptsPerOrder?: number;
   /** Initiate and retry without an Idempotency-Key are refused [false]. */
   requireIdempotencyKey?: boolean;
   /** ClickPesa checksum key(s) for webhook verification; several during key rotation [none]. */

@@ -1,5 +1,5 @@
 import type { PaymentEventType } from '../domain/event-types.js';
-import type { PaymentChanges, PaymentRecord } from '../domain/payment.js';
+import type { PaymentChanges, PaymentRecord, PaymentStatus } from '../domain/payment.js';
 
 export type { PaymentChanges };
 
@@ -32,8 +32,18 @@ export interface PaymentStore {
   /** By any order reference the payment has used (current or earlier attempt). */
   getPaymentByOrderReference(orderReference: string): Promise<PaymentRecord | null>;
   getPaymentByTransactionId(transactionId: string): Promise<PaymentRecord | null>;
-  /** Is there a `pending`/`processing` payment for this MSISDN other than `exceptPaymentId`? */
-  hasActivePush(msisdn: string, exceptPaymentId?: string): Promise<boolean>;
+  /**
+   * Is there a payment other than `exceptPaymentId` holding this MSISDN (see {@link holdsMsisdn}): one
+   * `pending`/`processing`, or, with `heldSince`, one cancelled whose prompt may still be live?
+   */
+  hasActivePush(msisdn: string, exceptPaymentId?: string, heldSince?: Date): Promise<boolean>;
+
+  /**
+   * The owner's payments, newest first (`createdAt` desc, then `id` desc), optionally only those of one
+   * `externalOrderId` and/or one status, at most `limit`, strictly after the keyset position `before`.
+   * Another owner's payments are never returned.
+   */
+  listPayments(input: ListPaymentsInput): Promise<PaymentRecord[]>;
 
   /** Compare-and-set. See {@link TransitionInput}. */
   transition(input: TransitionInput): Promise<TransitionResult>;
@@ -122,8 +132,18 @@ export interface CreatePaymentInput {
   payment: PaymentRecord;
   /** When present, claimed in the same atomic step, pointing at `payment.id`, state `in_flight`. */
   idempotency?: IdempotencyRecord;
-  /** When true, creation fails with `msisdn_busy` if another `pending`/`processing` payment has the MSISDN. */
+  /** When true, creation fails with `msisdn_busy` if another payment holds the MSISDN (see `hasActivePush`). */
   exclusiveMsisdn?: boolean;
+  /**
+   * With `exclusiveMsisdn`: a cancelled payment whose `attemptStartedAt` is at or after this instant, and that
+   * is still reconciled (`nextPollAt` not null), holds the MSISDN too: ClickPesa's prompt may still be live.
+   */
+  msisdnHeldSince?: Date;
+  /**
+   * With a payment that has an `externalOrderId`: creation fails with `order_attempts_exhausted` when the
+   * owner already has this many payments for that order (any status). Absent: no cap.
+   */
+  maxOrderAttempts?: number;
   events?: NewEvent[];
   audit?: AuditEntry[];
 }
@@ -133,7 +153,29 @@ export type CreatePaymentResult =
   /** The idempotency key was already claimed (and is not expired): nothing was written. */
   | { kind: 'idempotency_conflict'; existing: IdempotencyRecord }
   /** Another payment is pushing to the same MSISDN: nothing was written. */
-  | { kind: 'msisdn_busy'; paymentId: string };
+  | { kind: 'msisdn_busy'; paymentId: string }
+  /**
+   * The owner has a `pending`/`processing`/`success` payment for the same `externalOrderId` (at most one
+   * per order, always enforced): nothing was written.
+   */
+  | { kind: 'order_busy'; paymentId: string }
+  /** The owner already made `maxOrderAttempts` payments for this `externalOrderId`: nothing was written. */
+  | { kind: 'order_attempts_exhausted'; attempts: number };
+
+export interface ListPaymentsInput {
+  ownerId: string;
+  externalOrderId?: string;
+  status?: PaymentStatus;
+  limit: number;
+  /** Keyset cursor: only payments strictly older than this (`createdAt`, then `id`) position. */
+  before?: PaymentListPosition;
+}
+
+/** A payment's place in `listPayments`' order. */
+export interface PaymentListPosition {
+  createdAt: Date;
+  id: string;
+}
 
 export interface TransitionInput {
   paymentId: string;
@@ -158,11 +200,15 @@ export interface TransitionInput {
 
 export type TransitionResult =
   | { applied: true; payment: PaymentRecord; events: StoredEvent[] }
-  /** Version or lease token moved on (or the payment is gone); `payment` is the current row. */
+  /**
+   * Version or lease token moved on (or the payment is gone); `payment` is the current row.
+   * `order_busy`: the change would give the payment's order (owner, `externalOrderId`) a second
+   * `pending`/`processing`/`success` payment; nothing was written.
+   */
   | {
       applied: false;
       payment: PaymentRecord | null;
-      reason: 'version_conflict' | 'stale_lease' | 'not_found';
+      reason: 'version_conflict' | 'stale_lease' | 'not_found' | 'order_busy';
     };
 
 export interface IdempotencyRecord {

@@ -1,4 +1,4 @@
-import { ACTIVE_STATUSES, type PaymentRecord } from '../domain/payment.js';
+import type { PaymentRecord } from '../domain/payment.js';
 import { ClickPesaKitError } from '../errors.js';
 import type {
   AuditEntry,
@@ -12,6 +12,7 @@ import type {
   FailDeliveryInput,
   IdempotencyRecord,
   ListDeadDeliveriesInput,
+  ListPaymentsInput,
   NewEvent,
   OutboxStats,
   PaymentStore,
@@ -25,9 +26,14 @@ import type {
 } from './contract.js';
 import { applyPaymentChanges, orderReferencesOf } from './payment-fields.js';
 import {
+  byListOrder,
+  claimsOrder,
   DEFAULT_PRUNE_LIMIT,
   type EventDeliveryRow,
+  holdsMsisdn,
+  holdsOrder,
   inFlightIdempotency,
+  isAfterListPosition,
   isClaimable,
   isDeliveryClaimable,
   isIdempotencyLive,
@@ -78,6 +84,9 @@ export function createMemoryStore(): MemoryStore {
   /** Secondary indexes (payment ids by MSISDN and by transaction id), so lookups do not scan every row. */
   const byMsisdn = new SetIndex();
   const byTransactionId = new SetIndex();
+  /** Payment ids by owner, and by owner and external order id (`listPayments`, one active attempt per order). */
+  const byOwner = new SetIndex();
+  const byOrder = new SetIndex();
   let closed = false;
 
   /** Runs first in every operation, before any state is read or written. */
@@ -133,18 +142,35 @@ export function createMemoryStore(): MemoryStore {
     }
   }
 
-  function activePushFor(msisdn: string, exceptPaymentId?: string): PaymentRecord | undefined {
+  function activePushFor(
+    msisdn: string,
+    exceptPaymentId?: string,
+    heldSince?: Date,
+  ): PaymentRecord | undefined {
     for (const id of byMsisdn.get(msisdn)) {
       const payment = payments.get(id)?.payment;
-      if (payment && payment.id !== exceptPaymentId && ACTIVE_STATUSES.has(payment.status)) return payment;
+      if (payment && payment.id !== exceptPaymentId && holdsMsisdn(payment, heldSince)) return payment;
     }
     return undefined;
+  }
+
+  function paymentsOfOrder(payment: PaymentRecord): PaymentRecord[] {
+    const key = orderKey(payment);
+    if (key === null) return [];
+    return [...byOrder.get(key)].map((id) => payments.get(id)!.payment);
+  }
+
+  /** Another payment of the same order that holds it (see ORDER_HOLDING_STATUSES). */
+  function orderHolder(payment: PaymentRecord): PaymentRecord | undefined {
+    return paymentsOfOrder(payment).find((other) => other.id !== payment.id && holdsOrder(other));
   }
 
   /** Keeps the secondary indexes in step with a row that was written (`before` null for a new row). */
   function reindex(before: PaymentRecord | null, after: PaymentRecord): void {
     byMsisdn.move(after.id, before?.msisdn ?? null, after.msisdn);
     byTransactionId.move(after.id, before?.transactionId ?? null, after.transactionId);
+    byOwner.move(after.id, before?.ownerId ?? null, after.ownerId);
+    byOrder.move(after.id, before ? orderKey(before) : null, orderKey(after));
   }
 
   function liveIdempotency(ownerId: string, key: string, now: Date): IdempotencyRecord | undefined {
@@ -168,8 +194,14 @@ export function createMemoryStore(): MemoryStore {
         if (existing) return { kind: 'idempotency_conflict', existing: clone(existing) };
       }
       if (input.exclusiveMsisdn) {
-        const busy = activePushFor(payment.msisdn, payment.id);
+        const busy = activePushFor(payment.msisdn, payment.id, input.msisdnHeldSince);
         if (busy) return { kind: 'msisdn_busy', paymentId: busy.id };
+      }
+      const holder = orderHolder(payment);
+      if (holder) return { kind: 'order_busy', paymentId: holder.id };
+      const attempts = paymentsOfOrder(payment).length;
+      if (input.maxOrderAttempts !== undefined && payment.externalOrderId !== null) {
+        if (attempts >= input.maxOrderAttempts) return { kind: 'order_attempts_exhausted', attempts };
       }
       payment.orderReferences = orderReferencesOf(payment);
       if (payments.has(payment.id)) throw conflict('A payment with this id already exists');
@@ -210,9 +242,25 @@ export function createMemoryStore(): MemoryStore {
       return row ? copyPayment(row.payment) : null;
     },
 
-    async hasActivePush(msisdn: string, exceptPaymentId?: string): Promise<boolean> {
+    async hasActivePush(msisdn: string, exceptPaymentId?: string, heldSince?: Date): Promise<boolean> {
       enter('hasActivePush');
-      return activePushFor(msisdn, exceptPaymentId) !== undefined;
+      return activePushFor(msisdn, exceptPaymentId, heldSince) !== undefined;
+    },
+
+    async listPayments(input: ListPaymentsInput): Promise<PaymentRecord[]> {
+      enter('listPayments');
+      const { before } = input;
+      return [...byOwner.get(input.ownerId)]
+        .map((id) => payments.get(id)!.payment)
+        .filter(
+          (payment) =>
+            (input.externalOrderId === undefined || payment.externalOrderId === input.externalOrderId) &&
+            (input.status === undefined || payment.status === input.status) &&
+            (before === undefined || isAfterListPosition(payment, before)),
+        )
+        .sort(byListOrder)
+        .slice(0, Math.max(0, input.limit))
+        .map(copyPayment);
     },
 
     async transition(input: TransitionInput): Promise<TransitionResult> {
@@ -227,6 +275,9 @@ export function createMemoryStore(): MemoryStore {
       );
       if (newReference !== null && byOrderReference.has(newReference)) {
         throw conflict('This order reference is already used');
+      }
+      if (claimsOrder(row.payment, next) && orderHolder(next)) {
+        return { applied: false, payment: copyPayment(row.payment), reason: 'order_busy' };
       }
       // Checks done: write everything.
       reindex(row.payment, next);
@@ -583,6 +634,11 @@ function isReference(value: unknown): boolean {
 
 function deliveryKey(row: { consumer: string; eventId: string }): string {
   return `${row.consumer}\u0000${row.eventId}`;
+}
+
+/** The (owner, external order id) key of a payment's order, or null when it has none. */
+function orderKey(payment: PaymentRecord): string | null {
+  return payment.externalOrderId === null ? null : `${payment.ownerId}\u0000${payment.externalOrderId}`;
 }
 
 function idempotencyKey(ownerId: string, key: string): string {

@@ -1,5 +1,12 @@
-import type { PaymentRecord } from '../domain/payment.js';
-import type { EventDelivery, IdempotencyRecord, NewEvent, StoredEvent, TransitionInput } from './contract.js';
+import { ACTIVE_STATUSES, type PaymentRecord, type PaymentStatus } from '../domain/payment.js';
+import type {
+  EventDelivery,
+  IdempotencyRecord,
+  NewEvent,
+  PaymentListPosition,
+  StoredEvent,
+  TransitionInput,
+} from './contract.js';
 
 // The contract's rules every store applies the same way, written once. A store's own code is then its
 // queries: where rows live, and how a check and its write are made atomic.
@@ -163,4 +170,72 @@ export function transitionRefusal(
 ): 'stale_lease' | 'version_conflict' | null {
   if (input.leaseToken !== undefined && input.leaseToken !== stored.leaseToken) return 'stale_lease';
   return stored.version === input.expectedVersion ? null : 'version_conflict';
+}
+
+/**
+ * Statuses in which a payment holds its order: at most one payment per (owner, `externalOrderId`) is in one
+ * of them (the SQL stores' partial unique index lists the same three), apart from payments that share it
+(`sharesOrder`). A failed or cancelled attempt frees it.
+ */
+export const ORDER_HOLDING_STATUSES: ReadonlySet<PaymentStatus> = new Set([
+  'pending',
+  'processing',
+  'success',
+]);
+
+/** Whether this payment holds its order (it has an `externalOrderId` and a holding status). */
+export function holdsOrder(payment: Pick<PaymentRecord, 'externalOrderId' | 'status'>): boolean {
+  return payment.externalOrderId !== null && ORDER_HOLDING_STATUSES.has(payment.status);
+}
+
+/**
+ * Whether this payment shares its order instead of holding it alone: a success flagged for a person. Money
+ * that moved is always recorded, so a late success of an earlier attempt while another payment holds the
+ * order is written with `needsAttention` (the order is paid twice; someone refunds one). Such a payment
+ * still counts as a holder for creates and retries, but it never refuses, nor is refused by, the other
+ * holder; the SQL stores' partial unique index leaves it out the same way (ORD-4).
+ */
+export function sharesOrder(payment: Pick<PaymentRecord, 'status' | 'needsAttention'>): boolean {
+  return payment.status === 'success' && payment.needsAttention;
+}
+
+/**
+ * Whether writing `next` over `current` must first find no other holder of the order: the payment starts to
+ * hold it (a create has no `current`) and does not merely share it.
+ */
+export function claimsOrder(
+  current: Pick<PaymentRecord, 'externalOrderId' | 'status'> | null,
+  next: Pick<PaymentRecord, 'externalOrderId' | 'status' | 'needsAttention'>,
+): boolean {
+  return holdsOrder(next) && !sharesOrder(next) && (current === null || !holdsOrder(current));
+}
+
+/**
+ * Whether this payment holds its MSISDN against a new push. A `pending`/`processing` one does. A cancelled
+ * one does too while ClickPesa's prompt may still be live: cancel is local, the customer's phone still shows
+ * the prompt until ClickPesa reports the attempt final (the poller then stops: `nextPollAt` null) or the
+ * attempt's active window has passed (`attemptStartedAt` before `heldSince`, which is now minus the window).
+ * Without `heldSince` only pending/processing payments count.
+ */
+export function holdsMsisdn(
+  payment: Pick<PaymentRecord, 'status' | 'nextPollAt' | 'attemptStartedAt'>,
+  heldSince?: Date,
+): boolean {
+  if (ACTIVE_STATUSES.has(payment.status)) return true;
+  return (
+    heldSince !== undefined &&
+    payment.status === 'cancelled' &&
+    payment.nextPollAt !== null &&
+    payment.attemptStartedAt.getTime() >= heldSince.getTime()
+  );
+}
+
+/** `listPayments`' order: newest `createdAt` first, then the greater id first. */
+export function byListOrder(a: PaymentListPosition, b: PaymentListPosition): number {
+  return b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+/** Whether `payment` comes strictly after the keyset position `before` in `listPayments`' order. */
+export function isAfterListPosition(payment: PaymentListPosition, before: PaymentListPosition): boolean {
+  return byListOrder(before, payment) < 0;
 }

@@ -32,6 +32,7 @@ const OPERATIONS: ReadonlySet<string> = new Set<StoreOperation>([
   'getPaymentByOrderReference',
   'getPaymentByTransactionId',
   'hasActivePush',
+  'listPayments',
   'transition',
   'claimIdempotency',
   'getIdempotency',

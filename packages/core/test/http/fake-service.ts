@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PaymentRecord, ProviderPayment } from '../../src/domain/payment.js';
 import { ClickPesaKitError } from '../../src/errors.js';
+import type { PaymentPage } from '../../src/service/list-payments.js';
 import type {
   PaymentService,
   PushResult,
@@ -81,6 +82,12 @@ export class FakePaymentService implements PaymentService {
   async getPayment(ownerId: string, paymentId: string): Promise<PaymentRecord> {
     this.record('getPayment', [ownerId, paymentId]);
     return this.owned(ownerId, paymentId);
+  }
+
+  async listPayments(ownerId: string, query: Record<string, unknown>): Promise<PaymentPage> {
+    this.record('listPayments', [ownerId, query]);
+    const payments = [...this.payments.values()].filter((payment) => payment.ownerId === ownerId);
+    return { payments, nextCursor: null };
   }
 
   async refreshStatus(ownerId: string, paymentId: string): Promise<StatusResult> {

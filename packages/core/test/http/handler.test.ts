@@ -131,7 +131,7 @@ describe('route table', () => {
     expect(del.status).toBe(405);
     expect(del.headers.allow).toBe('GET');
     const put = await handler.handle(request('PUT', '/payments'));
-    expect(put.headers.allow).toBe('POST');
+    expect(put.headers.allow).toBe('POST, GET');
     expect(service.calls).toHaveLength(0);
   });
 

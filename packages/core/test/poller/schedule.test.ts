@@ -102,6 +102,17 @@ describe('poll schedule (docs/decisions.md, decision f)', () => {
     expect(nextPollAt({ ...timedOut, failureReason: 'initiation_rejected' }, start, at(20_000))).toBeNull();
   });
 
+  it('stops reconciling a cancelled payment once ClickPesa reports its attempt failed (SM-14)', () => {
+    const cancelled = { ...processing, status: 'cancelled' as const };
+    const record = (status: string) => ({ status, orderReference: 'PAY0123456789AB', id: null });
+    expect(
+      nextPollAt({ ...cancelled, providerStatus: record('PROCESSING') }, start, at(20_000), () => 0.5),
+    ).not.toBeNull();
+    expect(
+      nextPollAt({ ...cancelled, providerStatus: record('FAILED') }, start, at(20_000), () => 0.5),
+    ).toBeNull();
+  });
+
   it('honours a custom schedule and refuses values that would make polling spin', () => {
     const fast = resolvePollSchedule({ firstCheckMs: 1_000, intervalMs: 500, activeWindowMs: 3_000 });
     expect(series(processing, 0, 5, Math.random, fast)).toEqual([1_000, 1_500, 2_000, 2_500, 3_000]);
