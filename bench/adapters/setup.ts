@@ -19,6 +19,7 @@ export function kitOptions(sandbox: Sandbox) {
     clickpesa: { clientId: sandbox.clientId, apiKey: sandbox.apiKey, baseUrl: sandbox.url },
     poller: false as const,
     budget: false as const,
+    rateLimits: false as const,
     // Lets the setup's own status read reach ClickPesa right after the push (the payment is final after it).
     statusRefreshMs: 0,
     authenticate: (raw: unknown) => {

@@ -88,6 +88,10 @@ const payments = createClickPesaPayments({
     instanceId: config.instanceId,
   },
   budget: config.budget,
+  // one merchant pushing 1,000 prompts in a minute: the abuse limits are not what this test is about
+  rateLimits: false,
+  // every webhook comes from the test's one relay address, at 2.5× ClickPesa's real request rate
+  webhookRateLimit: false,
   idempotencyLockMs: config.idempotencyLockMs,
   notFoundGraceMs: config.notFoundGraceMs,
   logger,
