@@ -148,8 +148,9 @@ export function runLimitsSuite(variants: HostVariant[]): void {
     });
 
     // with the host's own body parser (express.json(), @koa/bodyparser), or a fetch runtime reading the body,
-    // the host owns the read time: see docs/security.md
-    it.skipIf(variant.parserAnswersBodyErrors || variant.name.includes('fetch'))(
+    // the host owns the read time (see docs/security.md): the test exists only where the toolkit reads it
+    const toolkitReadsBody = !variant.parserAnswersBodyErrors && !variant.name.includes('fetch');
+    (toolkitReadsBody ? it : () => {})(
       'cuts off a client that trickles its webhook body (bodyReadTimeoutMs)',
       async () => {
         const running = await start({ bodyReadTimeoutMs: 500 });
