@@ -153,6 +153,7 @@ export const retentionOptionsSchema = z.strictObject({
   eventsDays: days().optional(),
   receiptsDays: days().optional(),
   auditDays: days().optional(),
+  bucketsDays: days().optional(),
 });
 
 export const handlersSchema = z.strictObject(

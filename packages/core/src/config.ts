@@ -77,7 +77,8 @@ export interface ClickPesaPaymentsOptions<Raw = unknown>
   /**
    * Periodic deletion of old records: expired idempotency keys, delivered events older than `eventsDays`,
    * webhook receipts older than `receiptsDays`, audit entries older than `auditDays`. `false` turns it off.
-   * Default `{ intervalMs: 600000, eventsDays: 30, receiptsDays: 30, auditDays: 90 }`.
+   * Rate-limit buckets untouched for `bucketsDays` are deleted too.
+   * Default `{ intervalMs: 600000, eventsDays: 30, receiptsDays: 30, auditDays: 90, bucketsDays: 1 }`.
    */
   retention?: RetentionOptions | false;
   /** Start the poller, the event dispatcher and retention as soon as the kit is created. With `false`, call `start()` yourself. Default true. */

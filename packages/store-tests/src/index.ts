@@ -8,6 +8,7 @@ import { describeOutbox } from './suites/outbox.js';
 import { describeRaces } from './suites/races.js';
 import { describeReads } from './suites/reads.js';
 import { describeRecords } from './suites/records.js';
+import { describeSharedBudget } from './suites/shared-budget.js';
 import { describeTransition } from './suites/transition.js';
 
 export {
@@ -45,6 +46,7 @@ export function runStoreConformanceTests(options: StoreConformanceOptions): void
     describeRecords(harness);
     describeOutbox(harness);
     describeOrders(harness);
+    describeSharedBudget(harness);
     describeRaces(harness);
   });
 }
