@@ -1,8 +1,13 @@
 import { runHttpSuite } from './support/http-suite.js';
+import { runPushLimitsSuite } from './support/limits-suite.js';
 import { runMoneySuite } from './support/money-suite.js';
 import { runOrdersSuite } from './support/orders-suite.js';
+import { memoryStore, realStores } from './support/stores.js';
 import { fastifyVariants } from './support/variants.js';
 
-runHttpSuite(fastifyVariants('fastify 5'));
-runMoneySuite(fastifyVariants('fastify 5'));
-runOrdersSuite(fastifyVariants('fastify 5'));
+// the contract on the memory store; the money, order and push-limit rules on a real SQLite file and real PostgreSQL
+const variants = fastifyVariants('fastify 5');
+runHttpSuite(variants, [memoryStore]);
+runMoneySuite(variants, realStores);
+runOrdersSuite(variants, realStores);
+runPushLimitsSuite(variants, realStores);

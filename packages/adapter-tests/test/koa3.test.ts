@@ -1,9 +1,14 @@
 import Koa from 'koa';
 import { runHttpSuite } from './support/http-suite.js';
+import { runPushLimitsSuite } from './support/limits-suite.js';
 import { runMoneySuite } from './support/money-suite.js';
 import { runOrdersSuite } from './support/orders-suite.js';
+import { memoryStore, realStores } from './support/stores.js';
 import { koaVariants } from './support/variants.js';
 
-runHttpSuite(koaVariants('koa 3', Koa));
-runMoneySuite(koaVariants('koa 3', Koa));
-runOrdersSuite(koaVariants('koa 3', Koa));
+// the contract on the memory store; the money, order and push-limit rules on a real SQLite file and real PostgreSQL
+const variants = koaVariants('koa 3', Koa);
+runHttpSuite(variants, [memoryStore]);
+runMoneySuite(variants, realStores);
+runOrdersSuite(variants, realStores);
+runPushLimitsSuite(variants, realStores);
