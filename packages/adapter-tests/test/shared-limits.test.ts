@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { realStores } from './support/stores.js';
-import { describeHosts, useHost, useHosts, useSandbox } from './support/suite-kit.js';
+import { clickpesaOf, describeHosts, useHost, useHosts, useSandbox } from './support/suite-kit.js';
 import { expressVariants } from './support/variants.js';
 
 // Express without a body parser is enough here: what is shared is the database, not the framework.
@@ -18,7 +18,7 @@ describeHosts(
       () => ({
         mount: '/',
         options: {
-          clickpesa: { clientId: sandbox().clientId, apiKey: sandbox().apiKey, baseUrl: sandbox().url },
+          clickpesa: clickpesaOf(sandbox()),
           poller: false,
           budget: false,
           exclusivePushPerMsisdn: false,
@@ -57,7 +57,7 @@ describeHosts('forged webhooks without a checksum key', express, realStores, (va
     mount: '/',
     options: {
       // no checksum key: every webhook is unverified (allowed, with a warning, in live mode)
-      clickpesa: { clientId: sandbox().clientId, apiKey: sandbox().apiKey, baseUrl: sandbox().url },
+      clickpesa: clickpesaOf(sandbox()),
       poller: false,
       budget: false,
       webhookRateLimit: false,

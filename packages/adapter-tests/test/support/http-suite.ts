@@ -11,7 +11,15 @@ import {
 } from './host-conventions.js';
 import { expectMatchesOpenApi } from './openapi-check.js';
 import type { StoreKind } from './stores.js';
-import { type Answer, answerOf, describeHosts, nextMsisdn, useHost, useSandbox } from './suite-kit.js';
+import {
+  type Answer,
+  answerOf,
+  clickpesaOf,
+  describeHosts,
+  nextMsisdn,
+  useHost,
+  useSandbox,
+} from './suite-kit.js';
 
 const CHECKSUM_KEY = 'adapter-suite-checksum-key';
 const ONE_MIB = 1024 * 1024;
@@ -43,12 +51,7 @@ export function runHttpSuite(variants: HostVariant[], stores: StoreKind[]): void
       const host = useHost(variant, kind, () => ({
         mount,
         options: {
-          clickpesa: {
-            clientId: sandbox().clientId,
-            apiKey: sandbox().apiKey,
-            checksumKey: CHECKSUM_KEY,
-            baseUrl: sandbox().url,
-          },
+          clickpesa: clickpesaOf(sandbox(), CHECKSUM_KEY),
           poller: false,
           // No 120/min provider budget: the suite makes hundreds of sandbox calls.
           budget: false,

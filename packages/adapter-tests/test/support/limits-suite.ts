@@ -3,7 +3,7 @@ import type { Sandbox } from '@clickpesa-kit/sandbox';
 import { expect, it } from 'vitest';
 import type { HostVariant, RunningHost } from './host-conventions.js';
 import type { StoreKind } from './stores.js';
-import { describeHosts, type HostPlan, hostPerTest, useSandbox } from './suite-kit.js';
+import { clickpesaOf, describeHosts, type HostPlan, hostPerTest, useSandbox } from './suite-kit.js';
 
 const CHECKSUM_KEY = 'limits-suite-checksum-key';
 const PATH_SECRET = 'hook-0123456789abcdef';
@@ -226,12 +226,7 @@ function limitsHost(variant: HostVariant, kind: StoreKind, sandbox: () => Sandbo
       startHost({
         mount: '/api/v1',
         options: {
-          clickpesa: {
-            clientId: sandbox().clientId,
-            apiKey: sandbox().apiKey,
-            checksumKey: CHECKSUM_KEY,
-            baseUrl: sandbox().url,
-          },
+          clickpesa: clickpesaOf(sandbox(), CHECKSUM_KEY),
           poller: false,
           budget: false,
           // every push reaches ClickPesa unless a limit stops it

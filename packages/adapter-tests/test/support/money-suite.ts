@@ -4,7 +4,15 @@ import { beforeAll, expect, it } from 'vitest';
 import type { HostVariant } from './host-conventions.js';
 import { expectMatchesOpenApi } from './openapi-check.js';
 import type { StoreKind } from './stores.js';
-import { type Answer, answerOf, describeHosts, nextMsisdn, useHost, useSandbox } from './suite-kit.js';
+import {
+  type Answer,
+  answerOf,
+  clickpesaOf,
+  describeHosts,
+  nextMsisdn,
+  useHost,
+  useSandbox,
+} from './suite-kit.js';
 
 /** The host's orders: what each costs. The server, not the browser, knows these prices. */
 const ORDERS: Readonly<Record<string, number | string>> = {
@@ -31,12 +39,7 @@ export function runMoneySuite(variants: HostVariant[], stores: StoreKind[]): voi
     const host = useHost(variant, kind, () => ({
       mount: '/',
       options: {
-        clickpesa: {
-          clientId: sandbox().clientId,
-          apiKey: sandbox().apiKey,
-          baseUrl: sandbox().url,
-          env: {},
-        },
+        clickpesa: clickpesaOf(sandbox()),
         poller: false,
         budget: false,
         // the push limits have their own suite; here one owner makes many pushes

@@ -2,7 +2,15 @@ import { expect, it } from 'vitest';
 import type { HostVariant } from './host-conventions.js';
 import { expectMatchesOpenApi } from './openapi-check.js';
 import type { StoreKind } from './stores.js';
-import { type Answer, answerOf, describeHosts, nextMsisdn, useHost, useSandbox } from './suite-kit.js';
+import {
+  type Answer,
+  answerOf,
+  clickpesaOf,
+  describeHosts,
+  nextMsisdn,
+  useHost,
+  useSandbox,
+} from './suite-kit.js';
 
 const phone = () => nextMsisdn('25575');
 
@@ -19,12 +27,7 @@ export function runOrdersSuite(variants: HostVariant[], stores: StoreKind[]): vo
     const host = useHost(variant, kind, () => ({
       mount: '/',
       options: {
-        clickpesa: {
-          clientId: sandbox().clientId,
-          apiKey: sandbox().apiKey,
-          baseUrl: sandbox().url,
-          env: {},
-        },
+        clickpesa: clickpesaOf(sandbox()),
         poller: false,
         budget: false,
         // the push limits have their own suite; here one owner races many pushes

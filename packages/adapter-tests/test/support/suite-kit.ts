@@ -48,6 +48,17 @@ export function useSandbox(options: SandboxOptions = {}): () => Sandbox {
   };
 }
 
+/** The kit's `clickpesa` options for this sandbox; nothing is read from the environment. */
+export function clickpesaOf(sandbox: Sandbox, checksumKey?: string) {
+  return {
+    clientId: sandbox.clientId,
+    apiKey: sandbox.apiKey,
+    baseUrl: sandbox.url,
+    env: {},
+    ...(checksumKey === undefined ? {} : { checksumKey }),
+  };
+}
+
 /** What a suite chooses for its host; the store comes from the store kind under test. */
 export interface HostPlan {
   mount: HostSetup['mount'];
