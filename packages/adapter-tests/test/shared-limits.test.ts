@@ -1,6 +1,14 @@
 import { expect, it } from 'vitest';
 import { realStores } from './support/stores.js';
-import { clickpesaOf, describeHosts, useHost, useHosts, useSandbox } from './support/suite-kit.js';
+import {
+  answerOf,
+  clickpesaOf,
+  describeHosts,
+  nextMsisdn,
+  useHost,
+  useHosts,
+  useSandbox,
+} from './support/suite-kit.js';
 import { expressVariants } from './support/variants.js';
 
 // Express without a body parser is enough here: what is shared is the database, not the framework.
@@ -50,6 +58,43 @@ describeHosts(
     });
   },
 );
+
+describeHosts('one order shared by two instances over one database', express, realStores, (variant, kind) => {
+  const sandbox = useSandbox({ approveDelayMs: 60_000 });
+  const hosts = useHosts(
+    variant,
+    kind,
+    () => ({
+      mount: '/',
+      // the push limits are counted above; here one user races many pushes
+      options: { clickpesa: clickpesaOf(sandbox()), poller: false, budget: false, rateLimits: false },
+    }),
+    2,
+  );
+
+  it('races 40 POSTs for one order over both instances: one payment, one push, 39 × 409 naming it', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) =>
+        answerOf(
+          await fetch(`${hosts()[i % 2]!.base}/payments`, {
+            method: 'POST',
+            headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json' },
+            body: JSON.stringify({ amount: 1500, msisdn: nextMsisdn('25578'), external_order_id: 'A-17' }),
+          }),
+        ),
+      ),
+    );
+    const created = answers.filter((answer) => answer.status === 201);
+    expect(created).toHaveLength(1);
+    const busy = answers.filter((answer) => answer.status === 409);
+    expect(busy).toHaveLength(39);
+    expect(new Set(busy.map((answer) => answer.body.error.code))).toEqual(
+      new Set(['ORDER_HAS_ACTIVE_PAYMENT']),
+    );
+    expect(new Set(busy.map((answer) => answer.body.data.id))).toEqual(new Set([created[0]!.body.data.id]));
+    expect(sandbox().count('initiate')).toBe(1);
+  });
+});
 
 describeHosts('forged webhooks without a checksum key', express, realStores, (variant, kind) => {
   const sandbox = useSandbox({ approveDelayMs: 60_000 });
