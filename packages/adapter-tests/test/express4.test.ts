@@ -3,6 +3,7 @@ import { clickpesaPayments } from '@clickpesa-kit/express';
 import express4 from 'express4';
 import { expect, it, vi } from 'vitest';
 import { runHttpSuite } from './support/http-suite.js';
+import { memoryStore } from './support/stores.js';
 import { expressVariants } from './support/variants.js';
 
 // Express 4 for the host and for the adapter's `express.Router()` alike, as a real Express 4 app has it.
@@ -20,4 +21,4 @@ it('builds its router with Express 4 here, not the Express 5 it was developed wi
   await router.payments.close();
 });
 
-runHttpSuite(expressVariants('express 4'));
+runHttpSuite(expressVariants('express 4'), [memoryStore]);

@@ -1,8 +1,13 @@
 import { runHttpSuite } from './support/http-suite.js';
+import { runPushLimitsSuite } from './support/limits-suite.js';
 import { runMoneySuite } from './support/money-suite.js';
 import { runOrdersSuite } from './support/orders-suite.js';
+import { memoryStore } from './support/stores.js';
 import { honoVariants } from './support/variants.js';
 
-runHttpSuite(honoVariants('hono (fetch adapter)'));
-runMoneySuite(honoVariants('hono (fetch adapter)'));
-runOrdersSuite(honoVariants('hono (fetch adapter)'));
+// the one framework that keeps every suite on the memory store
+const variants = honoVariants('hono (fetch adapter)');
+runHttpSuite(variants, [memoryStore]);
+runMoneySuite(variants, [memoryStore]);
+runOrdersSuite(variants, [memoryStore]);
+runPushLimitsSuite(variants, [memoryStore]);

@@ -1,146 +1,124 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { PaymentStore } from '@clickpesa-kit/core';
-import { type Sandbox, startSandbox } from '@clickpesa-kit/sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The built stores, by path: this package tests the adapters and takes no store dependency of its own.
-import { createPostgresStore } from '../../store-postgres/dist/index.js';
-import { createSqliteStore } from '../../store-sqlite/dist/index.js';
-import { startExpressHost } from './support/express-host.js';
-import type { RunningHost } from './support/host-conventions.js';
+import { expect, it } from 'vitest';
+import { realStores } from './support/stores.js';
+import {
+  answerOf,
+  clickpesaOf,
+  describeHosts,
+  nextMsisdn,
+  useHost,
+  useHosts,
+  useSandbox,
+} from './support/suite-kit.js';
+import { expressVariants } from './support/variants.js';
 
-const DATABASE_URL = process.env.CLICKPESA_TEST_DATABASE_URL;
+// Express without a body parser is enough here: what is shared is the database, not the framework.
+const express = expressVariants('express 5').filter((variant) => !variant.hostParser);
 
-interface SharedStores {
-  name: string;
-  /** Two stores over the same database, as two app instances would open it. */
-  open(): Promise<[PaymentStore, PaymentStore]>;
-  cleanUp(): Promise<void>;
-}
+describeHosts(
+  'push limits shared by two instances over one database',
+  express,
+  realStores,
+  (variant, kind) => {
+    const sandbox = useSandbox({ approveDelayMs: 60_000 });
+    const hosts = useHosts(
+      variant,
+      kind,
+      () => ({
+        mount: '/',
+        options: {
+          clickpesa: clickpesaOf(sandbox()),
+          poller: false,
+          budget: false,
+          exclusivePushPerMsisdn: false,
+        },
+      }),
+      2,
+    );
 
-const sqlite = (): SharedStores => {
-  const dir = mkdtempSync(join(tmpdir(), 'limits-'));
-  const filename = join(dir, 'payments.db');
-  return {
-    name: 'sqlite',
-    open: async () => [createSqliteStore({ filename }), createSqliteStore({ filename })],
-    cleanUp: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-};
+    it('lets 3 prompts to one phone through in total, whichever instance takes the request', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const host = hosts()[i % 2]!;
+        const answer = await fetch(`${host.base}/payments`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json' },
+          body: JSON.stringify({
+            amount: 1500,
+            currency: 'TZS',
+            msisdn: '255759000057',
+            customer_name: 'Asha',
+          }),
+        });
+        statuses.push(answer.status);
+        await answer.arrayBuffer();
+      }
+      expect(statuses.filter((status) => status === 201)).toHaveLength(3);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(7);
+      expect(sandbox().requests.filter((entry) => entry.endpoint === 'initiate')).toHaveLength(3);
+    });
+  },
+);
 
-const postgres = (): SharedStores => {
-  const schema = `limits_${process.pid}`;
-  let first: ReturnType<typeof createPostgresStore> | undefined;
-  return {
-    name: 'postgres',
-    open: async () => {
-      first = createPostgresStore({ connectionString: DATABASE_URL!, schema, migrate: true });
-      await first.migrate();
-      return [first, createPostgresStore({ connectionString: DATABASE_URL!, schema })];
-    },
-    cleanUp: async () => {
-      const cleaner = createPostgresStore({ connectionString: DATABASE_URL!, schema });
-      await cleaner.pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await cleaner.close();
-    },
-  };
-};
+describeHosts('one order shared by two instances over one database', express, realStores, (variant, kind) => {
+  const sandbox = useSandbox({ approveDelayMs: 60_000 });
+  const hosts = useHosts(
+    variant,
+    kind,
+    () => ({
+      mount: '/',
+      // the push limits are counted above; here one user races many pushes
+      options: { clickpesa: clickpesaOf(sandbox()), poller: false, budget: false, rateLimits: false },
+    }),
+    2,
+  );
 
-/** A fresh database per suite: SQLite always, PostgreSQL when CLICKPESA_TEST_DATABASE_URL is set. */
-const databases = (): SharedStores[] => [sqlite(), ...(DATABASE_URL ? [postgres()] : [])];
-
-describe.each(databases())('push limits shared by two instances over one $name database', (variant) => {
-  let sandbox: Sandbox;
-  let stores: [PaymentStore, PaymentStore];
-  let hosts: RunningHost[] = [];
-
-  beforeAll(async () => {
-    sandbox = await startSandbox({ approveDelayMs: 60_000 });
-    stores = await variant.open();
-    hosts = await Promise.all(
-      stores.map((store) =>
-        startExpressHost({
-          mount: '/',
-          hostParser: false,
-          options: {
-            store,
-            clickpesa: { clientId: sandbox.clientId, apiKey: sandbox.apiKey, baseUrl: sandbox.url },
-            poller: false,
-            budget: false,
-            exclusivePushPerMsisdn: false,
-          },
-        }),
+  it('races 40 POSTs for one order over both instances: one payment, one push, 39 × 409 naming it', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) =>
+        answerOf(
+          await fetch(`${hosts()[i % 2]!.base}/payments`, {
+            method: 'POST',
+            headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json' },
+            body: JSON.stringify({ amount: 1500, msisdn: nextMsisdn('25578'), external_order_id: 'A-17' }),
+          }),
+        ),
       ),
     );
-  });
-  afterAll(async () => {
-    await Promise.all(hosts.map((host) => host.close()));
-    await Promise.all(stores.map((store) => store.close()));
-    await variant.cleanUp();
-    await sandbox.close();
-  });
-
-  it('lets 3 prompts to one phone through in total, whichever instance takes the request', async () => {
-    const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const host = hosts[i % 2]!;
-      const answer = await fetch(`${host.base}/payments`, {
-        method: 'POST',
-        headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json' },
-        body: JSON.stringify({
-          amount: 1500,
-          currency: 'TZS',
-          msisdn: '255759000057',
-          customer_name: 'Asha',
-        }),
-      });
-      statuses.push(answer.status);
-      await answer.arrayBuffer();
-    }
-    expect(statuses.filter((status) => status === 201)).toHaveLength(3);
-    expect(statuses.filter((status) => status === 429)).toHaveLength(7);
-    expect(sandbox.requests.filter((entry) => entry.endpoint === 'initiate')).toHaveLength(3);
+    const created = answers.filter((answer) => answer.status === 201);
+    expect(created).toHaveLength(1);
+    const busy = answers.filter((answer) => answer.status === 409);
+    expect(busy).toHaveLength(39);
+    expect(new Set(busy.map((answer) => answer.body.error.code))).toEqual(
+      new Set(['ORDER_HAS_ACTIVE_PAYMENT']),
+    );
+    expect(new Set(busy.map((answer) => answer.body.data.id))).toEqual(new Set([created[0]!.body.data.id]));
+    expect(sandbox().count('initiate')).toBe(1);
   });
 });
 
-describe.each(databases())('forged webhooks without a checksum key on a $name database', (variant) => {
-  let sandbox: Sandbox;
-  let store: PaymentStore;
-  let host: RunningHost;
-
-  beforeAll(async () => {
-    sandbox = await startSandbox({ approveDelayMs: 60_000 });
-    [store] = await variant.open();
-    host = await startExpressHost({
-      mount: '/',
-      hostParser: false,
-      options: {
-        store,
-        // no checksum key: every webhook is unverified (allowed, with a warning, in live mode)
-        clickpesa: { clientId: sandbox.clientId, apiKey: sandbox.apiKey, baseUrl: sandbox.url },
-        poller: false,
-        budget: false,
-        webhookRateLimit: false,
-      },
-    });
-  });
-  afterAll(async () => {
-    await host.close();
-    await store.close();
-    await variant.cleanUp();
-    await sandbox.close();
-  });
+describeHosts('forged webhooks without a checksum key', express, realStores, (variant, kind) => {
+  const sandbox = useSandbox({ approveDelayMs: 60_000 });
+  const host = useHost(variant, kind, () => ({
+    mount: '/',
+    options: {
+      // no checksum key: every webhook is unverified (allowed, with a warning, in live mode)
+      clickpesa: clickpesaOf(sandbox()),
+      poller: false,
+      budget: false,
+      webhookRateLimit: false,
+    },
+  }));
 
   it('keeps 2,000 distinct forged bodies for one payment to a few summary receipts and audit rows', async () => {
-    const created = await fetch(`${host.base}/payments`, {
+    const store = host().payments.store;
+    const created = await fetch(`${host().base}/payments`, {
       method: 'POST',
       headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json' },
       body: JSON.stringify({ amount: 1500, currency: 'TZS', msisdn: '255759000067', customer_name: 'Asha' }),
     });
     expect(created.status).toBe(201);
     const { data } = (await created.json()) as { data: { id: string; reference: string } };
-    const queriesBefore = sandbox.requests.filter((entry) => entry.endpoint === 'query').length;
+    const queriesBefore = sandbox().requests.filter((entry) => entry.endpoint === 'query').length;
     const auditBefore = (await store.listAudit(data.id)).length;
 
     const statuses = ['SUCCESS', 'FAILED', 'SETTLED', 'REVERSED', 'PROCESSING', 'MADE-UP'];
@@ -157,7 +135,7 @@ describe.each(databases())('forged webhooks without a checksum key on a $name da
               filler: 'x'.repeat(500) + n,
             },
           };
-          return fetch(`${host.base}/callback`, {
+          return fetch(`${host().base}/callback`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify(body),
@@ -178,10 +156,10 @@ describe.each(databases())('forged webhooks without a checksum key on a $name da
     const audit = (await store.listAudit(data.id)).slice(auditBefore);
     expect(audit.filter((entry) => entry.kind === 'webhook').length).toBeLessThanOrEqual(statuses.length);
     // confirming queries: one per status class, then at most one per statusRefreshMs (2 s)
-    const queries = sandbox.requests.filter((entry) => entry.endpoint === 'query').length - queriesBefore;
+    const queries = sandbox().requests.filter((entry) => entry.endpoint === 'query').length - queriesBefore;
     expect(queries).toBeLessThanOrEqual(statuses.length + Math.ceil(elapsedMs / 2_000) + 1);
     // forgeries for unknown references are not stored at all
-    const orphan = await fetch(`${host.base}/callback`, {
+    const orphan = await fetch(`${host().base}/callback`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ event: 'X', data: { orderReference: 'INVENTED0001', status: 'SUCCESS' } }),

@@ -1,6 +1,12 @@
-import { type CallOptions, callRoute, type RouteRequest, type TransportOptions } from './http.js';
+import {
+  type CallOptions,
+  callListRoute,
+  callRoute,
+  type RouteRequest,
+  type TransportOptions,
+} from './http.js';
 import { newIdempotencyKey } from './idempotency-key.js';
-import type { InitiatePaymentInput, PaymentResponse } from './types.js';
+import type { InitiatePaymentInput, ListPaymentsQuery, PaymentPage, PaymentResponse } from './types.js';
 import { type WaitOptions, type WaitResult, waitForPayment } from './wait.js';
 
 export type PaymentsClientOptions = TransportOptions;
@@ -13,6 +19,11 @@ export interface PushCallOptions extends CallOptions {
 export interface PaymentsClient {
   /** `POST /payments`: sends the USSD push. Resolves with the payment (201); a rejected push throws 422. */
   initiatePayment(input: InitiatePaymentInput, options?: PushCallOptions): Promise<PaymentResponse>;
+  /**
+   * `GET /payments`: the caller's own payments, newest first, optionally of one order and/or status; pass
+   * `nextCursor` back as `cursor` for the next page (null on the last). No call to ClickPesa.
+   */
+  listPayments(query?: ListPaymentsQuery, options?: CallOptions): Promise<PaymentPage>;
   /** `GET /payments/:id`: stored details, no call to ClickPesa. */
   getPayment(paymentId: string, options?: CallOptions): Promise<PaymentResponse>;
   /** `GET /payments/:id/status`: refreshed from ClickPesa when stale; carries `providerStatus`. */
@@ -54,6 +65,12 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
         withCallOptions({ method: 'POST', path: '/payments', body, idempotencyKey }, callOptions),
       );
     },
+    async listPayments(query = {}, callOptions) {
+      return callListRoute(
+        transport,
+        withCallOptions({ method: 'GET', path: `/payments${listQueryString(query)}` }, callOptions),
+      );
+    },
     async getPayment(paymentId, callOptions) {
       return callRoute(
         transport,
@@ -87,4 +104,15 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
     },
   };
   return client;
+}
+
+/** The route's query parameters, snake_case as on the wire; left-out filters are not sent. */
+function listQueryString({ externalOrderId, status, cursor, limit }: ListPaymentsQuery): string {
+  const params = new URLSearchParams();
+  if (externalOrderId !== undefined) params.set('external_order_id', externalOrderId);
+  if (status !== undefined) params.set('status', status);
+  if (cursor !== undefined) params.set('cursor', cursor);
+  if (limit !== undefined) params.set('limit', String(limit));
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
 }

@@ -1,5 +1,5 @@
 import { PaymentsApiError } from './errors.js';
-import type { ErrorEnvelope, PaymentResponse, SuccessEnvelope } from './types.js';
+import type { ErrorEnvelope, ListEnvelope, PaymentPage, PaymentResponse, SuccessEnvelope } from './types.js';
 
 /** A bearer token, or a function that returns the current one (called before every request). */
 export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>);
@@ -34,16 +34,48 @@ export interface RouteRequest extends CallOptions {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+type FailureFields = Omit<ConstructorParameters<typeof PaymentsApiError>[0], 'idempotencyKey'>;
+
 /** Sends one request to a route and turns the envelope into a PaymentResponse or a PaymentsApiError. */
 export async function callRoute(
   transport: TransportOptions,
   request: RouteRequest,
 ): Promise<PaymentResponse> {
+  const { response, body, failWith } = await exchange(transport, request);
+  if (!response.ok || !isSuccessEnvelope(body)) throw failWith(invalidResponse(response));
+  const result: PaymentResponse = {
+    payment: body.data,
+    providerStatus: body.provider_status ?? null,
+    message: body.message,
+    httpStatus: response.status,
+    replayed: response.headers.get('idempotent-replayed') === 'true',
+  };
+  if (request.idempotencyKey !== undefined) result.idempotencyKey = request.idempotencyKey;
+  return result;
+}
+
+/** Sends one request to a list route and turns the envelope into a PaymentPage or a PaymentsApiError. */
+export async function callListRoute(
+  transport: TransportOptions,
+  request: RouteRequest,
+): Promise<PaymentPage> {
+  const { response, body, failWith } = await exchange(transport, request);
+  if (!response.ok || !isListEnvelope(body)) throw failWith(invalidResponse(response));
+  return {
+    payments: body.data,
+    nextCursor: body.next_cursor,
+    message: body.message,
+    httpStatus: response.status,
+  };
+}
+
+/** The request and its answer's parsed body; a network failure or an error envelope rejects here. */
+async function exchange(transport: TransportOptions, request: RouteRequest) {
   const url = joinUrl(transport.baseUrl, request.path);
   const headers = await requestHeaders(transport, request);
   const init: RequestInit = { method: request.method, headers };
   if (request.body !== undefined) init.body = JSON.stringify(request.body);
-  const failWith = (fields: Omit<ConstructorParameters<typeof PaymentsApiError>[0], 'idempotencyKey'>) =>
+  const failWith = (fields: FailureFields) =>
     new PaymentsApiError(
       request.idempotencyKey === undefined ? fields : { ...fields, idempotencyKey: request.idempotencyKey },
     );
@@ -79,22 +111,15 @@ export async function callRoute(
     if (retryAfterMs !== undefined) fields.retryAfterMs = retryAfterMs;
     throw failWith(fields);
   }
-  if (!response.ok || !isSuccessEnvelope(body)) {
-    throw failWith({
-      status: response.status,
-      code: 'INVALID_RESPONSE',
-      message: `Unexpected answer from the payments server (HTTP ${response.status})`,
-    });
-  }
-  const result: PaymentResponse = {
-    payment: body.data,
-    providerStatus: body.provider_status ?? null,
-    message: body.message,
-    httpStatus: response.status,
-    replayed: response.headers.get('idempotent-replayed') === 'true',
+  return { response, body, failWith };
+}
+
+function invalidResponse(response: Response): FailureFields {
+  return {
+    status: response.status,
+    code: 'INVALID_RESPONSE',
+    message: `Unexpected answer from the payments server (HTTP ${response.status})`,
   };
-  if (request.idempotencyKey !== undefined) result.idempotencyKey = request.idempotencyKey;
-  return result;
 }
 
 /** "/api/v1/" + "/payments" → "/api/v1/payments"; works for absolute and (in a browser) relative bases. */
@@ -165,6 +190,17 @@ function isSuccessEnvelope(body: unknown): body is SuccessEnvelope {
     candidate.data !== null &&
     typeof candidate.data.id === 'string' &&
     typeof candidate.data.status === 'string'
+  );
+}
+
+function isListEnvelope(body: unknown): body is ListEnvelope {
+  if (typeof body !== 'object' || body === null) return false;
+  const candidate = body as Partial<ListEnvelope>;
+  return (
+    candidate.success === true &&
+    typeof candidate.message === 'string' &&
+    Array.isArray(candidate.data) &&
+    (candidate.next_cursor === null || typeof candidate.next_cursor === 'string')
   );
 }
 

@@ -33,9 +33,17 @@ export interface Payment {
   msisdn: string;
   provider: Operator;
   customer_name: string | null;
+  /** Your own order id, as sent in `external_order_id`; null without one. */
+  external_order_id: string | null;
   error_message: string | null;
   failure_reason: FailureReason | null;
   needs_attention: boolean;
+  /** ClickPesa reported collecting another amount or currency than asked for. */
+  amount_mismatch: boolean;
+  /** The amount ClickPesa reported, when it differs from `amount`. */
+  collected_amount: string | null;
+  /** The currency ClickPesa reported, when it differs from `currency`. */
+  collected_currency: string | null;
   attempts: number;
   metadata: Record<string, string | number | boolean | null> | null;
   created_at: string;
@@ -125,7 +133,17 @@ export interface ErrorEnvelope {
   data?: Payment;
 }
 
-export type Envelope = SuccessEnvelope | ErrorEnvelope;
+/** `GET /payments`: `{ success: true, message, data: [...], next_cursor }`. */
+export interface ListEnvelope {
+  success: true;
+  message: string;
+  /** The caller's own payments, newest first. */
+  data: Payment[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  next_cursor: string | null;
+}
+
+export type Envelope = SuccessEnvelope | ListEnvelope | ErrorEnvelope;
 
 /** Body of `POST /payments` (snake_case, as on the wire). Unknown fields are ignored by the server. */
 export interface InitiatePaymentInput {
@@ -160,4 +178,28 @@ export interface PaymentResponse {
   replayed: boolean;
   /** The Idempotency-Key sent (initiate and retry). */
   idempotencyKey?: string;
+}
+
+/** Filters and paging of `GET /payments`; each is optional. */
+export interface ListPaymentsQuery {
+  /** Only the payments made for this order (1–100 characters). */
+  externalOrderId?: string;
+  /** Only payments in this status. */
+  status?: PaymentStatus;
+  /** `nextCursor` of the previous page, passed back as it is. */
+  cursor?: string;
+  /** Page size, 1 to 100; the server's default is 20. */
+  limit?: number;
+}
+
+/** What `listPayments` resolves with: one page of the caller's payments. */
+export interface PaymentPage {
+  /** Newest first (by `created_at`, then `id`). */
+  payments: Payment[];
+  /** The cursor of the next page, or null on the last one. */
+  nextCursor: string | null;
+  /** The server's human-readable message. */
+  message: string;
+  /** HTTP status: 200. */
+  httpStatus: number;
 }

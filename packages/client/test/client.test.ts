@@ -270,3 +270,51 @@ describe('transport failures', () => {
     await expect(pending).rejects.toThrow('customer left the page');
   });
 });
+
+describe('listPayments', () => {
+  const answering = (status: number, body: unknown, seen: string[] = []) =>
+    createPaymentsClient({
+      baseUrl: 'https://shop.example/api/v1/',
+      token: 'alice-token',
+      fetch: async (input, init) => {
+        seen.push(`${init.method} ${input}`);
+        return new Response(JSON.stringify(body), {
+          status,
+          headers: { 'content-type': 'application/json' },
+        });
+      },
+    });
+
+  it('sends the filters as the route names them, encoded, and only those given', async () => {
+    const seen: string[] = [];
+    const page = { success: true, message: 'Payments retrieved successfully', data: [], next_cursor: 'abc' };
+    const listing = answering(200, page, seen);
+    const result = await listing.listPayments({ externalOrderId: 'A 17/&', status: 'failed', limit: 5 });
+    await listing.listPayments();
+    await listing.listPayments({ cursor: 'WzE3Nl0' });
+    expect(seen).toEqual([
+      'GET https://shop.example/api/v1/payments?external_order_id=A+17%2F%26&status=failed&limit=5',
+      'GET https://shop.example/api/v1/payments',
+      'GET https://shop.example/api/v1/payments?cursor=WzE3Nl0',
+    ]);
+    expect(result).toEqual({
+      payments: [],
+      nextCursor: 'abc',
+      message: 'Payments retrieved successfully',
+      httpStatus: 200,
+    });
+  });
+
+  it('an answer that is not a list envelope is INVALID_RESPONSE; an error envelope keeps its code', async () => {
+    const single = { success: true, message: 'ok', data: { id: 'x', status: 'failed' } };
+    expect(await rejectionOf(answering(200, single).listPayments())).toMatchObject({
+      status: 200,
+      code: 'INVALID_RESPONSE',
+    });
+    const limited = { success: false, message: 'Authentication required', error: { code: 'UNAUTHORIZED' } };
+    expect(await rejectionOf(answering(401, limited).listPayments())).toMatchObject({
+      status: 401,
+      code: 'UNAUTHORIZED',
+    });
+  });
+});

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPaymentsClient,
   isPaymentsApiError,
+  type Payment,
   type PaymentsClient,
   type WaitOptions,
 } from '../src/index.js';
@@ -20,6 +21,32 @@ import {
 const TOKENS: Record<string, string> = { 'alice-token': 'alice', 'bob-token': 'bob' };
 /** Quick polling: the sandbox approves in 50 ms, so the guide's 15 s would only slow the suite down. */
 const QUICK: WaitOptions = { initialDelayMs: 0, intervalMs: 25, maxAttempts: 200 };
+
+/** Every field of the client's `Payment`, once: the compiler refuses a missing or an extra one. */
+const PAYMENT_FIELDS = Object.keys({
+  id: true,
+  transaction_id: true,
+  reference: true,
+  status: true,
+  amount: true,
+  currency: true,
+  msisdn: true,
+  provider: true,
+  customer_name: true,
+  external_order_id: true,
+  error_message: true,
+  failure_reason: true,
+  needs_attention: true,
+  amount_mismatch: true,
+  collected_amount: true,
+  collected_currency: true,
+  attempts: true,
+  metadata: true,
+  created_at: true,
+  updated_at: true,
+  completed_at: true,
+  settled_at: true,
+} satisfies Record<keyof Payment, true>);
 
 let sandbox: Sandbox;
 let router: ClickPesaRouter;
@@ -165,5 +192,44 @@ describe('the client against the Express adapter and the sandbox', () => {
     const error = await bob.getStatus(created.payment.id).catch((reason: unknown) => reason);
     expect(error).toMatchObject({ status: 404, code: 'NOT_FOUND' });
     expect(sandbox.count('query', created.payment.reference)).toBe(before);
+  });
+});
+
+describe('listPayments against the Express adapter and the sandbox', () => {
+  it("finds an order's payments, newest first, by status and page by page; the wire carries exactly Payment's fields", async () => {
+    // a cancelled attempt, then the live one: two payments for one order
+    const first = await alice.initiatePayment({ amount: 1000, msisdn: phone(7), external_order_id: 'A-17' });
+    await alice.cancelPayment(first.payment.id);
+    const second = await alice.initiatePayment({ amount: 1000, msisdn: phone(7), external_order_id: 'A-17' });
+    await alice.initiatePayment({ amount: 1000, msisdn: phone(7), external_order_id: 'B-2' });
+
+    const order = await alice.listPayments({ externalOrderId: 'A-17' });
+    expect(order.httpStatus).toBe(200);
+    expect(order.payments.map((payment) => payment.id)).toEqual([second.payment.id, first.payment.id]);
+    expect(order.payments.every((payment) => payment.external_order_id === 'A-17')).toBe(true);
+    expect(order.nextCursor).toBeNull();
+    expect(Object.keys(order.payments[0]!).sort()).toEqual([...PAYMENT_FIELDS].sort());
+
+    const cancelled = await alice.listPayments({ externalOrderId: 'A-17', status: 'cancelled' });
+    expect(cancelled.payments.map((payment) => payment.id)).toEqual([first.payment.id]);
+
+    const page1 = await alice.listPayments({ externalOrderId: 'A-17', limit: 1 });
+    expect(page1.payments.map((payment) => payment.id)).toEqual([second.payment.id]);
+    expect(typeof page1.nextCursor).toBe('string');
+    const page2 = await alice.listPayments({ externalOrderId: 'A-17', limit: 1, cursor: page1.nextCursor! });
+    expect(page2.payments.map((payment) => payment.id)).toEqual([first.payment.id]);
+    expect(page2.nextCursor).toBeNull();
+  });
+
+  it("never shows another user's payments, and reports bad parameters as VALIDATION_ERROR naming them", async () => {
+    await alice.initiatePayment({ amount: 1000, msisdn: phone(7), external_order_id: 'C-5' });
+    const bob = createPaymentsClient({ baseUrl, token: 'bob-token' });
+    expect((await bob.listPayments({ externalOrderId: 'C-5' })).payments).toEqual([]);
+    expect((await bob.listPayments()).payments).toEqual([]);
+
+    const invalid = await alice.listPayments({ limit: 0, cursor: '!' }).catch((reason: unknown) => reason);
+    expect(invalid).toMatchObject({ status: 400, code: 'VALIDATION_ERROR' });
+    const fields = isPaymentsApiError(invalid) ? invalid.details.map((detail) => detail.field).sort() : [];
+    expect(fields).toEqual(['cursor', 'limit']);
   });
 });

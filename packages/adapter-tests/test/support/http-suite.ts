@@ -1,6 +1,5 @@
-import { createMemoryStore, type PaymentEventType } from '@clickpesa-kit/core';
-import { type Sandbox, startSandbox } from '@clickpesa-kit/sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PaymentEventType } from '@clickpesa-kit/core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EXPLODE_HEADER,
   HOST_AUTH_ERROR_STATUS,
@@ -9,22 +8,24 @@ import {
   type HostVariant,
   hostHealthBody,
   hostReceiptBody,
-  type RunningHost,
 } from './host-conventions.js';
 import { expectMatchesOpenApi } from './openapi-check.js';
+import type { StoreKind } from './stores.js';
+import {
+  type Answer,
+  answerOf,
+  clickpesaOf,
+  describeHosts,
+  nextMsisdn,
+  useHost,
+  useSandbox,
+} from './suite-kit.js';
 
 const CHECKSUM_KEY = 'adapter-suite-checksum-key';
 const ONE_MIB = 1024 * 1024;
 const MOUNTS: HostSetup['mount'][] = ['/', '/api/v1'];
 /** Each route is exercised as written and with one trailing slash. */
 const SLASHES = ['', '/'] as const;
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: envelopes are asserted field by field
-  body: any;
-}
 
 interface Call {
   token?: 'alice' | 'bob';
@@ -34,61 +35,41 @@ interface Call {
   headers?: Record<string, string>;
 }
 
-let msisdnSerial = 0;
-/**
- * A fresh Vodacom number per payment (one push per number at a time), ending in 7: the sandbox's customer
- * never answers, so every state change in the suite is one the test made.
- */
-function nextMsisdn(): string {
-  msisdnSerial += 1;
-  return `25574${String(msisdnSerial).padStart(6, '0')}7`;
-}
+/** Numbers ending in 7: the sandbox's customer never answers, so every state change is one the test made. */
+const phone = () => nextMsisdn('25574');
 
 /**
  * The whole HTTP contract of the payment routes (docs/http-api.md), run on each variant mounted at the root
- * and at /api/v1.
+ * and at /api/v1, on each store.
  */
-export function runHttpSuite(variants: HostVariant[]): void {
-  let sandbox: Sandbox;
-  beforeAll(async () => {
-    sandbox = await startSandbox({ checksumKey: CHECKSUM_KEY, approveDelayMs: 60_000 });
-  });
-  afterAll(() => sandbox.close());
+export function runHttpSuite(variants: HostVariant[], stores: StoreKind[]): void {
+  const sandbox = useSandbox({ checksumKey: CHECKSUM_KEY, approveDelayMs: 60_000 });
 
-  describe.each(variants)('$name', (variant) => {
+  describeHosts('HTTP contract', variants, stores, (variant, kind) => {
     describe.each(MOUNTS)('mounted at %s', (mount) => {
-      let host: RunningHost;
       const emitted: Partial<Record<PaymentEventType, number>> = {};
-
-      beforeAll(async () => {
-        host = await variant.start({
-          mount,
-          options: {
-            store: createMemoryStore(),
-            clickpesa: {
-              clientId: sandbox.clientId,
-              apiKey: sandbox.apiKey,
-              checksumKey: CHECKSUM_KEY,
-              baseUrl: sandbox.url,
-            },
-            poller: false,
-            // No 120/min provider budget: the suite makes hundreds of sandbox calls.
-            budget: false,
-            // the push limits have their own suite; here one owner makes hundreds of pushes
-            rateLimits: false,
-            // Every status read asks ClickPesa, so upstream calls are countable per request.
-            statusRefreshMs: 0,
-            // A verified webhook applies its payload directly: the outcome is visible without a poller.
-            trustSignedWebhooks: true,
-          },
-        });
+      const host = useHost(variant, kind, () => ({
+        mount,
+        options: {
+          clickpesa: clickpesaOf(sandbox(), CHECKSUM_KEY),
+          poller: false,
+          // No 120/min provider budget: the suite makes hundreds of sandbox calls.
+          budget: false,
+          // the push limits have their own suite; here one owner makes hundreds of pushes
+          rateLimits: false,
+          // Every status read asks ClickPesa, so upstream calls are countable per request.
+          statusRefreshMs: 0,
+          // A verified webhook applies its payload directly: the outcome is visible without a poller.
+          trustSignedWebhooks: true,
+        },
+      }));
+      beforeAll(() => {
         for (const type of ['payment.created', 'payment.succeeded'] as const) {
-          host.payments.events.on(type, () => {
+          host().payments.events.on(type, () => {
             emitted[type] = (emitted[type] ?? 0) + 1;
           });
         }
       });
-      afterAll(() => host.close());
 
       async function call(
         method: string,
@@ -105,17 +86,15 @@ export function runHttpSuite(variants: HostVariant[]): void {
           init.headers['content-type'] = raw.contentType;
           init.body = raw.text;
         }
-        const response = await fetch(host.base + path, init);
-        const text = await response.text();
-        const body = text ? JSON.parse(text) : undefined;
-        expectMatchesOpenApi(method, path, response.status, body);
-        return { status: response.status, headers: response.headers, body };
+        const answer = await answerOf(await fetch(host().base + path, init));
+        expectMatchesOpenApi(method, path, answer.status, answer.body);
+        return answer;
       }
 
       async function createPayment(slash = ''): Promise<{ id: string; reference: string; answer: Answer }> {
         const answer = await call('POST', `/payments${slash}`, {
           token: 'alice',
-          json: { amount: 1500, currency: 'TZS', msisdn: nextMsisdn(), customer_name: 'Asha' },
+          json: { amount: 1500, currency: 'TZS', msisdn: phone(), customer_name: 'Asha' },
         });
         expect(answer.status).toBe(201);
         return { id: answer.body.data.id, reference: answer.body.data.reference, answer };
@@ -144,21 +123,21 @@ export function runHttpSuite(variants: HostVariant[]): void {
           });
           expect(answer.body.data.msisdn).toMatch(/^25574\d{7}$/);
           expect(reference).toMatch(/^PAY[0-9A-F]{12}$/);
-          expect(sandbox.count('initiate', reference)).toBe(1);
+          expect(sandbox().count('initiate', reference)).toBe(1);
         });
 
         it('GET /payments/:id returns the stored payment without asking ClickPesa', async () => {
           const { id, reference } = await createPayment();
-          const queries = sandbox.count('query', reference);
+          const queries = sandbox().count('query', reference);
           const answer = await call('GET', `/payments/${id}${slash}`, { token: 'alice' });
           expect(answer.status).toBe(200);
           expect(answer.body).toMatchObject({ success: true, data: { id, reference, status: 'processing' } });
-          expect(sandbox.count('query', reference)).toBe(queries);
+          expect(sandbox().count('query', reference)).toBe(queries);
         });
 
         it('GET /payments/:id/status asks ClickPesa and returns data + provider_status', async () => {
           const { id, reference } = await createPayment();
-          sandbox.approve(reference);
+          sandbox().approve(reference);
           const answer = await call('GET', `/payments/${id}/status${slash}`, { token: 'alice' });
           expect(answer.status).toBe(200);
           expect(answer.body).toMatchObject({
@@ -166,7 +145,7 @@ export function runHttpSuite(variants: HostVariant[]): void {
             data: { id, status: 'success' },
             provider_status: { status: 'SUCCESS', orderReference: reference },
           });
-          expect(sandbox.count('query', reference)).toBeGreaterThanOrEqual(1);
+          expect(sandbox().count('query', reference)).toBeGreaterThanOrEqual(1);
         });
 
         it('POST /payments/:id/cancel cancels a processing payment locally', async () => {
@@ -188,30 +167,30 @@ export function runHttpSuite(variants: HostVariant[]): void {
             409,
             'RETRY_NOT_ALLOWED',
           );
-          sandbox.reject(reference);
+          sandbox().reject(reference);
           await call('GET', `/payments/${id}/status`, { token: 'alice' });
           const answer = await call('POST', `/payments/${id}/retry${slash}`, { token: 'alice' });
           expect(answer.status).toBe(201);
           expect(answer.body).toMatchObject({ success: true, data: { id, attempts: 2 } });
           expect(answer.body.data.reference).not.toBe(reference);
-          expect(sandbox.count('initiate', answer.body.data.reference)).toBe(1);
+          expect(sandbox().count('initiate', answer.body.data.reference)).toBe(1);
         });
 
         it('POST /callback applies a webhook with a valid checksum, 401 for an invalid or missing one', async () => {
           const { id, reference } = await createPayment();
-          sandbox.approve(reference);
-          const url = `${host.base}/callback${slash}`;
+          sandbox().approve(reference);
+          const url = `${host().base}/callback${slash}`;
           expect(
-            await sandbox.sendWebhook(reference, {
+            await sandbox().sendWebhook(reference, {
               url,
               mutate: (body) => ({ ...body, checksum: 'f'.repeat(64) }),
             }),
           ).toBe(401);
-          expect(await sandbox.sendWebhook(reference, { url, signed: false })).toBe(401);
+          expect(await sandbox().sendWebhook(reference, { url, signed: false })).toBe(401);
           expect((await call('GET', `/payments/${id}`, { token: 'alice' })).body.data.status).toBe(
             'processing',
           );
-          expect(await sandbox.sendWebhook(reference, { url })).toBe(200);
+          expect(await sandbox().sendWebhook(reference, { url })).toBe(200);
           expect((await call('GET', `/payments/${id}`, { token: 'alice' })).body.data.status).toBe('success');
         });
       });
@@ -237,7 +216,7 @@ export function runHttpSuite(variants: HostVariant[]): void {
 
       it('answers 404 to another owner on every route, without asking ClickPesa', async () => {
         const { id, reference } = await createPayment();
-        const queries = sandbox.count('query', reference);
+        const queries = sandbox().count('query', reference);
         for (const [method, path] of [
           ['GET', `/payments/${id}`],
           ['GET', `/payments/${id}/status`],
@@ -246,7 +225,7 @@ export function runHttpSuite(variants: HostVariant[]): void {
         ] as const) {
           expectError(await call(method, path, { token: 'bob' }), 404, 'NOT_FOUND');
         }
-        expect(sandbox.count('query', reference)).toBe(queries);
+        expect(sandbox().count('query', reference)).toBe(queries);
         expectError(
           await call('GET', '/payments/00000000-0000-4000-8000-000000000000', { token: 'alice' }),
           404,
@@ -283,8 +262,8 @@ export function runHttpSuite(variants: HostVariant[]): void {
 
       it('answers 413 to a 1 MiB body, stores nothing and keeps the connection usable', async () => {
         const created = emitted['payment.created'] ?? 0;
-        const initiates = sandbox.count('initiate');
-        const head = `{"amount":1500,"currency":"TZS","msisdn":"${nextMsisdn()}","customer_name":"`;
+        const initiates = sandbox().count('initiate');
+        const head = `{"amount":1500,"currency":"TZS","msisdn":"${phone()}","customer_name":"`;
         const text = `${head}${'x'.repeat(ONE_MIB - head.length - 2)}"}`;
         expect(Buffer.byteLength(text)).toBe(ONE_MIB);
         for (const path of ['/payments', '/callback']) {
@@ -296,7 +275,7 @@ export function runHttpSuite(variants: HostVariant[]): void {
           else expectError(answer, 413, 'PAYLOAD_TOO_LARGE');
         }
         expect(emitted['payment.created'] ?? 0).toBe(created);
-        expect(sandbox.count('initiate')).toBe(initiates);
+        expect(sandbox().count('initiate')).toBe(initiates);
         // The unread rest of the body was drained: the next requests are answered, not reset or hung.
         for (let i = 0; i < 3; i++) expect((await call('GET', '/health')).status).toBe(200);
       });

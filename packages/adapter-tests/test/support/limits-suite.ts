@@ -1,8 +1,9 @@
 import { connect } from 'node:net';
-import { createMemoryStore } from '@clickpesa-kit/core';
-import { type Sandbox, startSandbox } from '@clickpesa-kit/sandbox';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { HostSetup, HostVariant, RunningHost } from './host-conventions.js';
+import type { Sandbox } from '@clickpesa-kit/sandbox';
+import { expect, it } from 'vitest';
+import type { HostVariant, RunningHost } from './host-conventions.js';
+import type { StoreKind } from './stores.js';
+import { clickpesaOf, describeHosts, type HostPlan, hostPerTest, useSandbox } from './suite-kit.js';
 
 const CHECKSUM_KEY = 'limits-suite-checksum-key';
 const PATH_SECRET = 'hook-0123456789abcdef';
@@ -10,51 +11,15 @@ const PATH_SECRET = 'hook-0123456789abcdef';
 const BOMBED_PHONE = '255759000017';
 
 /**
- * The abuse limits over real HTTP on each framework: push rate limits (429 + Retry-After, nothing sent), the
- * client IP from the framework (not from a spoofable header), and the webhook route's guards (per-IP limit,
- * secret path, slow-body cut-off, a forged flood that costs no ClickPesa call).
+ * The push rate limits over real HTTP on each framework and store (they are counted in the store): a push-bomb
+ * stops at the per-phone limit, the per-user and per-IP limits answer 429 + Retry-After with nothing sent, and
+ * the client IP comes from the framework, not from a spoofable header.
  */
-export function runLimitsSuite(variants: HostVariant[]): void {
-  let sandbox: Sandbox;
-  beforeAll(async () => {
-    sandbox = await startSandbox({ checksumKey: CHECKSUM_KEY, approveDelayMs: 60_000 });
-  });
-  afterAll(() => sandbox.close());
+export function runPushLimitsSuite(variants: HostVariant[], stores: StoreKind[]): void {
+  const sandbox = useSandbox({ checksumKey: CHECKSUM_KEY, approveDelayMs: 60_000 });
 
-  describe.each(variants)('$name', (variant) => {
-    let host: RunningHost | undefined;
-    afterEach(async () => {
-      await host?.close();
-      host = undefined;
-    });
-
-    const start = async (options: Partial<HostSetup['options']> = {}) => {
-      host = await variant.start({
-        mount: '/api/v1',
-        options: {
-          store: createMemoryStore(),
-          clickpesa: {
-            clientId: sandbox.clientId,
-            apiKey: sandbox.apiKey,
-            checksumKey: CHECKSUM_KEY,
-            baseUrl: sandbox.url,
-          },
-          poller: false,
-          budget: false,
-          // every push reaches ClickPesa unless a limit stops it
-          exclusivePushPerMsisdn: false,
-          ...options,
-        },
-      });
-      return host;
-    };
-    const initiates = () => sandbox.requests.filter((entry) => entry.endpoint === 'initiate').length;
-    const push = (running: RunningHost, msisdn: string, headers: Record<string, string> = {}) =>
-      fetch(`${running.base}/payments`, {
-        method: 'POST',
-        headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ amount: 1500, currency: 'TZS', msisdn, customer_name: 'Asha' }),
-      });
+  describeHosts('push limits', variants, stores, (variant, kind) => {
+    const { start, push, initiates } = limitsHost(variant, kind, sandbox);
 
     it('stops a push-bomb: 1,000 pushes to one phone reach ClickPesa 3 times; the rest are 429 RATE_LIMITED', async () => {
       const running = await start();
@@ -104,8 +69,33 @@ export function runLimitsSuite(variants: HostVariant[]): void {
         push(running, `25575900${n}037`, { 'x-forwarded-for': `203.0.113.${n}` });
       expect((await spoofed(1)).status).toBe(201);
       expect((await spoofed(2)).status).toBe(201);
-      expect((await spoofed(3)).status).toBe(429);
+      await expectRateLimited(await spoofed(3), 600);
     });
+
+    it('limits pushes per user across phone numbers: 429 RATE_LIMITED with Retry-After, nothing sent', async () => {
+      const running = await start({
+        rateLimits: { perOwner: { max: 2, windowMs: 600_000 }, perPhone: false, perIp: false },
+      });
+      const before = initiates();
+      expect((await push(running, '255759001017')).status).toBe(201);
+      expect((await push(running, '255759001027')).status).toBe(201);
+      await expectRateLimited(await push(running, '255759001037'), 600);
+      expect(initiates() - before).toBe(2);
+      // another user is counted on their own
+      expect((await push(running, '255759001047', { authorization: 'Bearer bob-token' })).status).toBe(201);
+    });
+  });
+}
+
+/**
+ * The webhook route's guards over real HTTP on each framework: the per-IP limit, the secret path, the slow-body
+ * cut-off and a forged flood that costs no ClickPesa call.
+ */
+export function runWebhookGuardsSuite(variants: HostVariant[], stores: StoreKind[]): void {
+  const sandbox = useSandbox({ checksumKey: CHECKSUM_KEY, approveDelayMs: 60_000 });
+
+  describeHosts('webhook guards', variants, stores, (variant, kind) => {
+    const { start, push } = limitsHost(variant, kind, sandbox);
 
     const webhook = (running: RunningHost, path: string, body: unknown = forgedBody(0)) =>
       fetch(`${running.base}${path}`, {
@@ -186,7 +176,7 @@ export function runLimitsSuite(variants: HostVariant[]): void {
       const created = await push(running, '255759000047');
       expect(created.status).toBe(201);
       const { data } = (await created.json()) as { data: { id: string; reference: string } };
-      const upstream = sandbox.requests.length;
+      const upstream = sandbox().requests.length;
 
       const statuses = new Map<number, number>();
       const slowestGet = { ms: 0 };
@@ -219,13 +209,47 @@ export function runLimitsSuite(variants: HostVariant[]): void {
       // forged (no valid checksum): 401 until the per-IP limit, then 429; none reaches ClickPesa
       expect((statuses.get(401) ?? 0) + (statuses.get(429) ?? 0)).toBe(2_000);
       expect(statuses.get(429)).toBeGreaterThan(1_000);
-      expect(sandbox.requests.length).toBe(upstream);
+      expect(sandbox().requests.length).toBe(upstream);
       // generous for a loaded machine; a starved event loop would take seconds
       expect(slowestGet.ms).toBeLessThan(2_000);
       const stored = await running.payments.store.listWebhookReceipts({ orderReference: data.reference });
       expect(stored).toHaveLength(0);
     });
   });
+}
+
+/** Starts a host per test on a fresh database (the limits are counted in the store) and pushes through it. */
+function limitsHost(variant: HostVariant, kind: StoreKind, sandbox: () => Sandbox) {
+  const startHost = hostPerTest(variant, kind);
+  return {
+    start: (options: Partial<HostPlan['options']> = {}) =>
+      startHost({
+        mount: '/api/v1',
+        options: {
+          clickpesa: clickpesaOf(sandbox(), CHECKSUM_KEY),
+          poller: false,
+          budget: false,
+          // every push reaches ClickPesa unless a limit stops it
+          exclusivePushPerMsisdn: false,
+          ...options,
+        },
+      }),
+    initiates: () => sandbox().count('initiate'),
+    push: (running: RunningHost, msisdn: string, headers: Record<string, string> = {}) =>
+      fetch(`${running.base}/payments`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ amount: 1500, currency: 'TZS', msisdn, customer_name: 'Asha' }),
+      }),
+  };
+}
+
+async function expectRateLimited(answer: Response, maxRetryAfterS: number): Promise<void> {
+  expect(answer.status).toBe(429);
+  const retryAfter = Number(answer.headers.get('retry-after'));
+  expect(retryAfter).toBeGreaterThan(0);
+  expect(retryAfter).toBeLessThanOrEqual(maxRetryAfterS);
+  expect(await answer.json()).toMatchObject({ success: false, error: { code: 'RATE_LIMITED' } });
 }
 
 function forgedBody(n: number, orderReference = 'FORGED0001') {

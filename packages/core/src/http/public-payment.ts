@@ -22,9 +22,17 @@ export interface PublicPayment {
   msisdn: string;
   provider: Operator;
   customer_name: string | null;
+  /** The host's own order id, if it gave one. */
+  external_order_id: string | null;
   error_message: string | null;
   failure_reason: FailureReason | null;
   needs_attention: boolean;
+  /** ClickPesa reported collecting another amount or currency than asked for. */
+  amount_mismatch: boolean;
+  /** The amount ClickPesa reported, when it differs. */
+  collected_amount: string | null;
+  /** The currency ClickPesa reported, when it differs. */
+  collected_currency: string | null;
   attempts: number;
   metadata: Record<string, string | number | boolean | null> | null;
   created_at: string;
