@@ -1,27 +1,15 @@
-import type { PaymentEventOf, PaymentEvents, ProviderResponseEvent, ToolkitEvents } from '../events.js';
+import type { PaymentEventOf, PaymentEvents, ToolkitEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 
 /**
- * One structured line per ClickPesa call (endpoint, HTTP status, latency), per webhook and per payment
- * transition, written from the live event bus so every path (routes, poller, host calls) is covered alike.
+ * One structured line per webhook and per payment transition, written from the live event bus so every
+ * path (routes, poller, host calls) is covered alike; each ClickPesa call is logged by the client itself
+ * (endpoint, HTTP status, latency).
  * Ids and references are fine in logs; phone numbers and secrets are not, and the context logger removes
  * them. Returns the function that detaches the listeners.
  */
 export function logKitEvents(events: PaymentEvents, logger: Logger): () => void {
   const listeners: Partial<ToolkitEvents> = {
-    'provider.response': (event: ProviderResponseEvent) => {
-      const fields = {
-        endpoint: event.endpoint,
-        method: event.method,
-        httpStatus: event.status,
-        durationMs: Math.round(event.durationMs),
-        providerRequestId: event.requestId,
-        ...(event.orderReference === undefined ? {} : { orderReference: event.orderReference }),
-        ...(event.error === undefined ? {} : { error: event.error }),
-      };
-      if (event.status === null || event.status >= 500) logger.warn(fields, 'clickpesa call failed');
-      else logger.info(fields, 'clickpesa call');
-    },
     'webhook.received': (event) =>
       logger.info(
         {
