@@ -1,3 +1,4 @@
+/// <reference path="./prometheus-text.d.ts" />
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartShop } from '../shop.js';
@@ -22,10 +23,11 @@ export function describeExampleObservability(framework: string, startShop: Start
       const live = await app.request('/api/v1/health/live');
       expect(live.status).toBe(200);
       expect(live.json).toMatchObject({ status: 'alive' });
-      const ready = await eventually(async () => {
-        const answer = await app.request('/api/v1/health/ready');
-        return answer.status === 200 ? answer : undefined;
-      }, 'the app to be ready');
+      await eventually(
+        async () => (await app.request('/api/v1/health/ready')).status === 200,
+        'the app to be ready',
+      );
+      const ready = await app.request('/api/v1/health/ready');
       expect(ready.json).toMatchObject({
         status: 'ready',
         checks: {
@@ -97,10 +99,11 @@ export function describeExampleObservability(framework: string, startShop: Start
           body: { msisdn: `071234560${n}`, external_order_id: order.id },
         });
       }
-      const notReady = await eventually(async () => {
-        const answer = await app.request('/api/v1/health/ready');
-        return answer.status === 503 ? answer : undefined;
-      }, 'readiness to fail');
+      await eventually(
+        async () => (await app.request('/api/v1/health/ready')).status === 503,
+        'readiness to fail',
+      );
+      const notReady = await app.request('/api/v1/health/ready');
       expect(notReady.json).toMatchObject({
         status: 'not_ready',
         checks: { circuit: { ok: false, state: 'open' }, store: { ok: true } },
