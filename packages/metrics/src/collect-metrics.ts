@@ -47,75 +47,75 @@ export function collectMetrics(
   const registry = options.registry ?? globalRegistry;
   const prefix = options.prefix ?? 'clickpesa_';
   const registers = [registry];
-  const name = (suffix: string) => `${prefix}${suffix}`;
+  // every metric is named through here, so stop() knows what to unregister
+  const names: string[] = [];
+  const name = (suffix: string) => {
+    names.push(`${prefix}${suffix}`);
+    return `${prefix}${suffix}`;
+  };
   const { events, outbox, budget } = payments;
 
-  const pushesSent = new Counter({
-    name: name('pushes_sent_total'),
-    help: 'USSD push calls made to ClickPesa, by result (accepted, rejected, failed)',
-    labelNames: ['result'],
-    registers,
-  });
-  const outcomes = new Counter({
-    name: name('payment_outcomes_total'),
-    help: 'Payments that reached a final status, by status and failure reason (none for success)',
-    labelNames: ['status', 'reason'],
-    registers,
-  });
-  const webhooks = new Counter({
-    name: name('webhooks_total'),
-    help: 'ClickPesa webhooks, by verification result (verified, unverified, duplicate, orphan, rejected) and rejection reason',
-    labelNames: ['result', 'reason'],
-    registers,
-  });
-  const providerCalls = new Counter({
-    name: name('provider_calls_total'),
-    help: 'Calls to ClickPesa, by endpoint and HTTP status class (network: no answer)',
-    labelNames: ['endpoint', 'status_class'],
-    registers,
-  });
-  const rateLimited = new Counter({
-    name: name('provider_rate_limited_total'),
-    help: 'ClickPesa answers 429 (rate limited), by endpoint',
-    labelNames: ['endpoint'],
-    registers,
-  });
-  const delivered = new Counter({
-    name: name('events_delivered_total'),
-    help: 'Stored events delivered to a consumer (handlers, callback), by consumer and event type',
-    labelNames: ['consumer', 'type'],
-    registers,
-  });
-  const deadLettered = new Counter({
-    name: name('events_dead_lettered_total'),
-    help: 'Stored events that exhausted their delivery attempts, by consumer and event type',
-    labelNames: ['consumer', 'type'],
-    registers,
-  });
-  const providerLatency = new Histogram({
-    name: name('provider_request_duration_seconds'),
-    help: 'Latency of ClickPesa calls, by endpoint',
-    labelNames: ['endpoint'],
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  const toFinal = new Histogram({
-    name: name('payment_time_to_final_seconds'),
-    help: "Time from an attempt's push to its final status, by final status",
-    labelNames: ['status'],
-    buckets: TO_FINAL_BUCKETS,
-    registers,
-  });
-  const webhookAck = new Histogram({
-    name: name('webhook_ack_duration_seconds'),
-    help: 'Time from a webhook reaching the route to its answer',
-    buckets: ACK_BUCKETS,
-    registers,
-  });
+  const counter = (suffix: string, help: string, labelNames: string[]) =>
+    new Counter({ name: name(suffix), help, labelNames, registers });
+  const histogram = (suffix: string, help: string, buckets: number[], labelNames: string[] = []) =>
+    new Histogram({ name: name(suffix), help, labelNames, buckets, registers });
+
+  const pushesSent = counter(
+    'pushes_sent_total',
+    'USSD push calls made to ClickPesa, by result (accepted, rejected, failed)',
+    ['result'],
+  );
+  const outcomes = counter(
+    'payment_outcomes_total',
+    'Payments that reached a final status, by status and failure reason (none for success)',
+    ['status', 'reason'],
+  );
+  const webhooks = counter(
+    'webhooks_total',
+    'ClickPesa webhooks, by verification result (verified, unverified, duplicate, orphan, rejected) and rejection reason',
+    ['result', 'reason'],
+  );
+  const providerCalls = counter(
+    'provider_calls_total',
+    'Calls to ClickPesa, by endpoint and HTTP status class (network: no answer)',
+    ['endpoint', 'status_class'],
+  );
+  const rateLimited = counter(
+    'provider_rate_limited_total',
+    'ClickPesa answers 429 (rate limited), by endpoint',
+    ['endpoint'],
+  );
+  const delivered = counter(
+    'events_delivered_total',
+    'Stored events delivered to a consumer (handlers, callback), by consumer and event type',
+    ['consumer', 'type'],
+  );
+  const deadLettered = counter(
+    'events_dead_lettered_total',
+    'Stored events that exhausted their delivery attempts, by consumer and event type',
+    ['consumer', 'type'],
+  );
+  const providerLatency = histogram(
+    'provider_request_duration_seconds',
+    'Latency of ClickPesa calls, by endpoint',
+    LATENCY_BUCKETS,
+    ['endpoint'],
+  );
+  const toFinal = histogram(
+    'payment_time_to_final_seconds',
+    "Time from an attempt's push to its final status, by final status",
+    TO_FINAL_BUCKETS,
+    ['status'],
+  );
+  const webhookAck = histogram(
+    'webhook_ack_duration_seconds',
+    'Time from a webhook reaching the route to its answer',
+    ACK_BUCKETS,
+  );
 
   // read on scrape: the budget keeps running totals, the outbox lives in the store
   let waitsSeen = 0;
-  const budgetWaits = new Counter({
+  new Counter({
     name: name('budget_waits_total'),
     help: 'ClickPesa calls that waited for the request budget (spacing, a rate-limit pause, an open circuit)',
     registers,
@@ -125,7 +125,7 @@ export function collectMetrics(
       waitsSeen = waited;
     },
   });
-  const budgetWaiting = new Gauge({
+  new Gauge({
     name: name('budget_waiting_calls'),
     help: 'Calls waiting for the request budget right now, by priority (user, background)',
     labelNames: ['priority'],
@@ -136,7 +136,7 @@ export function collectMetrics(
       this.set({ priority: 'background' }, state?.waiting.background ?? 0);
     },
   });
-  const budgetPaused = new Gauge({
+  new Gauge({
     name: name('budget_paused_seconds'),
     help: 'How much longer ClickPesa calls are paused after a rate limit (0: not paused)',
     registers,
@@ -145,7 +145,7 @@ export function collectMetrics(
       this.set(Math.max(0, ...until.map((end) => (end - Date.now()) / 1000)));
     },
   });
-  const circuit = new Gauge({
+  new Gauge({
     name: name('provider_circuit_state'),
     help: 'The ClickPesa circuit breaker: 1 for its current state (closed, open, half_open), 0 for the others',
     labelNames: ['state'],
@@ -155,7 +155,7 @@ export function collectMetrics(
       for (const state of ['closed', 'open', 'half_open']) this.set({ state }, state === current ? 1 : 0);
     },
   });
-  const outboxGauges = outboxMetrics(outbox, name, registers);
+  outboxMetrics(outbox, name, registers);
 
   const onProviderResponse = (event: ProviderResponseEvent) => {
     providerCalls.inc({ endpoint: event.endpoint, status_class: statusClass(event.status) });
@@ -201,28 +201,11 @@ export function collectMetrics(
   };
   for (const [type, listener] of subscriptions) bus.on(type, listener);
 
-  const all = [
-    pushesSent,
-    outcomes,
-    webhooks,
-    providerCalls,
-    rateLimited,
-    delivered,
-    deadLettered,
-    providerLatency,
-    toFinal,
-    webhookAck,
-    budgetWaits,
-    budgetWaiting,
-    budgetPaused,
-    circuit,
-    ...outboxGauges,
-  ];
   return {
     registry,
     stop() {
       for (const [type, listener] of subscriptions) bus.off(type, listener);
-      for (const metric of all) registry.removeSingleMetric((metric as unknown as { name: string }).name);
+      for (const metricName of names) registry.removeSingleMetric(metricName);
     },
   };
 }
