@@ -45,9 +45,18 @@ export function createShopApp(shop: Shop): { app: express.Express; payments: Cli
     // payment events drive the shop's orders: delivered from the store, at least once, surviving restarts;
     // the order book applies each event id once
     handlers: orderEventHandlers(shop.orders),
+    // GET /api/v1/health/live and /health/ready, without auth: for the load balancer
+    health: true,
+    budget: shop.budget,
   });
   app.use(API_BASE, router);
   const { payments } = router;
+  // 6. Prometheus metrics of the kit (on an internal port or behind auth in a real shop).
+  shop.metrics.watch(payments);
+  app.get('/metrics', async (_req, res) => {
+    const answer = await shop.metrics.answer();
+    res.status(answer.status).set(answer.headers).send(answer.body);
+  });
 
   // 4. The shop's own routes.
   app.post('/shop/orders', async (req, res) => send(res, await shop.answers.createOrder(req.user, req.body)));

@@ -46,8 +46,17 @@ export async function createShopApp(
     // payment events drive the shop's orders: delivered from the store, at least once, surviving restarts;
     // the order book applies each event id once
     handlers: orderEventHandlers(shop.orders),
+    // GET /api/v1/health/live and /health/ready, without auth: for the load balancer
+    health: true,
+    budget: shop.budget,
   });
   const payments = app.payments;
+  // 6. Prometheus metrics of the kit (on an internal port or behind auth in a real shop).
+  shop.metrics.watch(payments);
+  app.get('/metrics', async (_request, reply) => {
+    const answer = await shop.metrics.answer();
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
+  });
 
   // 4. The shop's own routes.
   app.post('/shop/orders', async (request, reply) =>

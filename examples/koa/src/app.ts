@@ -54,9 +54,21 @@ export function createShopApp(shop: Shop): { app: Koa<ShopState>; payments: Clic
     // payment events drive the shop's orders: delivered from the store, at least once, surviving restarts;
     // the order book applies each event id once
     handlers: orderEventHandlers(shop.orders),
+    // GET /api/v1/health/live and /health/ready, without auth: for the load balancer
+    health: true,
+    budget: shop.budget,
   });
   app.use(middleware);
   const { payments } = middleware;
+  // 6. Prometheus metrics of the kit (on an internal port or behind auth in a real shop).
+  shop.metrics.watch(payments);
+  app.use(async (ctx, next) => {
+    if (ctx.method !== 'GET' || ctx.path !== '/metrics') return next();
+    const answer = await shop.metrics.answer();
+    ctx.status = answer.status;
+    ctx.set(answer.headers);
+    ctx.body = answer.body;
+  });
 
   // 4. The shop's own routes, and 5. the checkout page, its browser client and /config.json.
   app.use(async (ctx, next) => {

@@ -22,4 +22,5 @@ export { orderEventHandlers } from './orders/orders-follow-payments.js';
 export { runExample, startupProblem } from './run-example.js';
 export { API_BASE, prepareShop, type RunningShop, type Shop, type StartShop } from './shop.js';
 export { type Answer, ShopAnswers } from './shop-answers.js';
+export { type MetricsAnswer, ShopMetrics } from './shop-metrics.js';
 export { StartupError } from './startup-error.js';

@@ -1,4 +1,10 @@
-import type { ClickPesaClientOptions, ClickPesaPayments, Logger, PaymentStore } from '@clickpesa-kit/core';
+import type {
+  ClickPesaClientOptions,
+  ClickPesaPayments,
+  Logger,
+  PaymentStore,
+  ProviderBudgetOptions,
+} from '@clickpesa-kit/core';
 import type { Sandbox } from '@clickpesa-kit/sandbox';
 import type { ApiTokens } from './api-tokens.js';
 import { type CheckoutPage, loadCheckoutPage } from './checkout-page.js';
@@ -10,12 +16,15 @@ import { orderPrices, type ResolveOrderAmount } from './orders/order-prices.js';
 import { openPaymentStore } from './payment-store.js';
 import { startSandboxMode } from './sandbox-mode.js';
 import { ShopAnswers } from './shop-answers.js';
+import { ShopMetrics } from './shop-metrics.js';
 
 /** Where every example mounts the payment routes. */
 export const API_BASE = '/api/v1';
 
 /** Fast polling for a sandbox demo; with real ClickPesa the page keeps the guide's 15 s / 10 s / 6 checks. */
 const SANDBOX_POLL = { initialDelayMs: 1000, intervalMs: 1000, maxAttempts: 180 };
+/** In sandbox mode an outage you stage (sandbox faults) ends quickly: the circuit probes after 2 s, not 30 s. */
+const SANDBOX_BUDGET: ProviderBudgetOptions = { breaker: { probeIntervalMs: 2_000 } };
 
 /**
  * Everything an example app needs besides its framework: the store, the ClickPesa settings (real or the
@@ -36,6 +45,10 @@ export interface Shop {
   /** The shop's own routes and error handler, ready to be written by any framework. */
   readonly answers: ShopAnswers;
   readonly checkout: CheckoutPage;
+  /** `budget` option of the kit (the ClickPesa request budget and circuit breaker). */
+  readonly budget: ProviderBudgetOptions;
+  /** The shop's Prometheus registry with the kit's metrics: the apps serve it at `/metrics`. */
+  readonly metrics: ShopMetrics;
   /** The in-process sandbox in sandbox mode, else null. */
   readonly sandbox: Sandbox | null;
   /** Tells the sandbox where the webhook route listens, once the app's address is known. */
@@ -84,9 +97,13 @@ export async function prepareShop(config: ExampleConfig, logger: Logger = consol
       sandbox: sandbox ? { phoneUrl: sandbox.phoneUrl } : null,
       poll: sandbox ? SANDBOX_POLL : {},
     });
+    const metrics = new ShopMetrics();
+    closers.push(async () => metrics.stop());
     return {
       store,
       clickpesa,
+      budget: sandbox ? SANDBOX_BUDGET : {},
+      metrics,
       logger,
       users: config.apiTokens,
       orders,

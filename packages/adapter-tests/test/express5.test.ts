@@ -1,3 +1,4 @@
+import { runHealthSuite } from './support/health-suite.js';
 import { runHttpSuite } from './support/http-suite.js';
 import { runPushLimitsSuite } from './support/limits-suite.js';
 import { runMoneySuite } from './support/money-suite.js';
@@ -16,3 +17,4 @@ runMoneySuite(variants, realStores);
 runOrdersSuite(variants, realStores);
 runPushLimitsSuite(variants.slice(0, 1), [sqliteStore]);
 runPushLimitsSuite(variants.slice(1), [postgresStore]);
+runHealthSuite(variants);

@@ -1,3 +1,4 @@
+import { runHealthSuite } from './support/health-suite.js';
 import { runHttpSuite } from './support/http-suite.js';
 import { runPushLimitsSuite } from './support/limits-suite.js';
 import { runMoneySuite } from './support/money-suite.js';
@@ -11,3 +12,4 @@ runHttpSuite(variants, [memoryStore]);
 runMoneySuite(variants, [memoryStore]);
 runOrdersSuite(variants, [memoryStore]);
 runPushLimitsSuite(variants, [memoryStore]);
+runHealthSuite(variants);

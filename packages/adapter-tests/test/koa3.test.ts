@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import { runHealthSuite } from './support/health-suite.js';
 import { runHttpSuite } from './support/http-suite.js';
 import { runPushLimitsSuite } from './support/limits-suite.js';
 import { runMoneySuite } from './support/money-suite.js';
@@ -17,3 +18,4 @@ runMoneySuite(variants, realStores);
 runOrdersSuite(variants, realStores);
 runPushLimitsSuite(variants.slice(0, 1), [sqliteStore]);
 runPushLimitsSuite(variants.slice(1), [postgresStore]);
+runHealthSuite(variants);

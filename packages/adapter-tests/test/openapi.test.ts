@@ -22,6 +22,8 @@ describe('the OpenAPI document', () => {
     const document = paymentsOpenApi({ prefix: '/api/v1' }) as { paths: Record<string, Record<string, any>> };
     expect(Object.keys(document.paths).sort()).toEqual([
       '/api/v1/callback',
+      '/api/v1/health/live',
+      '/api/v1/health/ready',
       '/api/v1/payments',
       '/api/v1/payments/{id}',
       '/api/v1/payments/{id}/cancel',
@@ -43,6 +45,9 @@ describe('the OpenAPI document', () => {
       in: 'path',
     });
     expect(document.paths['/api/v1/callback']?.post.security).toEqual([]);
+    // the probes: no auth, and readiness documents its 503
+    expect(document.paths['/api/v1/health/ready']?.get.security).toEqual([]);
+    expect(Object.keys(document.paths['/api/v1/health/ready']?.get.responses)).toEqual(['200', '503']);
   });
 
   it('is what the kit serves as payments.openapi()', () => {

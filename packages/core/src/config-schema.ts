@@ -220,6 +220,16 @@ export const clickpesaOptionsSchema = z
       .regex(/^[A-Za-z0-9_-]{16,}$/, 'must be at least 16 characters of A-Z, a-z, 0-9, "_" and "-"')
       .optional(),
     instances: count().optional(),
+    health: z
+      .union([
+        z.boolean(),
+        z.strictObject({
+          timeoutMs: positiveMs().optional(),
+          pollerStaleAfterMs: positiveMs().optional(),
+          outboxLagLimitMs: positiveMs().optional(),
+        }),
+      ])
+      .optional(),
     logger: logger().optional(),
     events: withMethods('must be a PaymentEvents bus', 'on', 'emit').optional(),
     clock: clock().optional(),

@@ -4,6 +4,7 @@ import type { ClickPesaApi, ClickPesaClientOptions } from './client/types.js';
 import type { Clock } from './clock.js';
 import type { DispatcherOptions, EventHandlers } from './dispatch/types.js';
 import type { PaymentEvents } from './events.js';
+import type { HealthOptions } from './http/health.js';
 import type { Authenticate } from './http/types.js';
 import type { Logger } from './logger.js';
 import type { PollerOptions } from './poller/types.js';
@@ -113,7 +114,17 @@ export interface ClickPesaPaymentsOptions<Raw = unknown>
   instances?: number;
   /** Time source for the service and the poller (tests pass a manual clock). Default: the system clock. */
   clock?: Clock;
-  /** Structured logger (pino-compatible). Nothing logged contains a secret. Default: silent. */
+  /**
+   * Serve the health probes `GET /health/live` and `GET /health/ready` under the routes' mount point, with
+   * no authentication (load balancers probe them; they show no id and no secret). `true` for the defaults,
+   * or `{ timeoutMs, pollerStaleAfterMs, outboxLagLimitMs }`. Default: off (those paths are not ours).
+   */
+  health?: boolean | HealthOptions;
+  /**
+   * Structured logger (pino-compatible). Nothing logged contains a secret, and phone numbers are masked.
+   * Lines written while a route answers carry its `requestId` (through `logger.child` when the logger has
+   * one). Default: silent.
+   */
   logger?: Logger;
   /** The event bus to emit on; pass your own to subscribe before anything happens. Default: a new one. */
   events?: PaymentEvents;

@@ -92,6 +92,20 @@ export interface PollerErrorEvent {
   paymentId?: string;
 }
 
+/** The webhook route answered: how long the request took from arrival to answer (ms). */
+export interface WebhookAcknowledgedEvent {
+  status: number;
+  durationMs: number;
+}
+
+/** The event dispatcher settled one delivery of a stored event to a consumer (`handlers` or `callback`). */
+export interface OutboxDeliveryEvent {
+  consumer: string;
+  type: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
 export type ToolkitEvents = {
   [K in PaymentEventType]: (event: PaymentEventOf<K>) => void;
 } & {
@@ -100,6 +114,9 @@ export type ToolkitEvents = {
   'provider.request': (event: ProviderRequestEvent) => void;
   'provider.response': (event: ProviderResponseEvent) => void;
   'poller.error': (event: PollerErrorEvent) => void;
+  'webhook.acknowledged': (event: WebhookAcknowledgedEvent) => void;
+  'outbox.delivered': (event: OutboxDeliveryEvent) => void;
+  'outbox.dead_lettered': (event: OutboxDeliveryEvent) => void;
   error: (error: Error) => void;
 };
 

@@ -18,9 +18,12 @@ import { createOutboxApi, type PaymentsOutbox } from './dispatch/outbox-api.js';
 import { ClickPesaKitError } from './errors.js';
 import { PaymentEvents } from './events.js';
 import { createPaymentsHandler } from './http/handler.js';
+import { createHealthChecks, type HealthChecks } from './http/health.js';
 import { type OpenApiOptions, paymentsOpenApi } from './http/openapi.js';
 import type { Authenticate, PaymentsHandler } from './http/types.js';
 import { type Logger, silentLogger } from './logger.js';
+import { createContextLogger } from './logging/context-logger.js';
+import { logKitEvents } from './logging/event-logs.js';
 import { createCallbackNotifier } from './notify/notifier.js';
 import type { CallbackNotifier } from './notify/types.js';
 import { DEFAULT_WEBHOOK_CONFIRM_WINDOW_MS } from './poller/options.js';
@@ -34,6 +37,8 @@ import type { PaymentStore, StoredEvent } from './store/contract.js';
 
 /** The notification POST may take `callbackTimeoutMs`; the attempt as a whole gets this much more. */
 const CALLBACK_ATTEMPT_MARGIN_MS = 5_000;
+/** Readiness allows a poller this long (or 10 ticks, if longer) between ticks before calling it stale. */
+const MIN_POLLER_STALE_MS = 30_000;
 
 /** Everything an adapter (or a host calling the service directly) needs, wired together. */
 export interface ClickPesaPayments {
@@ -99,7 +104,8 @@ export function createClickPesaPayments<Raw = unknown>(
     webhookPathSecret,
     instances: _instances,
     clock = systemClock,
-    logger = silentLogger,
+    logger: hostLogger = silentLogger,
+    health: healthOption,
     events = new PaymentEvents(),
     checksumKey: _checksumKey,
     callbackSecret,
@@ -118,6 +124,8 @@ export function createClickPesaPayments<Raw = unknown>(
   }
 
   const checksumKeys = resolveWebhookChecksumKeys(options);
+  // every part logs through this: secrets out, phones masked, the request's id on each line
+  const logger = createContextLogger(hostLogger, collectSecrets(options, checksumKeys));
   if (paymentRules.trustSignedWebhooks && checksumKeys.length === 0) {
     throw new ClickPesaKitError('CONFIG_INVALID', {
       message:
@@ -200,12 +208,22 @@ export function createClickPesaPayments<Raw = unknown>(
     const dispatcherOptions = resolveDispatcherOptions(dispatcherOption);
     const owner = pollerOptions?.instanceId ?? `kit-${randomUUID()}`;
     const onError = (error: Error) => events.safeEmit('error', error);
+    const onSettled = (
+      outcome: 'delivered' | 'dead_lettered',
+      { consumer, type, attempt }: { consumer: string; type: string; attempt: number },
+    ) =>
+      events.safeEmit(outcome === 'delivered' ? 'outbox.delivered' : 'outbox.dead_lettered', {
+        consumer,
+        type,
+        attempt,
+      });
     dispatchers.handlers = createEventDispatcher({
       store,
       clock,
       logger,
       owner,
       onError,
+      onSettled,
       consumer: createHandlersConsumer(handlers, store),
       options: dispatcherOptions,
     });
@@ -216,6 +234,7 @@ export function createClickPesaPayments<Raw = unknown>(
         logger,
         owner,
         onError,
+        onSettled,
         consumer: callbacks.consumer,
         // the retry schedule is callbackRetryDelaysMs (the consumer says when); this only bounds one attempt
         options: { ...dispatcherOptions, handlerTimeoutMs: callbacks.timeoutMs + CALLBACK_ATTEMPT_MARGIN_MS },
@@ -240,6 +259,21 @@ export function createClickPesaPayments<Raw = unknown>(
     () => clock.now(),
   );
 
+  const health: HealthChecks | undefined = healthOption
+    ? createHealthChecks(
+        {
+          store,
+          pollerHeartbeat: poller ? () => (poller as Poller).heartbeat() : null,
+          pollerStaleAfterMs: Math.max(MIN_POLLER_STALE_MS, 10 * (pollerOptions?.tickMs ?? 1_000)),
+          budget: budget ? () => (budget as ProviderBudget).state() : null,
+          dispatching: dispatcherOption !== false,
+          now: () => clock.now(),
+        },
+        healthOption === true ? {} : healthOption,
+      )
+    : undefined;
+  const detachEventLogs = logKitEvents(events, logger);
+
   const handler = createPaymentsHandler({
     service,
     // the adapter that built these options hands the handler its own `Raw` request, and only that
@@ -252,6 +286,7 @@ export function createClickPesaPayments<Raw = unknown>(
     ...(webhookRateLimit === undefined ? {} : { webhookRateLimit }),
     ...(webhookPathSecret === undefined ? {} : { webhookPathSecret }),
     now: () => clock.now(),
+    ...(health === undefined ? {} : { health }),
   });
 
   let started = false;
@@ -285,6 +320,7 @@ export function createClickPesaPayments<Raw = unknown>(
             retention?.stop(),
           ]);
         } finally {
+          detachEventLogs();
           await Promise.all([ownClient?.close(), callbacks?.close()]);
         }
       })();

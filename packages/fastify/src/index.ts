@@ -81,7 +81,9 @@ const routes: FastifyPluginAsync<{ payments: ClickPesaPayments; secretPath: bool
     return reply.code(response.status).headers(response.headers).send(response.body);
   };
 
-  for (const [url, routesOfPath] of groupByPath(describeRoutes())) {
+  // only the routes this kit serves (the health probes exist with the `health` option only)
+  const served = describeRoutes().filter((route) => handler.matches(route.url));
+  for (const [url, routesOfPath] of groupByPath(served)) {
     for (const { method, schema } of routesOfPath) scope.route({ method, url, schema, handler: answer });
     // the other methods (the core answers 405 with Allow), and the same path with one trailing slash
     const others = METHODS.filter((method) => !routesOfPath.some((route) => route.method === method));

@@ -15,6 +15,8 @@ interface Waiter {
   /** Whose call it is ('' when the caller named nobody): user calls take turns by owner. */
   owner: string;
   pauseClass: string;
+  /** When it asked: a grant later than this counts as a wait. */
+  queuedAt: number;
   resolve: () => void;
   reject: (error: unknown) => void;
   detach: () => void;
@@ -58,6 +60,7 @@ export function createProviderBudget(options: ProviderBudgetOptions = {}): Provi
   const lastServed = new Map<string, number>();
   let backgroundCredit = 0;
   let granted = 0;
+  let waited = 0;
   let rateLimitStreak = 0;
   let wake: { at: number; cancel(): void } | null = null;
   let takingShared = false;
@@ -169,6 +172,7 @@ export function createProviderBudget(options: ProviderBudgetOptions = {}): Provi
     waiter.detach();
     breaker.started(at);
     granted += 1;
+    if (at > waiter.queuedAt) waited += 1;
     waiter.resolve();
   };
 
@@ -250,6 +254,7 @@ export function createProviderBudget(options: ProviderBudgetOptions = {}): Provi
           priority,
           owner: owner ?? '',
           pauseClass,
+          queuedAt: now(),
           resolve,
           reject,
           detach: () => signal?.removeEventListener('abort', onAbort),
@@ -295,6 +300,7 @@ export function createProviderBudget(options: ProviderBudgetOptions = {}): Provi
         pausedUntil: paused,
         waiting: { user: queues.user.length, background: queues.background.length },
         granted,
+        waited,
       };
     },
 

@@ -62,6 +62,8 @@ export interface ProviderBudgetState {
   waiting: { user: number; background: number };
   /** Calls granted since creation. */
   granted: number;
+  /** Of those, the calls that had to wait (spacing, a pause or an open circuit) before being granted. */
+  waited: number;
 }
 
 /** The provider budget: a ProviderGate (token bucket, priorities, pauses, circuit breaker) you can inspect. */

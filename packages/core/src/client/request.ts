@@ -91,8 +91,10 @@ export class ProviderTransport {
       this.#notify(() => hooks.onResponse?.(event));
       config.logger.debug(
         {
-          requestId: event.requestId,
+          // not `requestId`: that names the incoming request a line was written for
+          providerRequestId: event.requestId,
           endpoint: event.endpoint,
+          ...(event.orderReference === undefined ? {} : { orderReference: event.orderReference }),
           method: event.method,
           path: event.path,
           status: event.status,

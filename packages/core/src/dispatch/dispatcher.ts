@@ -20,6 +20,15 @@ export interface DispatcherDeps {
   random?: () => number;
   /** A failure of the dispatcher itself (a store call that threw); it keeps going. */
   onError?: (error: Error) => void;
+  /** A delivery this dispatcher settled as delivered or dead-lettered (metrics, logs). */
+  onSettled?: (outcome: 'delivered' | 'dead_lettered', delivery: SettledDelivery) => void;
+}
+
+/** What `onSettled` is told: no payload, only what bounded labels can be made of. */
+export interface SettledDelivery {
+  consumer: string;
+  type: string;
+  attempt: number;
 }
 
 export interface EventDispatcher {
@@ -157,7 +166,10 @@ export function createEventDispatcher(deps: DispatcherDeps): EventDispatcher {
       let current: boolean;
       if (outcome.ok) {
         current = await store.completeEventDelivery(settleInput);
-        if (current) logger.debug(where, 'event delivered');
+        if (current) {
+          logger.debug(where, 'event delivered');
+          deps.onSettled?.('delivered', where);
+        }
       } else {
         const waitMs =
           outcome.retryInMs === undefined
@@ -166,8 +178,10 @@ export function createEventDispatcher(deps: DispatcherDeps): EventDispatcher {
         const retryAt = waitMs === null ? null : new Date(now.getTime() + waitMs);
         const error = outcome.error.slice(0, MAX_ERROR_LENGTH);
         current = await store.failEventDelivery({ ...settleInput, error, retryAt });
-        if (current && retryAt === null) logger.error({ ...where, error }, 'event delivery dead-lettered');
-        else if (current)
+        if (current && retryAt === null) {
+          logger.error({ ...where, error }, 'event delivery dead-lettered');
+          deps.onSettled?.('dead_lettered', where);
+        } else if (current)
           logger.warn({ ...where, error, retryInMs: waitMs }, 'event delivery failed; will retry');
       }
       if (!current) logger.info(where, 'stale delivery lease: another dispatcher took this event over');

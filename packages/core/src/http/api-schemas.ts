@@ -135,3 +135,33 @@ export function errorEnvelopeSchema(codes: readonly ErrorCode[]) {
 export function statusOf(code: ErrorCode): number {
   return ERROR_CODES[code].httpStatus;
 }
+
+const healthCheckSchema = z
+  .object({ ok: z.boolean() })
+  .catchall(z.unknown())
+  .describe('One check: `ok`, and what it saw (no ids, no secrets, no error text)');
+
+/** `GET /health/live`: the process answers. */
+export const liveEnvelopeSchema = z
+  .object({ success: z.literal(true), message: z.string(), status: z.literal('alive') })
+  .strict();
+
+/** `GET /health/ready`: 200 when every check is ok, 503 (same shape) when one is not. */
+export const readyEnvelopeSchema = z
+  .object({
+    success: z.boolean(),
+    message: z.string(),
+    status: z.enum(['ready', 'not_ready']),
+    checks: z
+      .object({
+        store: healthCheckSchema.describe('`store.ping()` within the timeout; `latencyMs`'),
+        poller: healthCheckSchema.describe('running, with a fresh heartbeat; `lastTickAgeMs`'),
+        circuit: healthCheckSchema.describe('the provider circuit breaker is not open; `state`'),
+        budget: healthCheckSchema.describe('the request budget: `pausedForMs`, `waiting` calls'),
+        outbox: healthCheckSchema.describe(
+          'undelivered events: `pending`, `deadLetters`, `oldestPendingAgeMs` under the limit',
+        ),
+      })
+      .strict(),
+  })
+  .strict();

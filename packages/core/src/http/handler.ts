@@ -1,6 +1,7 @@
 import { ClickPesaKitError, ClickPesaProviderError, type ErrorCode, isClickPesaKitError } from '../errors.js';
 import type { PaymentEvents } from '../events.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { REQUEST_ID_HEADER, requestIdOf, withRequestContext } from '../logging/request-context.js';
 import type { InitiatePaymentInput } from '../service/initiate-input.js';
 import { activePaymentOf } from '../service/order-busy.js';
 import type {
@@ -13,10 +14,11 @@ import type {
 } from '../service/types.js';
 import { createSecretRedactor } from '../shared/redact.js';
 import { errorResponse, kitErrorResponse, listResponse, successResponse } from './envelope.js';
+import type { HealthChecks } from './health.js';
 import { assertEmptyCommandBody, createPaymentBody, idempotencyKeyHeader, paymentIdParam } from './inputs.js';
 import { toPublicPayment, toPublicProviderStatus } from './public-payment.js';
 import { readJsonBody } from './request-body.js';
-import { isKnownPath, matchRoute, type RouteName, splitPath } from './routes.js';
+import { isHealthPath, isKnownPath, matchRoute, type RouteName, splitPath } from './routes.js';
 import type { Authenticate, HandlerRequest, HandlerResponse, PaymentsHandler } from './types.js';
 import { createWebhookGuard } from './webhook-guard.js';
 
@@ -49,6 +51,8 @@ export interface PaymentsHandlerOptions {
   webhookPathSecret?: string;
   /** Time source of the webhook limit. Default: the system clock. */
   now?: () => Date;
+  /** The health probes (`/health/live`, `/health/ready`, no auth); without them those paths are not ours. */
+  health?: HealthChecks;
 }
 
 type RouteAction = (
@@ -108,6 +112,7 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const logger = options.logger ?? silentLogger;
+  const { health } = options;
   const redact = createSecretRedactor((options.secrets ?? []).filter((secret) => typeof secret === 'string'));
 
   const pushResponse = (result: PushResult, route: 'create' | 'retry'): HandlerResponse => {
@@ -129,7 +134,7 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     return successResponse(201, message, { data, headers });
   };
 
-  const actions: Record<Exclude<RouteName, 'callback'>, RouteAction> = {
+  const actions: Record<Exclude<RouteName, 'callback' | 'health_live' | 'health_ready'>, RouteAction> = {
     create: async (request, _params, ownerId) => {
       // only its outer shape is known here: the service checks every field and names the bad ones
       const body = createPaymentBody(readJsonBody(request, bodyLimit)) as InitiatePaymentInput;
@@ -194,6 +199,22 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     return webhookResponse(await service.handleWebhook(input));
   };
 
+  /** The webhook answered, timed from arrival: ClickPesa retries what it does not see acknowledged. */
+  const timedCallback = async (request: HandlerRequest): Promise<HandlerResponse> => {
+    const started = performance.now();
+    let response: HandlerResponse;
+    try {
+      response = await callback(request);
+    } catch (error) {
+      response = failureResponse(error, 'callback');
+    }
+    events?.safeEmit('webhook.acknowledged', {
+      status: response.status,
+      durationMs: performance.now() - started,
+    });
+    return response;
+  };
+
   /** Unknown failures: the host hears about them (`error` event, log); the client gets a generic 500. */
   const failureResponse = (error: unknown, route: RouteName): HandlerResponse => {
     if (isClickPesaKitError(error) && error.httpStatus !== 500) {
@@ -215,11 +236,7 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     const webhookRoute = webhookGuard.route(segments);
     if (webhookRoute === 'not_found') return errorResponse('NOT_FOUND');
     if (webhookRoute === 'webhook' && request.method.toUpperCase() === 'POST') {
-      try {
-        return await callback(request);
-      } catch (error) {
-        return failureResponse(error, 'callback');
-      }
+      return timedCallback(request);
     }
     const match =
       webhookRoute === 'webhook'
@@ -232,6 +249,11 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     const { route, params } = match;
     // the webhook route is answered above, through its guard
     if (route.name === 'callback') return errorResponse('NOT_FOUND');
+    // the probes answer before authentication: load balancers carry no credentials
+    if (route.name === 'health_live' || route.name === 'health_ready') {
+      if (!health) return errorResponse('NOT_FOUND');
+      return route.name === 'health_live' ? health.live() : health.ready();
+    }
     let principal: unknown;
     try {
       principal = authenticate(request.raw);
@@ -255,12 +277,16 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     bodyReadTimeoutMs,
     matches: (path) => {
       const segments = splitPath(path);
+      if (isHealthPath(segments)) return health !== undefined && isKnownPath(segments);
       return isKnownPath(segments) || webhookGuard.route(segments) !== 'other';
     },
     async handle(request) {
-      const response = await dispatch(request);
+      // every log line written while answering carries this id, and the caller gets it back
+      const requestId = requestIdOf(request.headers);
+      const response = await withRequestContext({ requestId }, () => dispatch(request));
       const body = redact(response.body);
-      return body === response.body ? response : { ...response, body };
+      const headers = { ...response.headers, [REQUEST_ID_HEADER]: requestId };
+      return { ...response, headers, ...(body === response.body ? {} : { body }) };
     },
   };
 }

@@ -7,9 +7,11 @@ import {
   initiatePaymentInputSchema,
   listEnvelopeSchema,
   listPaymentsQuerySchema,
+  liveEnvelopeSchema,
   paymentIdSchema,
   publicPaymentSchema,
   publicProviderStatusSchema,
+  readyEnvelopeSchema,
   statusOf,
   successEnvelopeSchema,
 } from './api-schemas.js';
@@ -33,6 +35,8 @@ export interface RouteDoc {
   bodyRequired: boolean;
   success: { status: number; message: string; schema: z.ZodType };
   errors: readonly ErrorCode[];
+  /** Answers outside the error envelope (readiness: 503 with the report). */
+  otherResponses?: Readonly<Record<number, { message: string; schema: z.ZodType }>>;
 }
 
 const READ_ERRORS: readonly ErrorCode[] = [
@@ -166,6 +170,29 @@ const DOCS: Record<RouteName, Omit<RouteDoc, 'route' | 'path'>> = {
       'STORE_UNAVAILABLE',
       'INTERNAL_ERROR',
     ],
+  },
+  health_live: {
+    summary: 'Liveness probe',
+    description:
+      'The process answers. Only with the `health` option; no authentication (for load balancers).',
+    params: null,
+    idempotencyKey: false,
+    body: null,
+    bodyRequired: false,
+    success: { status: 200, message: 'Alive', schema: liveEnvelopeSchema },
+    errors: [],
+  },
+  health_ready: {
+    summary: 'Readiness probe',
+    description:
+      'Store reachable, poller heartbeat fresh, circuit not open, budget pauses, outbox lag. Only with the `health` option; no authentication, bounded in time, no ids or secrets.',
+    params: null,
+    idempotencyKey: false,
+    body: null,
+    bodyRequired: false,
+    success: { status: 200, message: 'Ready', schema: readyEnvelopeSchema },
+    errors: [],
+    otherResponses: { 503: { message: 'Not ready: a check failed', schema: readyEnvelopeSchema } },
   },
 };
 
@@ -311,6 +338,12 @@ export function describeRoutes(): RouteDescription[] {
         ...toJsonSchema(errorEnvelopeSchema(codes), 'output', 'inline'),
       };
     }
+    for (const [status, other] of Object.entries(doc.otherResponses ?? {})) {
+      response[Number(status)] = {
+        description: other.message,
+        ...toJsonSchema(other.schema, 'output', 'inline'),
+      };
+    }
     const schema: RouteDescription['schema'] = {
       summary: doc.summary,
       description: doc.description,
@@ -331,13 +364,19 @@ export function describeRoutes(): RouteDescription[] {
   });
 }
 
-const tagOf = (doc: RouteDoc): string => (doc.route.name === 'callback' ? 'webhooks' : 'payments');
-const operationIdOf = (doc: RouteDoc): string =>
-  doc.route.name === 'callback'
-    ? 'clickpesaWebhook'
-    : doc.route.name === 'list'
-      ? 'listPayments'
-      : `${doc.route.name}Payment`;
+const TAGS: Partial<Record<RouteName, string>> = {
+  callback: 'webhooks',
+  health_live: 'health',
+  health_ready: 'health',
+};
+const OPERATION_IDS: Partial<Record<RouteName, string>> = {
+  callback: 'clickpesaWebhook',
+  list: 'listPayments',
+  health_live: 'healthLive',
+  health_ready: 'healthReady',
+};
+const tagOf = (doc: RouteDoc): string => TAGS[doc.route.name] ?? 'payments';
+const operationIdOf = (doc: RouteDoc): string => OPERATION_IDS[doc.route.name] ?? `${doc.route.name}Payment`;
 
 function operationOf(doc: RouteDoc): Record<string, unknown> {
   const parameters: Record<string, unknown>[] = [];
@@ -381,6 +420,12 @@ function operationOf(doc: RouteDoc): Record<string, unknown> {
     responses[status] = {
       description: codes.join(', '),
       content: { 'application/json': { schema: toJsonSchema(errorEnvelopeSchema(codes), 'output') } },
+    };
+  }
+  for (const [status, other] of Object.entries(doc.otherResponses ?? {})) {
+    responses[status] = {
+      description: other.message,
+      content: { 'application/json': { schema: toJsonSchema(other.schema, 'output') } },
     };
   }
   const operation: Record<string, unknown> = {

@@ -3,14 +3,23 @@
  * Paths are relative to the mount point; each works with and without a trailing slash.
  */
 
-export type RouteName = 'create' | 'list' | 'status' | 'get' | 'retry' | 'cancel' | 'callback';
+export type RouteName =
+  | 'create'
+  | 'list'
+  | 'status'
+  | 'get'
+  | 'retry'
+  | 'cancel'
+  | 'callback'
+  | 'health_live'
+  | 'health_ready';
 
 export interface RouteDefinition {
   name: RouteName;
   method: 'GET' | 'POST';
   /** Segments; `:id` captures one path segment. */
   pattern: readonly string[];
-  /** False only for the ClickPesa webhook, which the service verifies instead. */
+  /** False for the ClickPesa webhook (the service verifies it) and the health probes (opt-in, no ids). */
   authenticated: boolean;
 }
 
@@ -22,6 +31,8 @@ export const ROUTES: readonly RouteDefinition[] = Object.freeze([
   { name: 'retry', method: 'POST', pattern: ['payments', ':id', 'retry'], authenticated: true },
   { name: 'cancel', method: 'POST', pattern: ['payments', ':id', 'cancel'], authenticated: true },
   { name: 'callback', method: 'POST', pattern: ['callback'], authenticated: false },
+  { name: 'health_live', method: 'GET', pattern: ['health', 'live'], authenticated: false },
+  { name: 'health_ready', method: 'GET', pattern: ['health', 'ready'], authenticated: false },
 ]);
 
 export type RouteMatch =
@@ -42,6 +53,11 @@ export function matchRoute(method: string, segments: readonly string[] | null): 
     if (!allow.includes(route.method)) allow.push(route.method);
   }
   return allow ? { kind: 'method_not_allowed', allow } : { kind: 'no_route' };
+}
+
+/** True for the health probes' paths, which exist only when the kit's `health` option is on. */
+export function isHealthPath(segments: readonly string[] | null): boolean {
+  return segments !== null && segments.length === 2 && segments[0] === 'health';
 }
 
 /** True when the (split) path belongs to the route table, whatever the method. */

@@ -21,6 +21,7 @@ const WIRED = [
   'store',
   'domain',
   'events',
+  'logging',
   ...FOUNDATION,
 ];
 const ALLOWED: Record<string, readonly string[]> = {
@@ -37,7 +38,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   budget: ['client', 'store', 'domain', 'events', ...FOUNDATION],
   service: ['client', 'store', 'webhook', 'domain', 'events', ...FOUNDATION],
   poller: ['service', 'client', 'store', 'domain', 'events', ...FOUNDATION],
-  http: ['service', 'store', 'domain', 'events', ...FOUNDATION],
+  logging: ['events', 'domain', ...FOUNDATION],
+  http: ['service', 'store', 'logging', 'domain', 'events', ...FOUNDATION],
   dispatch: ['store', 'domain', 'events', ...FOUNDATION],
   retention: ['store', ...FOUNDATION],
   notify: ['http', 'dispatch', 'client', 'store', 'domain', 'events', ...FOUNDATION],

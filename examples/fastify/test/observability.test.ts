@@ -1,0 +1,4 @@
+import { describeExampleObservability } from '@clickpesa-kit/example-support/testing';
+import { startShop } from '../src/app.js';
+
+describeExampleObservability('Fastify', startShop);

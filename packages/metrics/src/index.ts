@@ -1,0 +1,6 @@
+export {
+  type CollectMetricsOptions,
+  collectMetrics,
+  type MetricsSource,
+  type PaymentsMetrics,
+} from './collect-metrics.js';
