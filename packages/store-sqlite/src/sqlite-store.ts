@@ -18,6 +18,7 @@ import {
   type IdempotencyRecord,
   inFlightIdempotency,
   isIdempotencyLive,
+  type ListAllPaymentsInput,
   type ListDeadDeliveriesInput,
   type ListPaymentsInput,
   type NewEvent,
@@ -199,6 +200,21 @@ class SqlitePaymentStore implements SqliteStore {
         .all({
           owner_id: input.ownerId,
           external_order_id: input.externalOrderId ?? null,
+          status: input.status ?? null,
+          before_at: before?.createdAt.getTime() ?? null,
+          before_id: before?.id ?? null,
+          limit: Math.max(0, input.limit),
+        })
+        .map((row) => paymentRows.fromRow(row));
+    });
+  }
+
+  listAllPayments(input: ListAllPaymentsInput): Promise<PaymentRecord[]> {
+    return this.read(() => {
+      const { before } = input;
+      return this.sql
+        .listAllPayments(input.status !== undefined, before !== undefined)
+        .all({
           status: input.status ?? null,
           before_at: before?.createdAt.getTime() ?? null,
           before_id: before?.id ?? null,
