@@ -28,7 +28,7 @@ export const reconcile: Command = async (ctx) => {
   const payments = createClickPesaPayments({
     store: ctx.store,
     authenticate: () => null,
-    clickpesa: { env: ctx.env },
+    clickpesa: { env: { ...ctx.env } },
     poller: false,
     dispatcher: false,
     retention: false,
