@@ -192,6 +192,7 @@ class SqlitePaymentStore implements SqliteStore {
     return this.read(() => {
       const { before } = input;
       const statement = this.sql.listPayments(
+        true,
         input.externalOrderId !== undefined,
         input.status !== undefined,
         before !== undefined,
@@ -213,7 +214,7 @@ class SqlitePaymentStore implements SqliteStore {
     return this.read(() => {
       const { before } = input;
       return this.sql
-        .listAllPayments(input.status !== undefined, before !== undefined)
+        .listPayments(false, false, input.status !== undefined, before !== undefined)
         .all({
           status: input.status ?? null,
           before_at: before?.createdAt.getTime() ?? null,
