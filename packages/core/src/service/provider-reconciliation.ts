@@ -13,6 +13,7 @@ export const DEFAULT_RECONCILE_PAGE_SIZE = 20;
 const MAX_RECONCILE_PAGE_SIZE = 500;
 /** A runaway guard: a provider that keeps answering full pages past its own totalCount. */
 const MAX_PAGES = 10_000;
+const DAY_MS = 86_400_000;
 
 export interface ReconcileOptions {
   /** Compare ClickPesa's payments created from this instant. */
@@ -153,8 +154,8 @@ function parseOptions(options: ReconcileOptions, now: Date): Window {
 }
 
 /**
- * Every record of the window, page by page. ClickPesa filters by calendar day, so records outside the exact
- * instants are dropped here. Pages may be shorter than asked for (a server-side maximum): the next page starts
+ * Every record of the window, page by page. ClickPesa filters by calendar day (in its own time zone), so the
+ * days around the window are asked for and records outside the exact instants are dropped here. Pages may be shorter than asked for (a server-side maximum): the next page starts
  * after what was actually received, until `totalCount` is reached or a page comes back empty. Records seen
  * twice (pages shift while payments are created) count once.
  */
@@ -163,9 +164,10 @@ async function listWindow(
   window: Window,
   options: ReconcileOptions,
 ): Promise<{ records: ProviderPayment[]; pages: number }> {
+  // ClickPesa's calendar day need not be UTC's: ask for a day more on each side, keep the exact window here
   const filters: ListPaymentsFilters = {
-    startDate: window.since.toISOString().slice(0, 10),
-    endDate: window.until.toISOString().slice(0, 10),
+    startDate: new Date(window.since.getTime() - DAY_MS).toISOString().slice(0, 10),
+    endDate: new Date(window.until.getTime() + DAY_MS).toISOString().slice(0, 10),
     sortBy: 'createdAt',
     orderBy: 'DESC',
     limit: window.pageSize,

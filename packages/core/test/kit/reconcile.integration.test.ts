@@ -133,6 +133,21 @@ describe('reconciliation report against the sandbox', () => {
     // 7 records, 2 a page: 4 pages, every one a real call through the client (and its budget)
     expect(report.pages).toBe(4);
     expect(f.sandbox.count('list') - listCalls).toBe(4);
+    // ClickPesa's day filter, a day wider on each side; the exact window is kept locally
+    const lists = f.sandbox.requests.filter((entry) => entry.endpoint === 'list').slice(-4);
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    for (const entry of lists) {
+      const query = new URL(entry.url, 'http://sandbox').searchParams;
+      expect(query.get('startDate')).toBe(day(s.since.getTime() - 86_400_000));
+      expect(query.get('endDate')).toBe(day(Date.now() + 86_400_000));
+      expect(query.get('limit')).toBe('2');
+    }
+    expect(lists.map((entry) => new URL(entry.url, 'http://sandbox').searchParams.get('skip'))).toEqual([
+      '0',
+      '2',
+      '4',
+      '6',
+    ]);
     const after = await Promise.all(
       [s.openToSuccess, s.openToFailed].map((payment) => f.store.getPayment(payment.id)),
     );
