@@ -24,6 +24,7 @@ describe('the OpenAPI document', () => {
       '/api/v1/callback',
       '/api/v1/payments',
       '/api/v1/payments/{id}',
+      '/api/v1/payments/{id}/audit',
       '/api/v1/payments/{id}/cancel',
       '/api/v1/payments/{id}/retry',
       '/api/v1/payments/{id}/status',
