@@ -100,7 +100,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
 
 /** Maps a failure to its exit code and a secret-free line on stderr. */
 function reportFailure(error: unknown, err: (text: string) => void): ExitCode {
-  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
     err(`${(error as Error).message}\nRun clickpesa-kit --help for the commands and options.`);
     return EXIT.usage;
   }
