@@ -9,6 +9,7 @@ const KEY = {
   activeMsisdn: 'active:', // set per MSISDN → its pending/processing payments (the MSISDN guard)
   heldMsisdn: 'held:', // sorted set per MSISDN → its cancelled, still reconciled payments by attemptStartedAt
   ownerPayments: 'owner:', // sorted set per owner → payment ids by createdAt (listPayments)
+  allPayments: 'all-payments', // sorted set: every payment id by createdAt (listAllPayments)
   orderPayments: 'order:', // sorted set per (owner, external order id) → payment ids by createdAt (count, list)
   orderActive: 'order-active:', // set per (owner, external order id) → the payments holding it
   due: 'due', // sorted set: payment ids scored by nextPollAt (epoch ms); what claimDue walks

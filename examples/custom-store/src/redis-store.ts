@@ -164,7 +164,10 @@ class RedisPaymentStore implements RedisStore {
   /** The sorted sets `listPayments` reads (createdAt never changes, so a payment is filed once). */
   private listWrites(payment: PaymentRecord): string[][] {
     const at = ms(payment.createdAt);
-    const writes = [['ZADD', this.key('ownerPayments', payment.ownerId), at, payment.id]];
+    const writes = [
+      ['ZADD', this.key('ownerPayments', payment.ownerId), at, payment.id],
+      ['ZADD', this.key('allPayments'), at, payment.id],
+    ];
     if (payment.externalOrderId !== null) {
       const order = orderId(payment.ownerId, payment.externalOrderId);
       writes.push(['ZADD', this.key('orderPayments', order), at, payment.id]);
@@ -177,6 +180,20 @@ class RedisPaymentStore implements RedisStore {
       input.externalOrderId === undefined
         ? this.key('ownerPayments', input.ownerId)
         : this.key('orderPayments', orderId(input.ownerId, input.externalOrderId));
+    return this.walkList(key, input, (payment) => payment.ownerId === input.ownerId);
+  }
+
+  /** Every owner's payments (operators' tools): the global sorted set, filtered like listPayments. */
+  listAllPayments(input: core.ListAllPaymentsInput): Promise<PaymentRecord[]> {
+    return this.walkList(this.key('allPayments'), input, () => true);
+  }
+
+  /** Walks a sorted set of payment ids newest first, keeping those that pass the filters, up to the limit. */
+  private async walkList(
+    key: string,
+    input: core.ListAllPaymentsInput,
+    belongs: (payment: PaymentRecord) => boolean,
+  ): Promise<PaymentRecord[]> {
     const found: PaymentRecord[] = [];
     const top = input.before ? ms(input.before.createdAt) : '+inf';
     // equal scores come back by id descending too: the contract's order; filters are applied per batch
@@ -184,7 +201,7 @@ class RedisPaymentStore implements RedisStore {
       const ids = await this.redis.zrevrangebyscore(key, top, '-inf', 'LIMIT', offset, LIST_BATCH);
       for (const id of ids) {
         const payment = await this.readPayment(id);
-        if (!payment || payment.ownerId !== input.ownerId) continue;
+        if (!payment || !belongs(payment)) continue;
         if (input.before && !core.isAfterListPosition(payment, input.before)) continue;
         if (input.status !== undefined && payment.status !== input.status) continue;
         found.push(payment);

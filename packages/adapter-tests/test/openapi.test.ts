@@ -26,6 +26,7 @@ describe('the OpenAPI document', () => {
       '/api/v1/health/ready',
       '/api/v1/payments',
       '/api/v1/payments/{id}',
+      '/api/v1/payments/{id}/audit',
       '/api/v1/payments/{id}/cancel',
       '/api/v1/payments/{id}/retry',
       '/api/v1/payments/{id}/status',

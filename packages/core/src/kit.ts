@@ -46,6 +46,14 @@ export interface ClickPesaPayments {
   readonly handler: PaymentsHandler;
   /** The payment service behind the routes, for hosts that call it directly (jobs, admin tools). */
   readonly service: PaymentService;
+  /** One payment's audit entries and events, in order (`service.audit`); NOT_FOUND for other owners' payments. */
+  audit: PaymentService['audit'];
+  /**
+   * Compares our payments with ClickPesa's list for a window (`since`, `until`) and reports what is missing
+   * here, or differs in state or amount, as JSON and Markdown; `apply: true` makes the safe corrections
+   * (open payments moved to what ClickPesa reports, never a final state). Goes through the provider budget.
+   */
+  reconcile: PaymentService['reconcileWithProvider'];
   /** The store you passed in (still yours: `close()` leaves it open). */
   readonly store: PaymentStore;
   /**
@@ -294,6 +302,8 @@ export function createClickPesaPayments<Raw = unknown>(
   const kit: ClickPesaPayments = {
     handler,
     service,
+    audit: (ownerId, paymentId) => service.audit(ownerId, paymentId),
+    reconcile: (reconcileOptions) => service.reconcileWithProvider(reconcileOptions),
     store,
     events,
     outbox,

@@ -66,6 +66,8 @@ export async function handleControl(deps: ControlDeps, request: ApiRequest): Pro
       return jsonReply(200, { ok: true });
     case 'POST /faults':
       return armFaults(controller, request.body);
+    case 'POST /seed':
+      return seedPayment(controller, request.body);
     case 'DELETE /faults':
       controller.clearFaults();
       return jsonReply(200, { ok: true });
@@ -94,6 +96,31 @@ function armFaults(controller: SandboxController, body: unknown): Reply {
   }
   for (const spec of specs) controller.fault(spec as FaultSpec);
   return jsonReply(201, { armed: specs.length });
+}
+
+/** `POST /__sandbox/seed` `{ orderReference, amount, status?, phoneNumber?, message? }`: see `seedPayment`. */
+function seedPayment(controller: SandboxController, body: unknown): Reply {
+  const input = asObject(body);
+  const text = (name: string) =>
+    typeof input[name] === 'string' && input[name] !== '' ? input[name] : undefined;
+  const orderReference = text('orderReference');
+  const amount = text('amount');
+  if (!orderReference || !amount || !/^\d+(\.\d{1,2})?$/.test(amount)) {
+    return messageReply(400, 'orderReference and amount (a decimal string) are required');
+  }
+  const status = text('status');
+  const phoneNumber = text('phoneNumber');
+  const message = text('message');
+  return jsonReply(
+    201,
+    controller.seedPayment({
+      orderReference,
+      amount,
+      ...(status ? { status } : {}),
+      ...(phoneNumber ? { phoneNumber } : {}),
+      ...(message ? { message } : {}),
+    }),
+  );
 }
 
 async function paymentAction(

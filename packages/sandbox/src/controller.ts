@@ -1,11 +1,13 @@
 import type { SandboxConfig, SandboxContext } from './context.js';
 import { snapshot } from './ledger.js';
+import { channelFor } from './phone-numbers.js';
 import type {
   EndpointClass,
   FaultSpec,
   RequestLogEntry,
   RuntimeOptions,
   SandboxPayment,
+  SeedPaymentInput,
   SendWebhookOptions,
   WebhookDelivery,
 } from './types.js';
@@ -65,6 +67,22 @@ export class SandboxController {
 
   setStatus(orderReference: string, status: string, message?: string): SandboxPayment {
     return snapshot(this.ctx.engine.setStatus(orderReference, status, message));
+  }
+
+  seedPayment(input: SeedPaymentInput): SandboxPayment {
+    const phoneNumber = input.phoneNumber ?? '255712345670';
+    const payment = this.ctx.ledger.create({
+      orderReference: input.orderReference,
+      amount: input.amount,
+      phoneNumber,
+      channel: channelFor(phoneNumber) ?? 'TIGO-PESA',
+      // no scenario runs for a seeded record: it stays as seeded until setStatus
+      scenario: 'no-answer',
+      clientId: this.ctx.config.clientId,
+    });
+    const status = input.status ?? 'SUCCESS';
+    if (status === 'PROCESSING' && input.message === undefined) return snapshot(payment);
+    return snapshot(this.ctx.ledger.transition(payment, status, input.message ?? status));
   }
 
   async sendWebhook(orderReference: string, options?: SendWebhookOptions): Promise<number> {

@@ -21,6 +21,7 @@ export type {
   SandboxOptions,
   SandboxPayment,
   Scenario,
+  SeedPaymentInput,
   SendWebhookOptions,
   StatusChange,
   WebhookBody,

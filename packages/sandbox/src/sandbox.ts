@@ -98,6 +98,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     approve: (orderReference) => controller.approve(orderReference),
     reject: (orderReference, message) => controller.reject(orderReference, message),
     setStatus: (orderReference, status, message) => controller.setStatus(orderReference, status, message),
+    seedPayment: (input) => controller.seedPayment(input),
     sendWebhook: (orderReference, sendOptions) => controller.sendWebhook(orderReference, sendOptions),
     webhooksIdle: () => controller.webhooksIdle(),
     fault: (spec) => controller.fault(spec),

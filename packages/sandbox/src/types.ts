@@ -82,6 +82,18 @@ export interface StatusChange {
 }
 
 /** The sandbox's own ledger entry: what "ClickPesa" believes about one push. */
+/** {@link Sandbox.seedPayment}: the record as ClickPesa would list it. */
+export interface SeedPaymentInput {
+  orderReference: string;
+  /** Decimal string, e.g. "1000" or "1500.50". */
+  amount: string;
+  /** Default 'SUCCESS'. Any string, as `setStatus`. */
+  status?: string;
+  /** Default 255712345670. */
+  phoneNumber?: string;
+  message?: string;
+}
+
 export interface SandboxPayment {
   id: string;
   orderReference: string;
@@ -260,6 +272,12 @@ export interface Sandbox {
   reject(orderReference: string, message?: string): SandboxPayment;
   /** Any string; no webhook; cancels the pending scenario. */
   setStatus(orderReference: string, status: string, message?: string): SandboxPayment;
+  /**
+   * A record that exists only at ClickPesa (no push was made, no webhook is sent): what a reconciliation
+   * finds when the merchant's own records are missing a payment, or hold another amount or status. A
+   * reference already in use gets a further attempt.
+   */
+  seedPayment(input: SeedPaymentInput): SandboxPayment;
   sendWebhook(orderReference: string, options?: SendWebhookOptions): Promise<number>;
   /** Resolves when no webhook delivery (including retries) is in flight. */
   webhooksIdle(): Promise<void>;

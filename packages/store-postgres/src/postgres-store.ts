@@ -15,6 +15,7 @@ import {
   type FailDeliveryInput,
   type IdempotencyRecord,
   inFlightIdempotency,
+  type ListAllPaymentsInput,
   type ListDeadDeliveriesInput,
   type ListPaymentsInput,
   numberEvents,
@@ -234,6 +235,16 @@ class PostgresPaymentStore implements PostgresStore {
     const { rows } = await this.query<PaymentRow>(this.sql.listPayments, [
       input.ownerId,
       input.externalOrderId ?? null,
+      input.status ?? null,
+      input.before?.createdAt ?? null,
+      input.before?.id ?? null,
+      Math.max(0, input.limit),
+    ]);
+    return rows.map((row) => paymentRows.fromRow(row));
+  }
+
+  async listAllPayments(input: ListAllPaymentsInput): Promise<PaymentRecord[]> {
+    const { rows } = await this.query<PaymentRow>(this.sql.listAllPayments, [
       input.status ?? null,
       input.before?.createdAt ?? null,
       input.before?.id ?? null,

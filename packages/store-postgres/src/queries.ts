@@ -28,6 +28,10 @@ export function buildQueries(s: string, clock: 'database' | 'caller') {
       AND ($2::text IS NULL OR external_order_id = $2) AND ($3::text IS NULL OR status = $3)
       AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
       ORDER BY created_at DESC, id DESC LIMIT $6`,
+    /** listAllPayments: every owner's payments, same filters and keyset as listPayments (operators' tools). */
+    listAllPayments: `SELECT * FROM ${s}.payments WHERE ($1::text IS NULL OR status = $1)
+      AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::text))
+      ORDER BY created_at DESC, id DESC LIMIT $4`,
     lockMsisdn: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
     /** Inserts, or replaces an expired record; no row back means a live record holds the key (now locked). */
     claimIdempotency: `INSERT INTO ${s}.idempotency_keys AS k (owner_id, key, fingerprint, scope, payment_id, state, created_at, expires_at)

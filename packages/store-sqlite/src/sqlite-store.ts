@@ -18,6 +18,7 @@ import {
   type IdempotencyRecord,
   inFlightIdempotency,
   isIdempotencyLive,
+  type ListAllPaymentsInput,
   type ListDeadDeliveriesInput,
   type ListPaymentsInput,
   type NewEvent,
@@ -193,6 +194,7 @@ class SqlitePaymentStore implements SqliteStore {
     return this.read(() => {
       const { before } = input;
       const statement = this.sql.listPayments(
+        true,
         input.externalOrderId !== undefined,
         input.status !== undefined,
         before !== undefined,
@@ -201,6 +203,21 @@ class SqlitePaymentStore implements SqliteStore {
         .all({
           owner_id: input.ownerId,
           external_order_id: input.externalOrderId ?? null,
+          status: input.status ?? null,
+          before_at: before?.createdAt.getTime() ?? null,
+          before_id: before?.id ?? null,
+          limit: Math.max(0, input.limit),
+        })
+        .map((row) => paymentRows.fromRow(row));
+    });
+  }
+
+  listAllPayments(input: ListAllPaymentsInput): Promise<PaymentRecord[]> {
+    return this.read(() => {
+      const { before } = input;
+      return this.sql
+        .listPayments(false, false, input.status !== undefined, before !== undefined)
+        .all({
           status: input.status ?? null,
           before_at: before?.createdAt.getTime() ?? null,
           before_id: before?.id ?? null,

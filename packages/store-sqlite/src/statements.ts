@@ -58,12 +58,20 @@ export function prepareStatements(db: Database.Database) {
     orderPaymentCount: get<{ n: number }>(
       'SELECT COUNT(*) AS n FROM payments WHERE owner_id = ? AND external_order_id = ?',
     ),
-    /** listPayments: one statement per filter shape, the keyset condition written out for the index. */
-    listPayments: (byOrder: boolean, byStatus: boolean, paged: boolean): Statement<[Params], PaymentRow> => {
-      const shape = `list|${byOrder}|${byStatus}|${paged}`;
+    /**
+     * listPayments (one owner) and listAllPayments (every owner, `byOwner` false): one statement per filter
+     * shape, the keyset condition written out for the index.
+     */
+    listPayments: (
+      byOwner: boolean,
+      byOrder: boolean,
+      byStatus: boolean,
+      paged: boolean,
+    ): Statement<[Params], PaymentRow> => {
+      const shape = `list|${byOwner}|${byOrder}|${byStatus}|${paged}`;
       let statement = lists.get(shape);
       if (!statement) {
-        const where = ['owner_id = @owner_id'];
+        const where = [byOwner ? 'owner_id = @owner_id' : '1 = 1'];
         if (byOrder) where.push('external_order_id = @external_order_id');
         if (byStatus) where.push('status = @status');
         if (paged) where.push('(created_at < @before_at OR (created_at = @before_at AND id < @before_id))');

@@ -3,6 +3,7 @@ import { createHarness, type StoreConformanceOptions } from './harness.js';
 import { describeCreatePayment } from './suites/create-payment.js';
 import { describeIdempotency } from './suites/idempotency.js';
 import { describeLeases } from './suites/leases.js';
+import { describeListAll } from './suites/list-all.js';
 import { describeOrders } from './suites/orders.js';
 import { describeOutbox } from './suites/outbox.js';
 import { describeRaces } from './suites/races.js';
@@ -47,6 +48,7 @@ export function runStoreConformanceTests(options: StoreConformanceOptions): void
     describeOutbox(harness);
     describeOrders(harness);
     describeSharedBudget(harness);
+    describeListAll(harness);
     describeRaces(harness);
   });
 }

@@ -15,4 +15,12 @@ export const PAYMENT_EVENT_TYPES = [
 export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
 
 /** Where a piece of provider evidence came from. */
-export type EvidenceSource = 'initiate' | 'query' | 'webhook' | 'poller' | 'manual' | 'timeout';
+export type EvidenceSource =
+  | 'initiate'
+  | 'query'
+  | 'webhook'
+  | 'poller'
+  | 'manual'
+  | 'timeout'
+  /** The reconciliation report's safe corrections (a record from ClickPesa's list). */
+  | 'reconcile';

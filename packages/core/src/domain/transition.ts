@@ -71,7 +71,7 @@ const STATUS_EVENT: Readonly<Record<Exclude<PaymentStatus, 'pending'>, PaymentEv
 });
 
 /** Sources for which a provider record means "we just asked ClickPesa" (sets lastCheckedAt). */
-const ASKED_SOURCES: ReadonlySet<EvidenceSource> = new Set(['initiate', 'query', 'poller']);
+const ASKED_SOURCES: ReadonlySet<EvidenceSource> = new Set(['initiate', 'query', 'poller', 'reconcile']);
 
 /** Host choices the transition function honours. */
 export interface DecideRules {

@@ -97,6 +97,45 @@ export function listEnvelopeSchema() {
     .strict();
 }
 
+/** `GET /payments/:id/audit`: the payment, its audit entries (oldest first) and its events (by seq). */
+export function auditEnvelopeSchema() {
+  const data = z.record(z.string(), z.unknown());
+  return z
+    .object({
+      success: z.literal(true),
+      message: z.string(),
+      data: publicPaymentSchema,
+      audit: z
+        .array(
+          z
+            .object({
+              at: isoDate,
+              kind: z.enum([
+                'provider_request',
+                'provider_response',
+                'transition',
+                'transition_ignored',
+                'webhook',
+                'retry',
+                'cancel',
+                'note',
+              ]),
+              data: data.describe('Secrets removed and phone numbers masked when the entry was written'),
+            })
+            .strict(),
+        )
+        .describe('ClickPesa requests and answers, webhooks and transitions, oldest first'),
+      events: z
+        .array(
+          z
+            .object({ id: z.string(), seq: z.number().int(), type: z.string(), occurred_at: isoDate, data })
+            .strict(),
+        )
+        .describe("The payment's stored events in order (seq)"),
+    })
+    .strict();
+}
+
 /** `GET /payments` query parameters (all optional). */
 export const listPaymentsQuerySchema = z
   .object({

@@ -16,6 +16,7 @@ import { createSecretRedactor } from '../shared/redact.js';
 import { errorResponse, kitErrorResponse, listResponse, successResponse } from './envelope.js';
 import type { HealthChecks } from './health.js';
 import { assertEmptyCommandBody, createPaymentBody, idempotencyKeyHeader, paymentIdParam } from './inputs.js';
+import { auditResponse } from './public-audit.js';
 import { toPublicPayment, toPublicProviderStatus } from './public-payment.js';
 import { readJsonBody } from './request-body.js';
 import { isHealthPath, isKnownPath, matchRoute, type RouteName, splitPath } from './routes.js';
@@ -66,6 +67,7 @@ const MESSAGES = {
   listed: 'Payments retrieved successfully',
   statusRetrieved: 'Payment status retrieved successfully',
   cancelled: 'Payment cancelled successfully',
+  audited: 'Payment audit trail retrieved successfully',
 } as const;
 
 /** Push answers: "accepted" means ClickPesa took the push; "pending" means its answer was ambiguous. */
@@ -161,6 +163,8 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
           providerStatus: result.providerStatus ? toPublicProviderStatus(result.providerStatus) : null,
         }),
       ),
+    audit: (_request, params, ownerId) =>
+      service.audit(ownerId, paymentIdParam(params)).then((audit) => auditResponse(MESSAGES.audited, audit)),
     retry: async (request, params, ownerId) => {
       const paymentId = paymentIdParam(params);
       assertEmptyCommandBody(readJsonBody(request, bodyLimit));

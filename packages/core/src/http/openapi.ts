@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../errors.js';
 import {
+  auditEnvelopeSchema,
   emptyCommandSchema,
   errorEnvelopeSchema,
   idempotencyKeySchema,
@@ -113,6 +114,17 @@ const DOCS: Record<RouteName, Omit<RouteDoc, 'route' | 'path'>> = {
     body: null,
     bodyRequired: false,
     success: { status: 200, message: 'The payment', schema: successEnvelopeSchema({ data: true }) },
+    errors: READ_ERRORS,
+  },
+  audit: {
+    summary: "Read a payment's audit trail",
+    description:
+      'The payment with its audit entries (ClickPesa calls and answers, webhooks, transitions; redacted) and its events in order. Never calls ClickPesa.',
+    params: idParams,
+    idempotencyKey: false,
+    body: null,
+    bodyRequired: false,
+    success: { status: 200, message: 'The payment and its history', schema: auditEnvelopeSchema() },
     errors: READ_ERRORS,
   },
   status: {

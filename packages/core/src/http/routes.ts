@@ -11,6 +11,7 @@ export type RouteName =
   | 'retry'
   | 'cancel'
   | 'callback'
+  | 'audit'
   | 'health_live'
   | 'health_ready';
 
@@ -28,6 +29,7 @@ export const ROUTES: readonly RouteDefinition[] = Object.freeze([
   { name: 'list', method: 'GET', pattern: ['payments'], authenticated: true },
   { name: 'status', method: 'GET', pattern: ['payments', ':id', 'status'], authenticated: true },
   { name: 'get', method: 'GET', pattern: ['payments', ':id'], authenticated: true },
+  { name: 'audit', method: 'GET', pattern: ['payments', ':id', 'audit'], authenticated: true },
   { name: 'retry', method: 'POST', pattern: ['payments', ':id', 'retry'], authenticated: true },
   { name: 'cancel', method: 'POST', pattern: ['payments', ':id', 'cancel'], authenticated: true },
   { name: 'callback', method: 'POST', pattern: ['callback'], authenticated: false },

@@ -7,8 +7,11 @@ import { initiatePayment } from './initiate.js';
 import type { OwnerId } from './initiate-input.js';
 import { listPayments } from './list-payments.js';
 import { resolveServiceOptions } from './options.js';
+import { readPaymentAudit } from './payment-audit.js';
+import { reconcileWithProvider } from './provider-reconciliation.js';
 import { createPushLimits } from './push-limits.js';
 import { createReconciler } from './reconcile.js';
+import { reconciliationMarkdown } from './reconciliation-markdown.js';
 import { createConfirmer, refreshStatus } from './refresh.js';
 import { retryPayment } from './retry.js';
 import type { PaymentService, PaymentServiceDeps } from './types.js';
@@ -52,6 +55,11 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
       retryPayment(ctx, confirmer, owner(ownerId), paymentId, callOptions),
     cancel: (ownerId, paymentId) => cancelPayment(ctx, owner(ownerId), paymentId),
     handleWebhook: (input) => handleWebhook(ctx, confirmer, input),
+    audit: (ownerId, paymentId) => readPaymentAudit(ctx, owner(ownerId), paymentId),
+    reconcileWithProvider: async (reconcileOptions) => {
+      const report = await reconcileWithProvider(ctx, reconcileOptions);
+      return { report, markdown: reconciliationMarkdown(report) };
+    },
     reconcile: reconciler.reconcile,
     applyListed: reconciler.applyListed,
     checkBy: reconciler.checkBy,

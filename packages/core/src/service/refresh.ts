@@ -26,7 +26,7 @@ export interface QueryOutcome {
 export interface QueryAndApplyOptions
   extends Pick<ApplyOptions, 'leaseToken' | 'releaseLease' | 'reschedule' | 'bookkeeping'> {
   priority: 'user' | 'background';
-  source: 'query' | 'poller';
+  source: 'query' | 'poller' | 'reconcile';
   /** Aborts the query, including its wait in the provider budget (the poller ties it to its lease). */
   signal?: AbortSignal;
   /** Audit entries of an earlier call (e.g. the initiate that answered 409) to store with this change. */

@@ -8,6 +8,8 @@ import type { Logger } from '../logger.js';
 import type { PaymentStore, StoredEvent } from '../store/contract.js';
 import type { InitiatePaymentInput, OwnerId } from './initiate-input.js';
 import type { PaymentPage } from './list-payments.js';
+import type { PaymentAudit } from './payment-audit.js';
+import type { ReconcileOptions, ReconciliationResult } from './provider-reconciliation.js';
 import type { Reconciler } from './reconciler.js';
 
 /**
@@ -33,6 +35,13 @@ export interface PaymentService extends Reconciler {
   cancel(ownerId: OwnerId, paymentId: string): Promise<PaymentRecord>;
   /** The ClickPesa webhook. Never throws: every outcome is an HTTP status for ClickPesa. */
   handleWebhook(input: WebhookInput): Promise<WebhookResult>;
+  /** The payment's audit entries and stored events, in order; NOT_FOUND for other owners' payments. */
+  audit(ownerId: OwnerId, paymentId: string): Promise<PaymentAudit>;
+  /**
+   * The reconciliation report: our payments against ClickPesa's `GET /payments/all` for a window (missing
+   * here, state differs, amount differs), as JSON and Markdown; `apply` makes the safe corrections only.
+   */
+  reconcileWithProvider(options: ReconcileOptions): Promise<ReconciliationResult>;
 }
 
 /** Per-request options of initiate and retry. */

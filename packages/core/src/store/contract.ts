@@ -44,6 +44,11 @@ export interface PaymentStore {
    * Another owner's payments are never returned.
    */
   listPayments(input: ListPaymentsInput): Promise<PaymentRecord[]>;
+  /**
+   * Every owner's payments, in `listPayments`' order and with its status filter and keyset, for operators'
+   * tools (the ops CLI); never behind a route. Optional: a store written before it cannot be listed that way.
+   */
+  listAllPayments?(input: ListAllPaymentsInput): Promise<PaymentRecord[]>;
 
   /** Compare-and-set. See {@link TransitionInput}. */
   transition(input: TransitionInput): Promise<TransitionResult>;
@@ -170,6 +175,9 @@ export interface ListPaymentsInput {
   /** Keyset cursor: only payments strictly older than this (`createdAt`, then `id`) position. */
   before?: PaymentListPosition;
 }
+
+/** `listAllPayments`: like {@link ListPaymentsInput}, across owners, without the order filter. */
+export type ListAllPaymentsInput = Omit<ListPaymentsInput, 'ownerId' | 'externalOrderId'>;
 
 /** A payment's place in `listPayments`' order. */
 export interface PaymentListPosition {

@@ -11,6 +11,7 @@ import type {
   EventDelivery,
   FailDeliveryInput,
   IdempotencyRecord,
+  ListAllPaymentsInput,
   ListDeadDeliveriesInput,
   ListPaymentsInput,
   OutboxStats,
@@ -188,6 +189,21 @@ export function createMemoryStore(): MemoryStore {
         .filter(
           (payment) =>
             (input.externalOrderId === undefined || payment.externalOrderId === input.externalOrderId) &&
+            (input.status === undefined || payment.status === input.status) &&
+            (before === undefined || isAfterListPosition(payment, before)),
+        )
+        .sort(byListOrder)
+        .slice(0, Math.max(0, input.limit))
+        .map(copyPayment);
+    },
+
+    async listAllPayments(input: ListAllPaymentsInput): Promise<PaymentRecord[]> {
+      enter('listAllPayments');
+      const { before } = input;
+      return [...payments.values()]
+        .map((row) => row.payment)
+        .filter(
+          (payment) =>
             (input.status === undefined || payment.status === input.status) &&
             (before === undefined || isAfterListPosition(payment, before)),
         )

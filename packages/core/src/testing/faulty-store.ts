@@ -33,6 +33,7 @@ const OPERATIONS: ReadonlySet<string> = new Set<StoreOperation>([
   'getPaymentByTransactionId',
   'hasActivePush',
   'listPayments',
+  'listAllPayments',
   'transition',
   'claimIdempotency',
   'getIdempotency',

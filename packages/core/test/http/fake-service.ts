@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PaymentRecord, ProviderPayment } from '../../src/domain/payment.js';
 import { ClickPesaKitError } from '../../src/errors.js';
 import type { PaymentPage } from '../../src/service/list-payments.js';
+import type { PaymentAudit } from '../../src/service/payment-audit.js';
 import type {
   PaymentService,
   PushResult,
@@ -119,6 +120,15 @@ export class FakePaymentService implements PaymentService {
   async handleWebhook(input: WebhookInput): Promise<WebhookResult> {
     this.record('handleWebhook', [input]);
     return this.webhookResult;
+  }
+
+  async audit(ownerId: string, paymentId: string): Promise<PaymentAudit> {
+    this.record('audit', [ownerId, paymentId]);
+    return { payment: this.owned(ownerId, paymentId), entries: [], events: [] };
+  }
+
+  async reconcileWithProvider(): Promise<never> {
+    throw new Error('not used by the route tests');
   }
 
   async reconcile(): Promise<void> {}
