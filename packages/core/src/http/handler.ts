@@ -15,6 +15,7 @@ import { createSecretRedactor } from '../shared/redact.js';
 import { errorResponse, kitErrorResponse, listResponse, successResponse } from './envelope.js';
 import { assertEmptyCommandBody, createPaymentBody, idempotencyKeyHeader, paymentIdParam } from './inputs.js';
 import { toPublicPayment, toPublicProviderStatus } from './public-payment.js';
+import { statusFreshness } from './status-freshness.js';
 import { readJsonBody } from './request-body.js';
 import { isKnownPath, matchRoute, type RouteName, splitPath } from './routes.js';
 import type { Authenticate, HandlerRequest, HandlerResponse, PaymentsHandler } from './types.js';
@@ -154,6 +155,7 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
         successResponse(200, MESSAGES.statusRetrieved, {
           data: toPublicPayment(result.payment),
           providerStatus: result.providerStatus ? toPublicProviderStatus(result.providerStatus) : null,
+          ...statusFreshness(result),
         }),
       ),
     retry: async (request, params, ownerId) => {
