@@ -77,7 +77,9 @@ const freshnessFields = {
     .number()
     .int()
     .nullable()
-    .describe('When a new read may tell more (also sent as `Retry-After`, in seconds); null: the payment is final'),
+    .describe(
+      'When a new read may tell more (also sent as `Retry-After`, in seconds); null: the payment is final',
+    ),
 };
 
 /** A success envelope; `withData` and `withProviderStatus` say which fields the route always sends. */

@@ -15,9 +15,9 @@ import { createSecretRedactor } from '../shared/redact.js';
 import { errorResponse, kitErrorResponse, listResponse, successResponse } from './envelope.js';
 import { assertEmptyCommandBody, createPaymentBody, idempotencyKeyHeader, paymentIdParam } from './inputs.js';
 import { toPublicPayment, toPublicProviderStatus } from './public-payment.js';
-import { statusFreshness } from './status-freshness.js';
 import { readJsonBody } from './request-body.js';
 import { isKnownPath, matchRoute, type RouteName, splitPath } from './routes.js';
+import { statusFreshness } from './status-freshness.js';
 import type { Authenticate, HandlerRequest, HandlerResponse, PaymentsHandler } from './types.js';
 import { createWebhookGuard } from './webhook-guard.js';
 

@@ -43,7 +43,16 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
   };
 
   const hasRoom = () => deps.budget?.hasRoom() ?? false;
-  const sweeper = createSweeper({ client: deps.client, reconciler, clock, leases, opts, run, report, hasRoom });
+  const sweeper = createSweeper({
+    client: deps.client,
+    reconciler,
+    clock,
+    leases,
+    opts,
+    run,
+    report,
+    hasRoom,
+  });
 
   const claim = () =>
     leases.claim(

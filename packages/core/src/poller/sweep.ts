@@ -31,8 +31,8 @@ export interface SweepDeps {
 
 export interface Sweeper {
   /**
-   * True when something is due and the budget has room (a check goes out at once), when enough is due (a full
-   * page), or when the oldest due payment has waited out the batching window (a tight budget).
+   * True when something is due and the budget has room (a check goes out at once), when enough is due for a
+   * list call, or when the oldest due payment has waited out the batching window (one or two due, tight budget).
    */
   shouldSweep(at: number): boolean;
   /** Starts a sweep, or joins the one running (one at a time). */
@@ -182,7 +182,9 @@ export function createSweeper(deps: SweepDeps): Sweeper {
     shouldSweep(at) {
       const free = leases.available(at);
       if (free.length === 0) return false;
-      if (free.length >= opts.listPageSize || hasRoom()) return true;
+      // room: the check goes out at once. Tight: a list call as soon as it covers a few, since it waits its
+      // turn in the budget anyway and answers for everything held when it goes
+      if (free.length >= Math.min(opts.listPageSize, opts.listBatchThreshold) || hasRoom()) return true;
       const oldestDue = Math.min(...free.map((item) => item.dueAt));
       return at - oldestDue >= opts.batchWindowMs;
     },
