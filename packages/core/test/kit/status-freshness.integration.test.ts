@@ -48,7 +48,7 @@ async function timedStatus(kit: KitFixture, id: string) {
 const checks = (kit: KitFixture) =>
   kit.sandbox.requests.filter((entry) => entry.endpoint === 'query' || entry.endpoint === 'list').length;
 
-describe('with a poller: answers from the store', () => {
+describe('with a poller: answers from the store (POLL-17)', () => {
   it.each([
     ['a 429 with Retry-After: 20', { kind: 'status', status: 429, headers: { 'retry-after': '20' } }],
     ['16 s of latency', { kind: 'latency', ms: 16_000 }],
@@ -121,7 +121,7 @@ describe('with a poller: answers from the store', () => {
   });
 });
 
-describe('without a poller: the live refresh is bounded', () => {
+describe('without a poller: the live refresh is bounded (POLL-17)', () => {
   it('answers within 3 s from the store while ClickPesa takes 16 s, then has the fresh answer', async () => {
     const kit = await start({ poller: false, statusRefreshMs: 0 });
     const id = await openPayment(kit);
@@ -148,7 +148,7 @@ describe('without a poller: the live refresh is bounded', () => {
   });
 });
 
-describe('list pages shorter than asked', () => {
+describe('list pages shorter than asked (POLL-18)', () => {
   it.each([
     ['ClickPesa caps pages at 5 while the poller asks for 100', 100, 5],
     ['the poller asks for 5', 5, null],
