@@ -115,7 +115,7 @@ const DOCS: Record<RouteName, Omit<RouteDoc, 'route' | 'path'>> = {
     summary: "A payment's live status",
     description:
       'With a poller: answers from the store at once and, when the payment is open and its last check is stale, ' +
-      'has the poller check it soon. Without: asks ClickPesa first (waiting at most 0.8 s). `checked_at` and ' +
+      'has the poller check it soon. Without: asks ClickPesa first (waiting at most 0.5 s). `checked_at` and ' +
       '`poll_after_ms` (and `Retry-After`) say how fresh the answer is and when to ask again.',
     params: idParams,
     idempotencyKey: false,

@@ -135,7 +135,7 @@ export function createConfirmer(ctx: ServiceContext): Confirmer {
 }
 
 /** How long the status route (without a poller) waits for its live check before answering from the store. */
-export const LIVE_REFRESH_WAIT_MS = 800;
+export const LIVE_REFRESH_WAIT_MS = 500;
 
 /**
  * The status route when no poller runs: a payment still in flight whose last provider check is older than
