@@ -42,7 +42,13 @@ export async function runBaseline(scenario: Scenario): Promise<RunResult> {
   const traces: PaymentTrace[] = [];
   const payOne = async (index: number) => {
     const orderReference = `PAY${randomBytes(6).toString('hex').toUpperCase()}`;
-    const trace: PaymentTrace = { orderReference, offeredAt: now(), approvedAt: null, succeededAt: null };
+    const trace: PaymentTrace = {
+      orderReference,
+      offeredAt: now(),
+      approvedAt: null,
+      succeededAt: null,
+      knownAt: null,
+    };
     traces.push(trace);
     const initiated = await client.initiateUssdPush(
       { amount: '1000', currency: 'TZS', orderReference, phoneNumber: phoneFor(index) },
@@ -56,6 +62,7 @@ export async function runBaseline(scenario: Scenario): Promise<RunResult> {
       const record = answer?.kind === 'found' ? pickAuthoritative(answer.payments) : null;
       if (record?.status === 'SUCCESS' || record?.status === 'SETTLED') {
         trace.succeededAt = now();
+        trace.knownAt = trace.succeededAt;
         return;
       }
       if (record?.status === 'FAILED') return;

@@ -12,8 +12,10 @@ export interface RunResult {
   providerCalls: number;
   callsPerCompleted: number;
   callsByEndpoint: Record<string, number>;
-  /** Approval → our success, simulated seconds. */
+  /** Approval → the page (or, without pages, the server) knowing of the success, simulated seconds. */
   latency: { p50: number; p95: number; max: number };
+  /** Approval → the server's success, simulated seconds. */
+  serverLatency: { p50: number; p95: number; max: number };
   /** Approved by the customer but not (yet) success for us at the end. */
   unresolved: number;
   rateLimited: number;
@@ -37,10 +39,8 @@ export function summarise(
   const inWindow = completed.filter(
     (t) => t.succeededAt! >= windowStart && t.succeededAt! < windowEnd,
   ).length;
-  const latencies = completed
-    .filter((t) => t.approvedAt !== null)
-    .map((t) => Math.max(0, t.succeededAt! - t.approvedAt!) / 1_000)
-    .sort((a, b) => a - b);
+  const latencies = quantiles(completed, (t) => t.knownAt);
+  const serverLatencies = quantiles(completed, (t) => t.succeededAt);
   return {
     name,
     offered: traces.length,
@@ -49,11 +49,8 @@ export function summarise(
     providerCalls: calls.length,
     callsPerCompleted: completed.length === 0 ? Number.POSITIVE_INFINITY : calls.length / completed.length,
     callsByEndpoint,
-    latency: {
-      p50: quantile(latencies, 0.5),
-      p95: quantile(latencies, 0.95),
-      max: latencies.at(-1) ?? Number.NaN,
-    },
+    latency: latencies,
+    serverLatency: serverLatencies,
     unresolved: traces.filter((t) => t.approvedAt !== null && t.succeededAt === null).length,
     rateLimited: calls.filter((call) => call.status === 429).length,
     peakPerMinute: peak(
@@ -61,6 +58,18 @@ export function summarise(
       60_000,
     ),
   };
+}
+
+/** Approval → `at(trace)` for approved payments, in seconds; a payment whose page never knew counts as the maximum. */
+function quantiles(completed: PaymentTrace[], at: (trace: PaymentTrace) => number | null) {
+  const sorted = completed
+    .filter((t) => t.approvedAt !== null)
+    .map((t) => {
+      const time = at(t);
+      return time === null ? Number.POSITIVE_INFINITY : Math.max(0, time - t.approvedAt!) / 1_000;
+    })
+    .sort((a, b) => a - b);
+  return { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), max: sorted.at(-1) ?? Number.NaN };
 }
 
 function quantile(sorted: number[], q: number): number {

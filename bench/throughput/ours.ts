@@ -3,9 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { createClickPesaPayments, createMemoryStore, PaymentEvents } from '@clickpesa-kit/core';
 import { createSeededRandom as seededRandom } from '@clickpesa-kit/core/testing';
 import { startSandbox } from '@clickpesa-kit/sandbox';
+import { BROWSER_WATCHERS } from './browsers.js';
 import { type RunResult, summarise } from './metrics.js';
 import { createScaledClock } from './scaled-clock.js';
 import { customerApproves, offerLoad, type PaymentTrace, phoneFor, type Scenario } from './scenario.js';
+
+/** Made up for the benchmark: the sandbox signs with it, the kit verifies with it. */
+const BENCH_CHECKSUM_KEY = 'bench-checksum-key-not-a-secret';
 
 /**
  * Our toolkit: the kit with its defaults (provider budget, poller with list sweeps, webhook confirmations
@@ -34,6 +38,8 @@ export async function runOurs(scenario: Scenario): Promise<RunResult> {
   const sb = await startSandbox({
     now,
     rateLimit: { limit: scenario.budgetPerMinute, windowMs: 60_000 },
+    maxPageSize: scenario.pageSize,
+    ...(scenario.signedWebhooks ? { checksumKey: BENCH_CHECKSUM_KEY } : {}),
     webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/callback`,
   });
 
@@ -48,8 +54,11 @@ export async function runOurs(scenario: Scenario): Promise<RunResult> {
       env: {},
       now,
       sleep: (ms, signal) => clock.sleep(ms, signal),
+      ...(scenario.signedWebhooks ? { checksumKey: BENCH_CHECKSUM_KEY } : {}),
     },
+    ...(scenario.signedWebhooks ? { trustSignedWebhooks: true } : {}),
     budget: { requestsPerMinute: scenario.budgetPerMinute },
+    poller: { listPageSize: scenario.pageSize },
     // one merchant pushing for many customers: the abuse limits are not what this measures
     rateLimits: false,
     clock,
@@ -61,20 +70,14 @@ export async function runOurs(scenario: Scenario): Promise<RunResult> {
   const traces = new Map<string, PaymentTrace>();
   events.on('payment.succeeded', (event) => {
     const trace = traces.get(event.payment.orderReference);
-    if (trace && trace.succeededAt === null) trace.succeededAt = event.occurredAt.getTime();
-  });
-
-  /** The checkout page, as the guide's client does it: GET /status at 15 s, then every 10 s, 6 times. */
-  const browserPolls = async (paymentId: string) => {
-    await clock.sleep(15_000);
-    for (let attempt = 1; attempt <= 6; attempt++) {
-      const { payment } = await kit.service
-        .refreshStatus('bench', paymentId)
-        .catch(() => ({ payment: null }));
-      if (payment && payment.status !== 'pending' && payment.status !== 'processing') return;
-      await clock.sleep(10_000);
+    if (trace && trace.succeededAt === null) {
+      trace.succeededAt = event.occurredAt.getTime();
+      // without pages, the server knowing is what is measured
+      if (scenario.browsers === 'none') trace.knownAt = trace.succeededAt;
     }
-  };
+  });
+  const watch = scenario.browsers === 'none' ? null : BROWSER_WATCHERS[scenario.browsers];
+  if (watch === undefined) throw new Error(`no page behaviour registered for browsers=${scenario.browsers}`);
 
   const start = now();
   // BENCH_DEBUG=1 prints progress every 30 simulated seconds (calls, completions, budget queues)
@@ -100,18 +103,25 @@ export async function runOurs(scenario: Scenario): Promise<RunResult> {
           offeredAt,
           approvedAt: null,
           succeededAt: null,
+          knownAt: null,
         };
         traces.set(payment.orderReference, trace);
         customerApproves(clock, scenario, random, trace, (reference) => sb.approve(reference));
-        if (scenario.browserPolls) void browserPolls(payment.id);
+        if (watch) {
+          const known = (at: number) => {
+            trace.knownAt ??= at;
+          };
+          void watch({ kit, ownerId: 'bench', paymentId: payment.id, clock, known }).catch(() => undefined);
+        }
       })
       .catch(() => undefined);
   });
   await clock.sleep(scenario.drainMinutes * 60_000);
   if (monitor) clearInterval(monitor);
 
+  const pages = { none: 'no pages', polling: 'pages poll /status', push: 'pages on the push route' };
   const result = summarise(
-    'clickpesa-kit (poller + list sweeps + batched webhook confirmation)',
+    `clickpesa-kit, ${pages[scenario.browsers]}, page size ${scenario.pageSize}${scenario.signedWebhooks ? ', signed webhooks trusted' : ''}`,
     scenario,
     [...traces.values()],
     sb.requests,

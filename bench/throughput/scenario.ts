@@ -1,5 +1,7 @@
 import type { Clock } from '@clickpesa-kit/core';
 
+export type BrowserMode = 'none' | 'polling' | 'push';
+
 /** One benchmark run's load, identical for our toolkit and the baseline. */
 export interface Scenario {
   /** Payments offered per simulated minute (open loop, evenly spaced). */
@@ -16,8 +18,18 @@ export interface Scenario {
   approveDelayMs: [number, number];
   /** Fraction of webhooks lost on the way to us. */
   webhookLoss: number;
-  /** The checkout page also polls our status route the way the guide's client does (ours only). */
-  browserPolls: boolean;
+  /**
+   * What each checkout page does while it waits (ours only): nothing (`none`), poll the status route the way
+   * `waitForPayment` does (`polling`), or listen on the push route (`push`).
+   */
+  browsers: BrowserMode;
+  /**
+   * ClickPesa signs its webhooks (a checksum key on both sides) and the kit applies verified ones without a
+   * confirming query (`trustSignedWebhooks`). Off: every webhook is confirmed by a call.
+   */
+  signedWebhooks: boolean;
+  /** Rows per `GET /payments/all` page: the poller asks for this many and the sandbox returns at most this many. */
+  pageSize: number;
   /** Simulated ms per real ms. */
   scale: number;
   seed: number;
@@ -29,6 +41,8 @@ export interface PaymentTrace {
   offeredAt: number;
   approvedAt: number | null;
   succeededAt: number | null;
+  /** When the checkout page saw the success (without pages: when the server knew). */
+  knownAt: number | null;
 }
 
 /** The simulated customer: approves the prompt on their phone after a random delay. */

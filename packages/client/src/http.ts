@@ -51,6 +51,7 @@ export async function callRoute(
     replayed: response.headers.get('idempotent-replayed') === 'true',
   };
   if (request.idempotencyKey !== undefined) result.idempotencyKey = request.idempotencyKey;
+  Object.assign(result, freshnessOf(body, response.headers.get('retry-after')));
   return result;
 }
 
@@ -179,6 +180,23 @@ function isErrorEnvelope(body: unknown): body is ErrorEnvelope {
     candidate.error !== null &&
     typeof candidate.error.code === 'string'
   );
+}
+
+/** The status route's hints: `checked_at`, and `poll_after_ms` (or, from a server that sends only the header, `Retry-After`). */
+function freshnessOf(
+  body: SuccessEnvelope,
+  retryAfter: string | null,
+): Pick<PaymentResponse, 'checkedAt' | 'pollAfterMs'> {
+  const hints: Pick<PaymentResponse, 'checkedAt' | 'pollAfterMs'> = {};
+  if (typeof body.checked_at === 'string' || body.checked_at === null) hints.checkedAt = body.checked_at;
+  const pollAfter = body.poll_after_ms;
+  if (pollAfter === null || (typeof pollAfter === 'number' && Number.isFinite(pollAfter) && pollAfter >= 0)) {
+    hints.pollAfterMs = pollAfter;
+  } else {
+    const fromHeader = parseRetryAfter(retryAfter);
+    if (fromHeader !== undefined) hints.pollAfterMs = fromHeader;
+  }
+  return hints;
 }
 
 function isSuccessEnvelope(body: unknown): body is SuccessEnvelope {

@@ -123,6 +123,10 @@ export interface SuccessEnvelope {
   message: string;
   data: Payment;
   provider_status?: ProviderStatus | null;
+  /** Status route: when ClickPesa was last asked (null: not yet). */
+  checked_at?: string | null;
+  /** Status route: when a new read may tell more, in ms (null: the payment is final). */
+  poll_after_ms?: number | null;
 }
 
 /** `{ success: false, message, error: { code, details? }, data? }`: `data` only when a payment exists anyway. */
@@ -178,6 +182,13 @@ export interface PaymentResponse {
   replayed: boolean;
   /** The Idempotency-Key sent (initiate and retry). */
   idempotencyKey?: string;
+  /** Status route: when the server last asked ClickPesa (ISO 8601; null: not yet). */
+  checkedAt?: string | null;
+  /**
+   * Status route: when a new status read may tell more, in ms (`poll_after_ms`, else `Retry-After`); null
+   * when the payment is final. Absent from servers that send no hint.
+   */
+  pollAfterMs?: number | null;
 }
 
 /** Filters and paging of `GET /payments`; each is optional. */

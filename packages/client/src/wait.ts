@@ -1,5 +1,6 @@
 import { isPaymentsApiError, type PaymentsApiError } from './errors.js';
 import type { CallOptions } from './http.js';
+import { DEFAULT_FIRST_LOOK_MS, DEFAULT_INTERVAL_MS, nextLookMs } from './poll-timing.js';
 import type { Payment, PaymentResponse, PaymentStatus, ProviderStatus } from './types.js';
 
 /** Statuses that end the customer-facing wait (reconciliation on the server may still move failed/cancelled). */
@@ -22,12 +23,18 @@ export interface WaitProgress {
 }
 
 export interface WaitOptions {
-  /** Before the first check: the customer needs time to see and answer the prompt. Default 15 000 (the guide). */
+  /** Before the first check. Default 2 000 (the guide says 15 000; a server answering from its store is cheap to ask). */
   initialDelayMs?: number;
-  /** Between checks. Default 10 000 (the guide). A 429's `Retry-After` stretches it (up to a minute). */
+  /**
+   * Between checks, when the server's answer says nothing about when to ask again (`poll_after_ms` or
+   * `Retry-After`; this toolkit's server always says). Default 10 000 (the guide). A 429's `Retry-After`
+   * stretches it (up to a minute).
+   */
   intervalMs?: number;
-  /** Status checks before giving up with outcome `timeout`. Failed checks (network, 5xx) count. Default 6. */
+  /** Status checks before giving up with outcome `timeout`. Failed checks (network, 5xx) count. Default 60. */
   maxAttempts?: number;
+  /** Longest wait before giving up with outcome `timeout`, whatever the attempts. Default 120 000 (2 min). */
+  maxWaitMs?: number;
   /** Aborting rejects with the signal's reason and stops all checks. */
   signal?: AbortSignal;
   /** After every status answer, final or not (drive a spinner, an aria-live message...). */
@@ -65,12 +72,14 @@ export type WaitResult =
 export const TIMEOUT_MESSAGE = 'Timed out — the payment may still succeed';
 
 const MAX_RETRY_AFTER_MS = 60_000;
+const DEFAULT_MAX_ATTEMPTS = 60;
+const DEFAULT_MAX_WAIT_MS = 120_000;
 
 type GetStatus = (paymentId: string, options: CallOptions) => Promise<PaymentResponse>;
 
 /**
- * The usual initiate-then-poll strategy: wait, then check the status route every interval until the payment is
- * final or the attempts run out. Running out resolves with outcome `timeout` instead of throwing, because
+ * The polling strategy: a first look after `initialDelayMs`, then whenever the server's answer says a new read
+ * may tell more (poll-timing.ts), until the payment is final or the attempts or `maxWaitMs` run out. Running out resolves with outcome `timeout` instead of throwing, because
  * "handle timeouts gracefully — payment might still succeed later". Network errors, 5xx and 429 use up an
  * attempt and the wait goes on; other errors (401, 404, ...) will not fix themselves and reject at once.
  */
@@ -79,9 +88,10 @@ export async function waitForPayment(
   paymentId: string,
   options: WaitOptions = {},
 ): Promise<WaitResult> {
-  const initialDelayMs = nonNegative('initialDelayMs', options.initialDelayMs ?? 15_000);
-  const intervalMs = nonNegative('intervalMs', options.intervalMs ?? 10_000);
-  const maxAttempts = options.maxAttempts ?? 6;
+  const initialDelayMs = nonNegative('initialDelayMs', options.initialDelayMs ?? DEFAULT_FIRST_LOOK_MS);
+  const intervalMs = nonNegative('intervalMs', options.intervalMs ?? DEFAULT_INTERVAL_MS);
+  const maxWaitMs = nonNegative('maxWaitMs', options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new RangeError('maxAttempts must be a positive integer');
   }
@@ -91,8 +101,12 @@ export async function waitForPayment(
   let last: PaymentResponse | null = null;
   let lastError: PaymentsApiError | undefined;
   let delayMs = initialDelayMs;
+  const giveUpAt = Date.now() + maxWaitMs;
+  let attempts = 0;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    await sleep(delayMs, signal);
+    // the last look goes out when the wait would end anyway
+    await sleep(attempt === 1 ? delayMs : Math.min(delayMs, Math.max(0, giveUpAt - Date.now())), signal);
+    attempts = attempt;
     delayMs = intervalMs;
     try {
       last = await getStatus(paymentId, callOptions);
@@ -104,17 +118,20 @@ export async function waitForPayment(
         delayMs = Math.max(intervalMs, Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS));
       }
       options.onRetryableError?.(error, { attempt, maxAttempts });
+      if (Date.now() >= giveUpAt) break;
       continue;
     }
     const { payment, providerStatus } = last;
     options.onUpdate?.(payment, { attempt, maxAttempts, providerStatus });
     if (isFinalStatus(payment.status)) return finalResult(last, attempt);
+    if (Date.now() >= giveUpAt) break;
+    delayMs = nextLookMs(last, intervalMs);
   }
   const timedOut: WaitResult = {
     outcome: 'timeout',
     payment: last?.payment ?? null,
     providerStatus: last?.providerStatus ?? null,
-    attempts: maxAttempts,
+    attempts,
     message: TIMEOUT_MESSAGE,
   };
   if (lastError) timedOut.lastError = lastError;

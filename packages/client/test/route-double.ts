@@ -15,6 +15,8 @@ export type Step =
   | PaymentStatus
   | Partial<Payment>
   | { reply: number; body?: unknown; headers?: Record<string, string> }
+  /** A status with the freshness hints of the status route (`poll_after_ms`, `checked_at`, `Retry-After`). */
+  | { status: PaymentStatus; hints: Record<string, unknown>; headers?: Record<string, string> }
   | 'drop'
   | 'hold';
 
@@ -159,7 +161,9 @@ export function createRouteDouble() {
     if (typeof step === 'object' && 'reply' in step) {
       return json(step.reply, step.body ?? '', step.headers);
     }
-    if (step !== undefined) patch(stored, typeof step === 'string' ? { status: step } : step);
+    const hinted = typeof step === 'object' && 'hints' in step ? step : null;
+    if (hinted) patch(stored, { status: hinted.status });
+    else if (step !== undefined) patch(stored, typeof step === 'string' ? { status: step } : step);
     const { payment } = stored;
     const providerStatus: ProviderStatus = {
       id: payment.transaction_id,
@@ -169,7 +173,8 @@ export function createRouteDouble() {
       collectedAmount: payment.amount,
       collectedCurrency: 'TZS',
     };
-    return envelope(200, 'Payment status retrieved successfully', stored, {}, providerStatus);
+    if (!hinted) return envelope(200, 'Payment status retrieved successfully', stored, {}, providerStatus);
+    return json(200, { ...bodyOf(stored, providerStatus), ...hinted.hints }, hinted.headers);
   }
 
   function read(stored: StoredPayment | undefined): DoubleAnswer {
@@ -279,6 +284,15 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });
+}
+
+function bodyOf(stored: StoredPayment, providerStatus: ProviderStatus): Record<string, unknown> {
+  return {
+    success: true,
+    message: 'Payment status retrieved successfully',
+    data: stored.payment,
+    provider_status: providerStatus,
+  };
 }
 
 function envelope(

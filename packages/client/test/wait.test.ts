@@ -60,8 +60,8 @@ async function settle(promise: Promise<WaitResult>, maxMs = 600_000) {
   return outcome;
 }
 
-describe('the guide’s schedule: 15 s, then every 10 s, at most 6 checks', () => {
-  it('does not check before 15 s, then checks at 15 s, 25 s, 35 s and stops at success', async () => {
+describe('a server that gives no hint: a first look at 2 s, then the guide’s 10 s, for at most 2 minutes', () => {
+  it('does not check before 2 s, then checks at 2 s, 12 s, 22 s and stops at success', async () => {
     const payment = await paymentWith([
       'processing',
       'processing',
@@ -73,12 +73,12 @@ describe('the guide’s schedule: 15 s, then every 10 s, at most 6 checks', () =
         updates.push(`${progress.attempt}/${progress.maxAttempts} ${update.status}`),
     });
 
-    await vi.advanceTimersByTimeAsync(14_999);
+    await vi.advanceTimersByTimeAsync(1_999);
     expect(checkTimes()).toEqual([]);
 
     const { value } = await settle(waiting);
-    expect(checkTimes()).toEqual([15_000, 25_000, 35_000]);
-    expect(updates).toEqual(['1/6 processing', '2/6 processing', '3/6 success']);
+    expect(checkTimes()).toEqual([2_000, 12_000, 22_000]);
+    expect(updates).toEqual(['1/60 processing', '2/60 processing', '3/60 success']);
     expect(value).toMatchObject({
       outcome: 'success',
       attempts: 3,
@@ -91,22 +91,24 @@ describe('the guide’s schedule: 15 s, then every 10 s, at most 6 checks', () =
     expect(double.statusChecks(payment.id)).toBe(3);
   });
 
-  it('gives up after 6 checks with a "may still succeed" timeout result instead of throwing', async () => {
+  it('gives up after 2 minutes with a "may still succeed" timeout result instead of throwing', async () => {
     const payment = await paymentWith([]);
     const { value, error } = await settle(client.waitForPayment(payment.id));
 
     expect(error).toBeUndefined();
-    expect(checkTimes()).toEqual([15_000, 25_000, 35_000, 45_000, 55_000, 65_000]);
+    // every 10 s from 2 s, and a last look when the 2 minutes end
+    const times = [2_000, 12_000, 22_000, 32_000, 42_000, 52_000, 62_000, 72_000, 82_000, 92_000, 102_000];
+    expect(checkTimes()).toEqual([...times, 112_000, 120_000]);
     expect(value).toMatchObject({
       outcome: 'timeout',
-      attempts: 6,
+      attempts: 13,
       message: TIMEOUT_MESSAGE,
       payment: { id: payment.id, status: 'processing' },
     });
     expect(TIMEOUT_MESSAGE).toBe('Timed out — the payment may still succeed');
 
     await vi.advanceTimersByTimeAsync(120_000);
-    expect(double.statusChecks(payment.id)).toBe(6);
+    expect(double.statusChecks(payment.id)).toBe(13);
   });
 
   it('follows custom timings', async () => {
@@ -115,6 +117,37 @@ describe('the guide’s schedule: 15 s, then every 10 s, at most 6 checks', () =
     const { value } = await settle(client.waitForPayment(payment.id, options));
     expect(checkTimes()).toEqual([0, 2_000, 4_000]);
     expect(value?.outcome).toBe('timeout');
+  });
+});
+
+describe('a server that says when to ask again', () => {
+  it('follows poll_after_ms, then Retry-After, within bounds', async () => {
+    const hinted = (
+      status: Payment['status'],
+      hints: Record<string, unknown>,
+      headers: Record<string, string> = {},
+    ): Step => ({ status, hints, headers });
+    const payment = await paymentWith([
+      hinted('processing', { poll_after_ms: 1_500, checked_at: '2023-11-14T22:13:21.000Z' }),
+      // a tiny hint is stretched to 500 ms, a huge one cut to a minute
+      hinted('processing', { poll_after_ms: 1 }),
+      hinted('processing', { poll_after_ms: 600_000 }),
+      // a server that sends only the header
+      hinted('processing', {}, { 'retry-after': '3' }),
+      hinted('success', { poll_after_ms: null }),
+    ]);
+    const updates: number[] = [];
+    const { value } = await settle(client.waitForPayment(payment.id, { onUpdate: () => updates.push(1) }));
+    expect(checkTimes()).toEqual([2_000, 3_500, 4_000, 64_000, 67_000]);
+    expect(value).toMatchObject({ outcome: 'success', attempts: 5 });
+  });
+
+  it('getStatus hands the hints over', async () => {
+    const payment = await paymentWith([
+      { status: 'processing', hints: { poll_after_ms: 1_200, checked_at: '2023-11-14T22:13:21.000Z' } },
+    ]);
+    const answer = await client.getStatus(payment.id);
+    expect(answer).toMatchObject({ pollAfterMs: 1_200, checkedAt: '2023-11-14T22:13:21.000Z' });
   });
 });
 
@@ -170,7 +203,7 @@ describe('errors during the wait', () => {
     );
     expect(errors).toEqual(['1 NETWORK_ERROR', '2 STORE_UNAVAILABLE']);
     expect(value).toMatchObject({ outcome: 'success', attempts: 4 });
-    expect(checkTimes()).toEqual([15_000, 25_000, 35_000, 45_000]);
+    expect(checkTimes()).toEqual([2_000, 12_000, 22_000, 32_000]);
   });
 
   it('when every check fails it still resolves as timeout, with the last error and no payment', async () => {
@@ -189,7 +222,7 @@ describe('errors during the wait', () => {
     };
     const payment = await paymentWith([limited, 'success']);
     const { value } = await settle(client.waitForPayment(payment.id));
-    expect(checkTimes()).toEqual([15_000, 45_000]);
+    expect(checkTimes()).toEqual([2_000, 32_000]);
     expect(value?.outcome).toBe('success');
   });
 
@@ -207,7 +240,7 @@ describe('errors during the wait', () => {
     });
     const { error } = await settle(anonymous.waitForPayment(payment.id));
     expect(error).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
-    expect(checkTimes()).toEqual([15_000]);
+    expect(checkTimes()).toEqual([2_000]);
   });
 
   it('an abort stops the wait with the signal’s reason and no more checks', async () => {
@@ -219,7 +252,7 @@ describe('errors during the wait', () => {
     const { error } = await settle(waiting);
     expect(error).toMatchObject({ message: 'customer closed the page' });
     await vi.advanceTimersByTimeAsync(120_000);
-    expect(checkTimes()).toEqual([15_000, 25_000]);
+    expect(checkTimes()).toEqual([2_000, 12_000, 22_000]);
   });
 
   it.each([

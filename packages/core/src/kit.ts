@@ -177,6 +177,8 @@ export function createClickPesaPayments<Raw = unknown>(
     options: serviceOptions,
     // fast path: a commit that stored events is delivered at once, not at the next poll
     onEventsStored: (stored) => wakeDispatchers(dispatchers, stored),
+    // a check moved forward (webhook, status reader) is claimed then, not at the next tick
+    onCheckDue: (at) => poller?.wake(at),
   });
 
   let poller: Poller | null = null;
@@ -195,6 +197,7 @@ export function createClickPesaPayments<Raw = unknown>(
         logger,
         routeEvents: (payment, newEvents) => routeEvents(newEvents, payment, callbacksOn),
         onEventsStored: (stored) => wakeDispatchers(dispatchers, stored),
+        ...(budget ? { budget } : {}),
       },
       withShared,
     );

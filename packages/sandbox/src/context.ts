@@ -21,6 +21,8 @@ export interface SandboxConfig {
   duplicateReference: DuplicateReferenceMode;
   notFoundMode: NotFoundMode;
   visibilityDelayMs: number;
+  /** `GET /payments/all` returns at most this many rows, whatever `limit` asks (null: no cap). */
+  maxPageSize: number | null;
   webhookRetryDelaysMs: number[];
   webhookTimeoutMs: number;
   merchantName: string;

@@ -136,6 +136,7 @@ export function configFromOptions(options: RuntimeOptions & Partial<SandboxConfi
     duplicateReference: options.duplicateReference ?? '409',
     notFoundMode: options.notFoundMode ?? '404',
     visibilityDelayMs: options.visibilityDelayMs ?? 0,
+    maxPageSize: options.maxPageSize ?? null,
     webhookRetryDelaysMs: options.webhookRetryDelaysMs ?? [200, 1000, 3000],
     webhookTimeoutMs: options.webhookTimeoutMs ?? 5000,
     merchantName: options.merchantName ?? 'Sandbox Merchant',

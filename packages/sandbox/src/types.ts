@@ -47,6 +47,11 @@ export interface SandboxOptions {
   notFoundMode?: NotFoundMode;
   /** A just-created payment is invisible to the query endpoints for this long. Default 0. */
   visibilityDelayMs?: number;
+  /**
+   * `GET /payments/all` returns at most this many rows per page, whatever `limit` asks for (ClickPesa's own
+   * maximum is undocumented). Default: no cap.
+   */
+  maxPageSize?: number | null;
   /** Injectable clock for createdAt/updatedAt, token expiry, rate limit and approval times. */
   now?: () => number;
   /** Pauses between webhook retries; its length is the number of retries. Default [200, 1000, 3000]. */
@@ -71,6 +76,7 @@ export type RuntimeOptions = Pick<
   | 'duplicateReference'
   | 'notFoundMode'
   | 'visibilityDelayMs'
+  | 'maxPageSize'
   | 'webhookRetryDelaysMs'
   | 'merchantName'
 >;

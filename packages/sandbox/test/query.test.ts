@@ -117,6 +117,20 @@ describe('GET /payments/all', () => {
     expect(body.data.map((record) => record.collectedAmount)).toEqual([50.5, 300]);
   });
 
+  it("returns at most maxPageSize rows whatever limit asks for (ClickPesa's maximum is undocumented)", async () => {
+    const { api, refs } = await seed();
+    sb.configure({ maxPageSize: 2 });
+    const rows = async (query: string) =>
+      ((await api.get(`/payments/all?${query}`)).body as { data: { orderReference: string }[] }).data.map(
+        (record) => record.orderReference,
+      );
+    expect(await rows('orderBy=ASC&limit=100')).toEqual([refs[0], refs[1]]);
+    expect(await rows('orderBy=ASC&skip=2&limit=100')).toEqual([refs[2], refs[3]]);
+    expect(await rows('orderBy=ASC&skip=4&limit=1')).toEqual([refs[4]]);
+    sb.configure({ maxPageSize: null });
+    expect(await rows('orderBy=ASC&limit=100')).toHaveLength(5);
+  });
+
   it('refuses bad dates, orderBy and paging values with 400', async () => {
     sb = await startSandbox();
     const api = clickpesa(sb);

@@ -304,6 +304,14 @@ export function createProviderBudget(options: ProviderBudgetOptions = {}): Provi
       };
     },
 
+    hasRoom() {
+      const at = now();
+      if (queues.user.length > 0 || queues.background.length > 0 || takingShared) return false;
+      if (breaker.state !== 'closed' || breaker.blockedUntil(at) !== null) return false;
+      if (pauseEnd(classOf('list'), at) !== null || pauseEnd(classOf('query'), at) !== null) return false;
+      return rate.readyAt(at) <= at;
+    },
+
     backgroundOpen() {
       const at = now();
       if (breaker.blockedUntil(at) !== null) return false;

@@ -71,4 +71,9 @@ export interface ProviderBudget extends ProviderGate {
   state(): ProviderBudgetState;
   /** True when a background call would be granted without waiting for a pause or an open circuit. */
   backgroundOpen(): boolean;
+  /**
+   * True when a background call would go out now: nothing waits, no pause, no open circuit, and this process's
+   * rate window has a slot. The poller then checks a due payment at once instead of batching it.
+   */
+  hasRoom(): boolean;
 }

@@ -70,6 +70,18 @@ export const publicProviderStatusSchema = z
 
 export const errorDetailSchema = z.object({ field: z.string(), message: z.string() }).strict();
 
+/** How live a status answer is (the status route). */
+const freshnessFields = {
+  checked_at: isoDate.nullable().describe('When ClickPesa was last asked about the payment; null: not yet'),
+  poll_after_ms: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      'When a new read may tell more (also sent as `Retry-After`, in seconds); null: the payment is final',
+    ),
+};
+
 /** A success envelope; `withData` and `withProviderStatus` say which fields the route always sends. */
 export function successEnvelopeSchema(fields: { data: boolean; providerStatus?: boolean }) {
   return z
@@ -77,7 +89,9 @@ export function successEnvelopeSchema(fields: { data: boolean; providerStatus?: 
       success: z.literal(true),
       message: z.string(),
       ...(fields.data ? { data: publicPaymentSchema } : {}),
-      ...(fields.providerStatus ? { provider_status: publicProviderStatusSchema.nullable() } : {}),
+      ...(fields.providerStatus
+        ? { provider_status: publicProviderStatusSchema.nullable(), ...freshnessFields }
+        : {}),
     })
     .strict();
 }

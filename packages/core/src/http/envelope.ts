@@ -8,6 +8,10 @@ export interface SuccessEnvelope {
   message: string;
   data?: PublicPayment;
   provider_status?: PublicProviderStatus | null;
+  /** Status route: when ClickPesa was last asked about the payment (null: not yet). */
+  checked_at?: string | null;
+  /** Status route: when a new read may tell more, in ms (null: the payment is final). */
+  poll_after_ms?: number | null;
 }
 
 /** `GET /payments`: one page of the caller's payments, newest first (see docs/http-api.md). */
@@ -42,12 +46,14 @@ export function successResponse(
   fields: {
     data?: PublicPayment;
     providerStatus?: PublicProviderStatus | null;
+    freshness?: Pick<SuccessEnvelope, 'checked_at' | 'poll_after_ms'>;
     headers?: Record<string, string>;
   } = {},
 ): HandlerResponse {
   const body: SuccessEnvelope = { success: true, message };
   if (fields.data !== undefined) body.data = fields.data;
   if (fields.providerStatus !== undefined) body.provider_status = fields.providerStatus;
+  if (fields.freshness !== undefined) Object.assign(body, fields.freshness);
   const headers = baseHeaders();
   if (fields.headers) Object.assign(headers, fields.headers);
   return { status, headers, body };

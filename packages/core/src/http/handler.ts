@@ -20,6 +20,7 @@ import { auditResponse } from './public-audit.js';
 import { toPublicPayment, toPublicProviderStatus } from './public-payment.js';
 import { readJsonBody } from './request-body.js';
 import { isHealthPath, isKnownPath, matchRoute, type RouteName, splitPath } from './routes.js';
+import { statusFreshness } from './status-freshness.js';
 import type { Authenticate, HandlerRequest, HandlerResponse, PaymentsHandler } from './types.js';
 import { createWebhookGuard } from './webhook-guard.js';
 
@@ -161,6 +162,7 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
         successResponse(200, MESSAGES.statusRetrieved, {
           data: toPublicPayment(result.payment),
           providerStatus: result.providerStatus ? toPublicProviderStatus(result.providerStatus) : null,
+          ...statusFreshness(result),
         }),
       ),
     audit: (_request, params, ownerId) =>

@@ -128,8 +128,11 @@ const DOCS: Record<RouteName, Omit<RouteDoc, 'route' | 'path'>> = {
     errors: READ_ERRORS,
   },
   status: {
-    summary: 'Check a payment with ClickPesa',
-    description: 'Asks ClickPesa when the payment is open and its last check is stale, then answers.',
+    summary: "A payment's live status",
+    description:
+      'With a poller: answers from the store at once and, when the payment is open and its last check is stale, ' +
+      'has the poller check it soon. Without: asks ClickPesa first (waiting at most 0.5 s). `checked_at` and ' +
+      '`poll_after_ms` (and `Retry-After`) say how fresh the answer is and when to ask again.',
     params: idParams,
     idempotencyKey: false,
     body: null,

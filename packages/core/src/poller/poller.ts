@@ -21,6 +21,8 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
   const background = new Set<Promise<unknown>>();
   let running = false;
   let tickTimer: { cancel(): void } | null = null;
+  let nextTickAt = Number.POSITIVE_INFINITY;
+  let wakeAfterTick = Number.POSITIVE_INFINITY;
   let tickInProgress: Promise<void> | null = null;
   let lastTickAt: Date | null = null;
   let lastTickDurationMs: number | null = null;
@@ -40,7 +42,17 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
     void guarded.finally(() => background.delete(guarded));
   };
 
-  const sweeper = createSweeper({ client: deps.client, reconciler, clock, leases, opts, run, report });
+  const hasRoom = () => deps.budget?.hasRoom() ?? false;
+  const sweeper = createSweeper({
+    client: deps.client,
+    reconciler,
+    clock,
+    leases,
+    opts,
+    run,
+    report,
+    hasRoom,
+  });
 
   const claim = () =>
     leases.claim(
@@ -64,14 +76,31 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
 
   const scheduleTick = (delayMs: number) => {
     if (!running) return;
+    nextTickAt = now() + delayMs;
     tickTimer = clock.setTimeout(() => {
       tickTimer = null;
+      nextTickAt = Number.POSITIVE_INFINITY;
+      wakeAfterTick = Number.POSITIVE_INFINITY;
       const current = tick().finally(() => {
         tickInProgress = null;
-        scheduleTick(opts.tickMs);
+        // a payment fell due while this tick claimed: the next tick comes when it is due
+        scheduleTick(Math.max(0, Math.min(opts.tickMs, wakeAfterTick - now())));
       });
       tickInProgress = current;
     }, delayMs);
+  };
+
+  /** Brings the next tick forward to `at` (a payment falls due then); a tick under way ticks again after. */
+  const wake = (at: number) => {
+    if (!running || run.stopping) return;
+    if (tickInProgress) {
+      wakeAfterTick = Math.min(wakeAfterTick, at);
+      return;
+    }
+    if (at >= nextTickAt) return;
+    tickTimer?.cancel();
+    tickTimer = null;
+    scheduleTick(Math.max(0, at - now()));
   };
 
   const resume = () => {
@@ -94,6 +123,7 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
       run.stopping = true;
       tickTimer?.cancel();
       tickTimer = null;
+      nextTickAt = Number.POSITIVE_INFINITY;
       // in-flight calls may finish within the grace period; nothing new starts
       const pending = [tickInProgress, sweeper.current(), ...background].filter(Boolean);
       if (pending.length > 0) {
@@ -128,6 +158,8 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
       lastTickAt = clock.now();
       return { claimed, ...counts };
     },
+
+    wake: (at) => wake(at.getTime()),
 
     requestConfirmation: (paymentId) =>
       reconciler.checkBy(paymentId, new Date(now() + opts.webhookConfirmWindowMs)),

@@ -25,10 +25,15 @@ export interface SweepDeps {
   opts: ResolvedPollerOptions;
   run: RunState;
   report: (error: unknown, paymentId?: string) => void;
+  /** True when a call would go out now (the provider budget has room): no reason to wait for a batch. */
+  hasRoom: () => boolean;
 }
 
 export interface Sweeper {
-  /** True when enough is due (a full page), or the oldest due payment has waited out the batching window. */
+  /**
+   * True when something is due and the budget has room (a check goes out at once), when enough is due for a
+   * list call, or when the oldest due payment has waited out the batching window (one or two due, tight budget).
+   */
   shouldSweep(at: number): boolean;
   /** Starts a sweep, or joins the one running (one at a time). */
   start(): Promise<SweepCounts>;
@@ -45,7 +50,7 @@ export interface Sweeper {
  * held when its answer arrives, so the busier the budget, the more each call covers.
  */
 export function createSweeper(deps: SweepDeps): Sweeper {
-  const { client, reconciler, clock, leases, opts, run, report } = deps;
+  const { client, reconciler, clock, leases, opts, run, report, hasRoom } = deps;
   let sweep: Promise<SweepCounts> | null = null;
   let inFlight = 0;
   const now = () => clock.now().getTime();
@@ -76,12 +81,14 @@ export function createSweeper(deps: SweepDeps): Sweeper {
     };
     const seenOnEarlierPage = new Set<string>();
     let coversUpTo = Number.POSITIVE_INFINITY;
+    // rows read so far: ClickPesa may return fewer than asked (its maximum page size is undocumented)
+    let offset = 0;
     for (let page = 0; page < opts.listMaxPages && !run.stopping; page++) {
       let result: Awaited<ReturnType<typeof client.listPayments>>;
       inFlight += 1;
       try {
         result = await client.listPayments(
-          { ...filters, skip: page * opts.listPageSize },
+          { ...filters, skip: offset },
           { priority: 'background', signal: run.abort.signal },
         );
       } catch (error) {
@@ -92,10 +99,13 @@ export function createSweeper(deps: SweepDeps): Sweeper {
         inFlight -= 1;
       }
       counts.listed += 1;
+      offset += result.data.length;
       // matched against everything held now, including payments claimed while the call waited its turn
       const candidates = leases.available(now());
+      // a short page is read as capped, not as the end of the list: older payments go to the next page, and
+      // only an empty page proves the end (they are then asked about by reference)
       const coverage = coverPage(
-        { records: result.data, full: result.data.length >= opts.listPageSize, coversUpTo },
+        { records: result.data, full: result.data.length > 0, coversUpTo },
         candidates.map((item) => item.claim.payment),
         opts.clockSkewMs,
       );
@@ -172,7 +182,9 @@ export function createSweeper(deps: SweepDeps): Sweeper {
     shouldSweep(at) {
       const free = leases.available(at);
       if (free.length === 0) return false;
-      if (free.length >= opts.listPageSize) return true;
+      // room: the check goes out at once. Tight: a list call as soon as it covers a few, since it waits its
+      // turn in the budget anyway and answers for everything held when it goes
+      if (free.length >= Math.min(opts.listPageSize, opts.listBatchThreshold) || hasRoom()) return true;
       const oldestDue = Math.min(...free.map((item) => item.dueAt));
       return at - oldestDue >= opts.batchWindowMs;
     },

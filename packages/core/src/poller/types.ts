@@ -52,6 +52,11 @@ export interface PollerDeps {
   routeEvents?: (payment: Pick<PaymentRecord, 'callbackUrl'>, events: readonly NewEvent[]) => NewEvent[];
   /** Called right after a commit that stored events (the kit wakes its event dispatcher) [nothing]. */
   onEventsStored?: (events: readonly StoredEvent[]) => void;
+  /**
+   * The provider budget, asked whether a call would go out now: then a due payment is checked at once,
+   * otherwise it waits up to `batchWindowMs` to share a list call [always batch].
+   */
+  budget?: { hasRoom(): boolean };
 }
 
 export interface PollerHeartbeat {
@@ -70,5 +75,7 @@ export interface Poller {
   pollOnce(): Promise<{ claimed: number; queried: number; listed: number }>;
   /** Schedules an early, batched confirmation query for a payment a webhook spoke about. */
   requestConfirmation(paymentId: string): Promise<void>;
+  /** A payment falls due at `at` (the service moved its next check forward): tick then rather than later. */
+  wake(at: Date): void;
   heartbeat(): PollerHeartbeat;
 }

@@ -21,6 +21,8 @@ export interface ServiceContext {
   audit: AuditRecorder;
   /** Called right after a commit that stored events (the kit wakes its event dispatcher). */
   onEventsStored: (events: readonly StoredEvent[]) => void;
+  /** Called after a payment's next check was moved forward to `at` (the kit wakes its poller). */
+  onCheckDue: (at: Date) => void;
   /** The push rate limits (a no-op when turned off). */
   pushLimits: PushLimits;
 }

@@ -14,6 +14,7 @@ import { createReconciler } from './reconcile.js';
 import { reconciliationMarkdown } from './reconciliation-markdown.js';
 import { createConfirmer, refreshStatus } from './refresh.js';
 import { retryPayment } from './retry.js';
+import { readStatusFromStore } from './status-read.js';
 import type { PaymentService, PaymentServiceDeps } from './types.js';
 import { handleWebhook } from './webhook.js';
 
@@ -40,6 +41,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
     options,
     audit: createAuditRecorder(store, logger, options.checksumKeys, () => clock.now()),
     onEventsStored: deps.onEventsStored ?? (() => undefined),
+    onCheckDue: deps.onCheckDue ?? (() => undefined),
     pushLimits: createPushLimits({ option: deps.options?.rateLimits, shared: store.budget, clock, logger }),
   };
   const confirmer = createConfirmer(ctx);
@@ -50,7 +52,11 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
       initiatePayment(ctx, confirmer, owner(ownerId), body, callOptions),
     getPayment: (ownerId, paymentId) => getOwnedPayment(ctx, owner(ownerId), paymentId),
     listPayments: (ownerId, query) => listPayments(ctx, owner(ownerId), query),
-    refreshStatus: (ownerId, paymentId) => refreshStatus(ctx, confirmer, owner(ownerId), paymentId),
+    // with a poller, the status route reads the store and leaves the ClickPesa call to the poller
+    refreshStatus: (ownerId, paymentId) =>
+      options.confirmWithinMs === undefined
+        ? refreshStatus(ctx, confirmer, owner(ownerId), paymentId)
+        : readStatusFromStore(ctx, owner(ownerId), paymentId),
     retry: (ownerId, paymentId, callOptions) =>
       retryPayment(ctx, confirmer, owner(ownerId), paymentId, callOptions),
     cancel: (ownerId, paymentId) => cancelPayment(ctx, owner(ownerId), paymentId),

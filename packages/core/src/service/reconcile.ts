@@ -52,7 +52,13 @@ export function createReconciler(ctx: ServiceContext): Reconciler {
           queryAndApply(ctx, payment, { priority: 'background', source: 'poller', ...pollWrite(leaseToken) }),
     );
 
-  return { reconcile, applyListed, checkBy: (paymentId, at) => checkBy(ctx, paymentId, at) };
+  return {
+    reconcile,
+    applyListed,
+    checkBy: async (paymentId, at) => {
+      await checkBy(ctx, paymentId, at);
+    },
+  };
 }
 
 /** Every poller write is fenced by the lease, counts the check, reschedules and frees the lease. */

@@ -13,6 +13,7 @@ import { type ApplyOptions, applyEvidence } from './apply-evidence.js';
 import { describeError } from './audit.js';
 import { Coalescer } from './coalescer.js';
 import { fromStore, getOwnedPayment, isStoreFailure, type ServiceContext } from './context.js';
+import { isStale, withFreshness } from './freshness.js';
 import type { StatusResult } from './types.js';
 
 export interface QueryOutcome {
@@ -133,10 +134,14 @@ export function createConfirmer(ctx: ServiceContext): Confirmer {
   };
 }
 
+/** How long the status route (without a poller) waits for its live check before answering from the store. */
+export const LIVE_REFRESH_WAIT_MS = 500;
+
 /**
- * The status route: a payment still in flight whose last provider check is older than `statusRefreshMs` is
- * refreshed from ClickPesa (coalesced); final payments are answered from the store with no upstream call.
- * When ClickPesa cannot be asked, the stored state is returned (the poller keeps reconciling).
+ * The status route when no poller runs: a payment still in flight whose last provider check is older than
+ * `statusRefreshMs` is refreshed from ClickPesa (coalesced); final payments are answered from the store with no
+ * upstream call. The wait is bounded: when ClickPesa is slow, throttling or unreachable, the stored state is
+ * returned after `LIVE_REFRESH_WAIT_MS` and the check finishes (and is stored) in the background.
  */
 export async function refreshStatus(
   ctx: ServiceContext,
@@ -146,23 +151,31 @@ export async function refreshStatus(
 ): Promise<StatusResult> {
   const payment = await getOwnedPayment(ctx, ownerId, paymentId);
   if (FINAL_STATUSES.has(payment.status) || !ACTIVE_STATUSES.has(payment.status) || !isStale(ctx, payment)) {
-    return { payment, providerStatus: payment.providerStatus };
+    return withFreshness(ctx, payment, payment.providerStatus);
   }
-  try {
-    const outcome = await confirmer.confirm(payment.id, { priority: 'user' });
-    return { payment: outcome.payment, providerStatus: outcome.queried ?? outcome.payment.providerStatus };
-  } catch (error) {
-    if (isStoreFailure(error)) throw error;
-    ctx.logger.warn(
-      { paymentId, err: describeError(error) },
-      'status refresh failed; answering with stored state',
-    );
-    return { payment, providerStatus: payment.providerStatus };
-  }
-}
-
-/** True when the payment's last ClickPesa check is older than `statusRefreshMs` (or there was none). */
-export function isStale(ctx: ServiceContext, payment: PaymentRecord): boolean {
-  if (payment.lastCheckedAt === null) return true;
-  return ctx.clock.now().getTime() - new Date(payment.lastCheckedAt).getTime() >= ctx.options.statusRefreshMs;
+  const check = confirmer.confirm(payment.id, { priority: 'user' }).then(
+    (outcome) => withFreshness(ctx, outcome.payment, outcome.queried ?? outcome.payment.providerStatus),
+    (error: unknown) => {
+      if (isStoreFailure(error)) throw error;
+      ctx.logger.warn(
+        { paymentId, err: describeError(error) },
+        'status refresh failed; answering with stored state',
+      );
+      return null;
+    },
+  );
+  const timer = new AbortController();
+  const answered = await Promise.race([
+    check,
+    ctx.clock.sleep(LIVE_REFRESH_WAIT_MS, timer.signal).then(
+      () => null,
+      () => null,
+    ),
+  ]).finally(() => timer.abort());
+  if (answered !== null) return answered;
+  // the check goes on without us; a store failure it meets is logged, never unhandled
+  check.catch((error: unknown) => {
+    ctx.logger.warn({ paymentId, err: describeError(error) }, 'background status refresh failed');
+  });
+  return withFreshness(ctx, payment, payment.providerStatus);
 }

@@ -96,6 +96,10 @@ export interface StatusResult {
   payment: PaymentRecord;
   /** ClickPesa's record for the current reference (fresh, or the last one stored). */
   providerStatus: ProviderPayment | null;
+  /** When ClickPesa was last asked about the payment (null: not yet). */
+  checkedAt?: Date | null;
+  /** When a new read may tell more (ms from now); null when the payment is final. */
+  pollAfterMs?: number | null;
 }
 
 export interface WebhookInput {
@@ -122,6 +126,8 @@ export interface PaymentServiceDeps {
   options?: PaymentServiceOptions;
   /** Called right after a commit that stored events (the kit wakes its event dispatcher) [nothing]. */
   onEventsStored?: (events: readonly StoredEvent[]) => void;
+  /** Called when a payment's next check was moved forward to `at` (the kit wakes its poller) [nothing]. */
+  onCheckDue?: (at: Date) => void;
 }
 
 /** Every option has a default (in brackets). */
@@ -166,8 +172,9 @@ export interface PaymentServiceOptions {
   /**
    * Batched webhook confirmation, for when a poller runs (the kit sets it to the poller's
    * `webhookConfirmWindowMs`): a webhook is answered without waiting for the confirming query, and the
-   * payment's next poll is moved to at most this many ms ahead. When absent, the service confirms inline
-   * with a coalesced query [absent].
+   * payment's next poll is moved to at most this many ms ahead; the status route answers from the store and
+   * records the reader's demand the same way. When absent, the service confirms inline with a coalesced
+   * query, and the status route refreshes live (bounded) [absent].
    */
   confirmWithinMs?: number;
   /**

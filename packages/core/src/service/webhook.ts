@@ -10,7 +10,8 @@ import { describeError } from './audit.js';
 import { checkBy } from './check-by.js';
 import { asStoreError, isStoreFailure, type ServiceContext } from './context.js';
 import { checkEarlierAttempt } from './earlier-attempt.js';
-import { type Confirmer, isStale } from './refresh.js';
+import { isStale } from './freshness.js';
+import type { Confirmer } from './refresh.js';
 import type { WebhookInput, WebhookResult } from './types.js';
 
 /**

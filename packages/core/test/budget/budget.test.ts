@@ -294,3 +294,23 @@ describe('provider budget: circuit breaker (POLL-7)', () => {
     expect(() => createProviderBudget({ breaker: { probeIntervalMs: -1 } })).toThrow(/probeIntervalMs/);
   });
 });
+
+describe('hasRoom: would a background call go out now?', () => {
+  it('yes when idle; no while calls wait, while the window is full, during a 429 pause', async () => {
+    const { budget, clock, acquire } = harness({ requestsPerMinute: 4, burst: 2 });
+    expect(budget.hasRoom()).toBe(true);
+    await Promise.all([acquire('background'), acquire('background')]);
+    // the burst is spent: the next slot is 15 s away
+    expect(budget.hasRoom()).toBe(false);
+    const waiting = acquire('user');
+    expect(budget.hasRoom()).toBe(false);
+    await clock.advance(15_000);
+    await waiting;
+    await clock.advance(15_000);
+    expect(budget.hasRoom()).toBe(true);
+    budget.report('query', { kind: 'rate_limited', retryAfterMs: 20_000 });
+    expect(budget.hasRoom()).toBe(false);
+    await clock.advance(20_000);
+    expect(budget.hasRoom()).toBe(true);
+  });
+});

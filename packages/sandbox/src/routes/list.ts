@@ -89,7 +89,9 @@ export function listPayments(ctx: SandboxContext, request: ApiRequest): Reply {
   const sorted = matching
     .map((payment, position) => ({ payment, position, record: toQueryRecord(payment) }))
     .sort((a, b) => direction * (compareBy(a, b, sortBy) || a.position - b.position));
-  const data = sorted.slice(skip, skip + limit).map(({ record }) => record);
+  const cap = ctx.config.maxPageSize;
+  const rows = cap === null ? limit : Math.min(limit, cap);
+  const data = sorted.slice(skip, skip + rows).map(({ record }) => record);
   return jsonReply(200, { data, totalCount: matching.length });
 }
 
