@@ -155,6 +155,13 @@ export const retentionOptionsSchema = z.strictObject({
   auditDays: days().optional(),
 });
 
+export const pushOptionsSchema = z.strictObject({
+  maxConnectionsPerOwner: count().optional(),
+  heartbeatMs: positiveMs().optional(),
+  maxWaitMs: positiveMs().optional(),
+  watchIntervalMs: positiveMs().optional(),
+});
+
 export const handlersSchema = z.strictObject(
   Object.fromEntries(
     [...PAYMENT_EVENT_TYPES, '*'].map((type) => [
@@ -207,6 +214,7 @@ export const clickpesaOptionsSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{16,}$/, 'must be at least 16 characters of A-Z, a-z, 0-9, "_" and "-"')
       .optional(),
+    push: pushOptionsSchema.optional(),
     instances: count().optional(),
     logger: logger().optional(),
     events: withMethods('must be a PaymentEvents bus', 'on', 'emit').optional(),

@@ -20,6 +20,7 @@ import { ClickPesaKitError } from './errors.js';
 import { PaymentEvents } from './events.js';
 import { createPaymentsHandler } from './http/handler.js';
 import { type OpenApiOptions, paymentsOpenApi } from './http/openapi.js';
+import { createPaymentWatch } from './http/payment-watch.js';
 import type { Authenticate, PaymentsHandler } from './http/types.js';
 import { type Logger, silentLogger } from './logger.js';
 import { createCallbackNotifier } from './notify/notifier.js';
@@ -99,6 +100,7 @@ export function createClickPesaPayments<Raw = unknown>(
     bodyReadTimeoutMs,
     webhookRateLimit,
     webhookPathSecret,
+    push: pushOption,
     instances: _instances,
     clock = systemClock,
     logger = silentLogger,
@@ -242,6 +244,13 @@ export function createClickPesaPayments<Raw = unknown>(
     () => clock.now(),
   );
 
+  // the push routes hear of changes from this process's bus and, with a shared store, from other instances
+  const watch = createPaymentWatch({
+    events,
+    store,
+    logger,
+    ...(pushOption?.watchIntervalMs === undefined ? {} : { intervalMs: pushOption.watchIntervalMs }),
+  });
   const handler = createPaymentsHandler({
     service,
     // the adapter that built these options hands the handler its own `Raw` request, and only that
@@ -254,6 +263,8 @@ export function createClickPesaPayments<Raw = unknown>(
     ...(webhookRateLimit === undefined ? {} : { webhookRateLimit }),
     ...(webhookPathSecret === undefined ? {} : { webhookPathSecret }),
     now: () => clock.now(),
+    watch,
+    ...(pushOption === undefined ? {} : { push: pushOption }),
   });
 
   let started = false;
@@ -279,6 +290,8 @@ export function createClickPesaPayments<Raw = unknown>(
     },
     close() {
       closing ??= (async () => {
+        // open event streams end and long polls answer now, so servers can close their connections
+        watch.close();
         try {
           await Promise.all([
             poller?.stop(),

@@ -43,6 +43,9 @@ export function clickpesaPayments(options: ClickPesaExpressOptions): ClickPesaRo
     // `req.path` is relative to wherever the host mounted us; `prefix` is relative to that.
     const path = relativePath(req.path, mountPoint);
     if (path === undefined || !handler.matches(path)) return next();
+    // the client going away ends a long poll or an event stream (and frees what it holds)
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
     readRequestBody(req, handler.bodyLimit, req as HostRequest, handler.bodyReadTimeoutMs)
       .then((body) =>
         handler.handle({
@@ -54,6 +57,7 @@ export function clickpesaPayments(options: ClickPesaExpressOptions): ClickPesaRo
           ...(req.ip === undefined ? {} : { ip: req.ip }),
           ...body,
           raw: req,
+          signal: gone.signal,
         }),
       )
       // Rejections (a failing `authenticate`, an aborted upload) belong to the host's error handling.
@@ -65,6 +69,17 @@ export function clickpesaPayments(options: ClickPesaExpressOptions): ClickPesaRo
 
 function send(res: Response, answer: HandlerResponse): void {
   res.status(answer.status).set(answer.headers);
+  if (answer.stream) return void writeStream(res, answer.stream);
   if (answer.body === undefined) res.end();
   else res.json(answer.body);
+}
+
+/** The event stream: headers at once, then each chunk as it comes; stops when the client is gone. */
+async function writeStream(res: Response, stream: AsyncIterable<string>): Promise<void> {
+  res.flushHeaders();
+  for await (const chunk of stream) {
+    if (res.destroyed || res.writableEnded) break;
+    res.write(chunk);
+  }
+  if (!res.writableEnded) res.end();
 }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   ClickPesaKitError,
   type ClickPesaPayments,
@@ -68,6 +69,9 @@ const routes: FastifyPluginAsync<{ payments: ClickPesaPayments; secretPath: bool
     const { url } = request;
     const query = url.indexOf('?', prefixLength);
     const path = query === -1 ? url.slice(prefixLength) : url.slice(prefixLength, query);
+    // the client going away ends a long poll or an event stream (and frees what it holds)
+    const gone = new AbortController();
+    reply.raw.once('close', () => gone.abort());
     const response = await handler.handle({
       method: request.method,
       path,
@@ -77,8 +81,11 @@ const routes: FastifyPluginAsync<{ payments: ClickPesaPayments; secretPath: bool
       ip: request.ip,
       ...(request.body as BodyFields | undefined),
       raw: request,
+      signal: gone.signal,
     });
-    return reply.code(response.status).headers(response.headers).send(response.body);
+    reply.code(response.status).headers(response.headers);
+    // Fastify pipes a Readable and destroys it when the client goes away, which ends our iteration
+    return reply.send(response.stream ? Readable.from(response.stream) : response.body);
   };
 
   for (const [url, routesOfPath] of groupByPath(describeRoutes())) {
@@ -120,7 +127,8 @@ export async function clickpesaPayments(
   const payments = createClickPesaPayments(kitOptions);
   fastify.decorate('payments', payments);
   fastify.decorate('clickpesa', payments);
-  fastify.addHook('onClose', async () => payments.close());
+  // preClose, not onClose: open event streams and long polls must end before the server waits for its connections
+  fastify.addHook('preClose', async () => payments.close());
   const secretPath = kitOptions.webhookPathSecret !== undefined;
   await fastify.register(routes, { payments, secretPath, ...(prefix === undefined ? {} : { prefix }) });
 }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   type ClickPesaPayments,
   type ClickPesaPaymentsOptions,
@@ -39,6 +40,9 @@ export function clickpesaPayments(options: ClickPesaKoaOptions): ClickPesaMiddle
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     const path = relativePath(ctx.path, prefix);
     if (path === undefined || !handler.matches(path)) return next();
+    // the client going away ends a long poll or an event stream (and frees what it holds)
+    const gone = new AbortController();
+    ctx.res.once('close', () => gone.abort());
     const answer = await handler.handle({
       method: ctx.method,
       path,
@@ -54,9 +58,12 @@ export function clickpesaPayments(options: ClickPesaKoaOptions): ClickPesaMiddle
         handler.bodyReadTimeoutMs,
       )),
       raw: ctx,
+      signal: gone.signal,
     });
     ctx.set(answer.headers);
-    if (answer.body !== undefined) ctx.body = answer.body;
+    // Koa pipes a Readable and destroys it when the client goes away, which ends our iteration
+    if (answer.stream) ctx.body = Readable.from(answer.stream);
+    else if (answer.body !== undefined) ctx.body = answer.body;
     ctx.status = answer.status;
   };
 

@@ -1,5 +1,5 @@
 import { ClickPesaKitError, ClickPesaProviderError, type ErrorCode, isClickPesaKitError } from '../errors.js';
-import type { PaymentEvents } from '../events.js';
+import { PaymentEvents } from '../events.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { InitiatePaymentInput } from '../service/initiate-input.js';
 import { activePaymentOf } from '../service/order-busy.js';
@@ -14,7 +14,9 @@ import type {
 import { createSecretRedactor } from '../shared/redact.js';
 import { errorResponse, kitErrorResponse, listResponse, successResponse } from './envelope.js';
 import { assertEmptyCommandBody, createPaymentBody, idempotencyKeyHeader, paymentIdParam } from './inputs.js';
+import { createPaymentWatch, type PaymentWatch } from './payment-watch.js';
 import { toPublicPayment, toPublicProviderStatus } from './public-payment.js';
+import { createPushRoutes, type PushRouteOptions } from './push-routes.js';
 import { readJsonBody } from './request-body.js';
 import { isKnownPath, matchRoute, type RouteName, splitPath } from './routes.js';
 import type { Authenticate, HandlerRequest, HandlerResponse, PaymentsHandler } from './types.js';
@@ -49,6 +51,10 @@ export interface PaymentsHandlerOptions {
   webhookPathSecret?: string;
   /** Time source of the webhook limit. Default: the system clock. */
   now?: () => Date;
+  /** Where the push routes hear of changes. Default: this process's `events` bus only. */
+  watch?: PaymentWatch;
+  /** Limits of the event stream and the long poll (connections per owner, heartbeat, longest wait). */
+  push?: PushRouteOptions;
 }
 
 type RouteAction = (
@@ -109,6 +115,12 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
   });
   const logger = options.logger ?? silentLogger;
   const redact = createSecretRedactor((options.secrets ?? []).filter((secret) => typeof secret === 'string'));
+  const push = createPushRoutes({
+    service,
+    watch: options.watch ?? createPaymentWatch({ events: events ?? new PaymentEvents() }),
+    redact,
+    ...(options.push === undefined ? {} : { options: options.push }),
+  });
 
   const pushResponse = (result: PushResult, route: 'create' | 'retry'): HandlerResponse => {
     const data = toPublicPayment(result.payment);
@@ -156,6 +168,7 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
           providerStatus: result.providerStatus ? toPublicProviderStatus(result.providerStatus) : null,
         }),
       ),
+    events: (request, params, ownerId) => push.events(request, paymentIdParam(params), ownerId),
     retry: async (request, params, ownerId) => {
       const paymentId = paymentIdParam(params);
       assertEmptyCommandBody(readJsonBody(request, bodyLimit));
@@ -244,6 +257,12 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     const ownerId = principalId(principal);
     if (ownerId === null) return errorResponse('UNAUTHORIZED');
     try {
+      // the long poll: the same status answer, held until the status changes or `wait` runs out
+      if (route.name === 'status' && request.query?.wait !== undefined) {
+        return await push.waitForStatus(request, paymentIdParam(params), ownerId, () =>
+          actions.status(request, params, ownerId),
+        );
+      }
       return await actions[route.name](request, params, ownerId);
     } catch (error) {
       return failureResponse(error, route.name);
@@ -253,6 +272,7 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
   return {
     bodyLimit,
     bodyReadTimeoutMs,
+    pushStats: push.stats,
     matches: (path) => {
       const segments = splitPath(path);
       return isKnownPath(segments) || webhookGuard.route(segments) !== 'other';

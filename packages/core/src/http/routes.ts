@@ -3,7 +3,7 @@
  * Paths are relative to the mount point; each works with and without a trailing slash.
  */
 
-export type RouteName = 'create' | 'list' | 'status' | 'get' | 'retry' | 'cancel' | 'callback';
+export type RouteName = 'create' | 'list' | 'status' | 'events' | 'get' | 'retry' | 'cancel' | 'callback';
 
 export interface RouteDefinition {
   name: RouteName;
@@ -18,6 +18,7 @@ export const ROUTES: readonly RouteDefinition[] = Object.freeze([
   { name: 'create', method: 'POST', pattern: ['payments'], authenticated: true },
   { name: 'list', method: 'GET', pattern: ['payments'], authenticated: true },
   { name: 'status', method: 'GET', pattern: ['payments', ':id', 'status'], authenticated: true },
+  { name: 'events', method: 'GET', pattern: ['payments', ':id', 'events'], authenticated: true },
   { name: 'get', method: 'GET', pattern: ['payments', ':id'], authenticated: true },
   { name: 'retry', method: 'POST', pattern: ['payments', ':id', 'retry'], authenticated: true },
   { name: 'cancel', method: 'POST', pattern: ['payments', ':id', 'cancel'], authenticated: true },
