@@ -40,6 +40,7 @@ export async function waitWithPush(
         attempt: events,
         maxAttempts: options.maxAttempts ?? 6,
         providerStatus: null,
+        live: true,
       });
     });
     const seen = last as Payment | null;

@@ -19,6 +19,8 @@ export interface WaitProgress {
   attempt: number;
   maxAttempts: number;
   providerStatus: ProviderStatus | null;
+  /** True when the update came on the push route (an event, not a status check). */
+  live?: boolean;
 }
 
 export interface WaitOptions {
