@@ -58,6 +58,7 @@ export function createPushRoutes(deps: {
   const heartbeatMs = deps.options?.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const maxWaitMs = deps.options?.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const perOwner = new Map<string, number>();
+  const serialised = new WeakMap<PaymentRecord, string>();
   let connections = 0;
   // one timer for every open stream, not one each: it exists only while a stream is open
   const heartbeats = new Set<() => void>();
@@ -110,7 +111,7 @@ export function createPushRoutes(deps: {
       let last: PaymentRecord | null = null;
       const send = (payment: PaymentRecord) => {
         last = payment;
-        stream.push(sseEvent(payment, redact));
+        stream.push(sseEvent(payment, redact, serialised));
         if (FINAL_STATUSES.has(payment.status)) stream.end();
       };
       let pending: PaymentRecord | null = null;
@@ -217,10 +218,22 @@ export function createPushRoutes(deps: {
   };
 }
 
-/** One Server-Sent Event: `id` is the payment's version (Last-Event-ID on reconnect), data its public JSON. */
-function sseEvent(payment: PaymentRecord, redact: (value: unknown) => unknown): string {
-  const data = JSON.stringify(redact(toPublicPayment(payment)));
-  return `id: ${payment.version}\nevent: payment\ndata: ${data}\n\n`;
+/**
+ * One Server-Sent Event: `id` is the payment's version (Last-Event-ID on reconnect), data its public JSON.
+ * Every stream of a payment hears the same record object: it is serialised once, not once per stream.
+ */
+function sseEvent(
+  payment: PaymentRecord,
+  redact: (value: unknown) => unknown,
+  serialised: WeakMap<PaymentRecord, string>,
+): string {
+  let event = serialised.get(payment);
+  if (event === undefined) {
+    const data = JSON.stringify(redact(toPublicPayment(payment)));
+    event = `id: ${payment.version}\nevent: payment\ndata: ${data}\n\n`;
+    serialised.set(payment, event);
+  }
+  return event;
 }
 
 /** The status as the long poll's ETag: a client sends it back in If-None-Match to wait for a change. */
