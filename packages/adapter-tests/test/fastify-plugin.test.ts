@@ -100,6 +100,7 @@ describe('the Fastify plugin', () => {
     expect(operations.map(({ method, path }) => `${method.toUpperCase()} ${path}`).sort()).toEqual([
       'GET /api/v1/payments',
       'GET /api/v1/payments/{id}',
+      'GET /api/v1/payments/{id}/events',
       'GET /api/v1/payments/{id}/status',
       'POST /api/v1/callback',
       'POST /api/v1/payments',
