@@ -30,9 +30,9 @@ describe('the OpenAPI document', () => {
       '/api/v1/payments/{id}/status',
     ]);
     // the event stream is documented as what it is, not as JSON
-    expect(Object.keys(document.paths['/api/v1/payments/{id}/events']?.get.responses['200'].content)).toEqual([
-      'text/event-stream',
-    ]);
+    expect(Object.keys(document.paths['/api/v1/payments/{id}/events']?.get.responses['200'].content)).toEqual(
+      ['text/event-stream'],
+    );
     const create = document.paths['/api/v1/payments']?.post;
     expect(create.parameters.map((parameter: { name: string }) => parameter.name)).toEqual([
       'Idempotency-Key',
