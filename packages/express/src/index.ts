@@ -4,6 +4,7 @@ import {
   createClickPesaPayments,
 } from '@clickpesa-kit/core';
 import {
+  attachCloseSignal,
   type HandlerRequest,
   type HandlerResponse,
   normalisePrefix,
@@ -43,22 +44,24 @@ export function clickpesaPayments(options: ClickPesaExpressOptions): ClickPesaRo
     // `req.path` is relative to wherever the host mounted us; `prefix` is relative to that.
     const path = relativePath(req.path, mountPoint);
     if (path === undefined || !handler.matches(path)) return next();
-    // the client going away ends a long poll or an event stream (and frees what it holds)
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
     readRequestBody(req, handler.bodyLimit, req as HostRequest, handler.bodyReadTimeoutMs)
       .then((body) =>
-        handler.handle({
-          method: req.method,
-          path,
-          query: req.query as HandlerRequest['query'],
-          headers: req.headers,
-          // the framework's own answer: Express applies its `trust proxy` setting
-          ...(req.ip === undefined ? {} : { ip: req.ip }),
-          ...body,
-          raw: req,
-          signal: gone.signal,
-        }),
+        // `signal` aborts when the client goes away: a long poll or an event stream then frees what it holds
+        handler.handle(
+          attachCloseSignal(
+            {
+              method: req.method,
+              path,
+              query: req.query as HandlerRequest['query'],
+              headers: req.headers,
+              // the framework's own answer: Express applies its `trust proxy` setting
+              ...(req.ip === undefined ? {} : { ip: req.ip }),
+              ...body,
+              raw: req,
+            },
+            res,
+          ),
+        ),
       )
       // Rejections (a failing `authenticate`, an aborted upload) belong to the host's error handling.
       .then((answer) => send(res, answer), next);

@@ -6,6 +6,7 @@ import {
   createClickPesaPayments,
 } from '@clickpesa-kit/core';
 import {
+  attachCloseSignal,
   describeRoutes,
   type HandlerRequest,
   type RouteDescription,
@@ -69,20 +70,22 @@ const routes: FastifyPluginAsync<{ payments: ClickPesaPayments; secretPath: bool
     const { url } = request;
     const query = url.indexOf('?', prefixLength);
     const path = query === -1 ? url.slice(prefixLength) : url.slice(prefixLength, query);
-    // the client going away ends a long poll or an event stream (and frees what it holds)
-    const gone = new AbortController();
-    reply.raw.once('close', () => gone.abort());
-    const response = await handler.handle({
-      method: request.method,
-      path,
-      query: request.query as HandlerRequest['query'],
-      headers: request.headers,
-      // the framework's own answer: Fastify applies its `trustProxy` setting
-      ip: request.ip,
-      ...(request.body as BodyFields | undefined),
-      raw: request,
-      signal: gone.signal,
-    });
+    // `signal` aborts when the client goes away: a long poll or an event stream then frees what it holds
+    const response = await handler.handle(
+      attachCloseSignal(
+        {
+          method: request.method,
+          path,
+          query: request.query as HandlerRequest['query'],
+          headers: request.headers,
+          // the framework's own answer: Fastify applies its `trustProxy` setting
+          ip: request.ip,
+          ...(request.body as BodyFields | undefined),
+          raw: request,
+        },
+        reply.raw,
+      ),
+    );
     reply.code(response.status).headers(response.headers);
     // Fastify pipes a Readable and destroys it when the client goes away, which ends our iteration
     return reply.send(response.stream ? Readable.from(response.stream) : response.body);

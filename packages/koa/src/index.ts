@@ -5,6 +5,7 @@ import {
   createClickPesaPayments,
 } from '@clickpesa-kit/core';
 import {
+  attachCloseSignal,
   type HostParsedBody,
   normalisePrefix,
   readRequestBody,
@@ -40,26 +41,28 @@ export function clickpesaPayments(options: ClickPesaKoaOptions): ClickPesaMiddle
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     const path = relativePath(ctx.path, prefix);
     if (path === undefined || !handler.matches(path)) return next();
-    // the client going away ends a long poll or an event stream (and frees what it holds)
-    const gone = new AbortController();
-    ctx.res.once('close', () => gone.abort());
-    const answer = await handler.handle({
-      method: ctx.method,
-      path,
-      query: ctx.query,
-      headers: ctx.headers,
-      // the framework's own answer: Koa applies its `proxy` setting
-      ip: ctx.ip,
-      // our own read first, else what a host body parser (e.g. `@koa/bodyparser`) left on `ctx.request`
-      ...(await readRequestBody(
-        ctx.req,
-        handler.bodyLimit,
-        ctx.request as HostParsedBody,
-        handler.bodyReadTimeoutMs,
-      )),
-      raw: ctx,
-      signal: gone.signal,
-    });
+    // `signal` aborts when the client goes away: a long poll or an event stream then frees what it holds
+    const answer = await handler.handle(
+      attachCloseSignal(
+        {
+          method: ctx.method,
+          path,
+          query: ctx.query,
+          headers: ctx.headers,
+          // the framework's own answer: Koa applies its `proxy` setting
+          ip: ctx.ip,
+          // our own read first, else what a host body parser (e.g. `@koa/bodyparser`) left on `ctx.request`
+          ...(await readRequestBody(
+            ctx.req,
+            handler.bodyLimit,
+            ctx.request as HostParsedBody,
+            handler.bodyReadTimeoutMs,
+          )),
+          raw: ctx,
+        },
+        ctx.res,
+      ),
+    );
     ctx.set(answer.headers);
     // Koa pipes a Readable and destroys it when the client goes away, which ends our iteration
     if (answer.stream) ctx.body = Readable.from(answer.stream);

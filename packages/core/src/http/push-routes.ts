@@ -105,6 +105,8 @@ export function createPushRoutes(deps: {
 
   return {
     async events(request, paymentId, ownerId) {
+      // read first: an adapter may create the signal on first read, and the client may leave during the awaits
+      const { signal } = request;
       const release = acquire(ownerId);
       if (!release) return busy();
       const stream = createTextStream();
@@ -131,7 +133,7 @@ export function createPushRoutes(deps: {
         unsubscribe();
         removeHeartbeat();
         release();
-        request.signal?.removeEventListener('abort', onAbort);
+        signal?.removeEventListener('abort', onAbort);
       });
       let current: PaymentRecord;
       try {
@@ -146,8 +148,8 @@ export function createPushRoutes(deps: {
         stream.end();
         return { status: 204, headers: { 'cache-control': 'no-store' }, body: undefined };
       }
-      if (request.signal?.aborted) stream.end();
-      request.signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) stream.end();
+      signal?.addEventListener('abort', onAbort, { once: true });
       stream.push(`retry: ${RECONNECT_MS}\n\n`);
       const newer = pending as PaymentRecord | null;
       if (known === current.version) last = current;
@@ -168,6 +170,7 @@ export function createPushRoutes(deps: {
     },
 
     async waitForStatus(request, paymentId, ownerId, answer) {
+      const { signal } = request;
       const waitMs = Math.min(waitParam(request.query?.wait), maxWaitMs);
       const knownStatus = knownParam(request);
       const release = acquire(ownerId);
@@ -197,14 +200,14 @@ export function createPushRoutes(deps: {
         const first = await service.getPayment(ownerId, paymentId);
         if (newest === null || first.version > (newest as PaymentRecord).version) newest = first;
         expected = knownStatus ?? first.status;
-        if (!changed() && waitMs > 0 && !request.signal?.aborted) {
-          request.signal?.addEventListener('abort', onAbort, { once: true });
+        if (!changed() && waitMs > 0 && !signal?.aborted) {
+          signal?.addEventListener('abort', onAbort, { once: true });
           timer = setTimeout(wake, waitMs);
           await woken;
         }
       } finally {
         if (timer !== undefined) clearTimeout(timer);
-        request.signal?.removeEventListener('abort', onAbort);
+        signal?.removeEventListener('abort', onAbort);
         unsubscribe();
         release();
       }
