@@ -101,9 +101,12 @@ function startOver() {
   fields.msisdn.focus();
 }
 
-// ---- polling ------------------------------------------------------------------------------------------
+// ---- waiting ------------------------------------------------------------------------------------------
 
-/** Drives the waiting state with the client's polling (the guide's strategy, or /config.json's `poll`). */
+/**
+ * Drives the waiting state with the client's wait: the push route (the result arrives the moment the server
+ * has it), else polling (the guide's strategy, or /config.json's `poll`).
+ */
 async function waitForOutcome(payment, pollOverrides) {
   page.polling?.abort();
   const polling = new AbortController();
@@ -114,9 +117,11 @@ async function waitForOutcome(payment, pollOverrides) {
       ...page.config.poll,
       ...pollOverrides,
       signal: polling.signal,
-      onUpdate: (update, { attempt, maxAttempts }) => {
+      onUpdate: (update, { attempt, maxAttempts, live }) => {
         page.payment = update;
-        progress.textContent = `Still waiting for your approval (check ${attempt} of ${maxAttempts}).`;
+        progress.textContent = live
+          ? 'Waiting for your approval: this page updates the moment it arrives.'
+          : `Still waiting for your approval (check ${attempt} of ${maxAttempts}).`;
       },
       onRetryableError: (_error, { attempt, maxAttempts }) => {
         progress.textContent = `Connection trouble, still trying (check ${attempt} of ${maxAttempts}).`;

@@ -88,6 +88,8 @@ describe.skipIf(!haveChromium && !inCi)('checkout page in Chromium (sandbox mode
     await reach('waiting', '02-waiting.png');
     const first = latestPush();
     expect(first).toMatchObject({ phoneNumber: '255712345671', amount: '1500', status: 'PROCESSING' });
+    // the page listens on the push route (an event arrived), it does not poll
+    await expect.poll(() => page.textContent('#waiting-progress')).toMatch(/the moment it arrives/);
     await approveOnPhone(first?.orderReference ?? '', '03-prompt-on-phone.png');
     await reach('success', '04-paid.png');
     expect(await page.textContent('#reference')).toBe(first?.orderReference);

@@ -101,6 +101,7 @@ describe('the Fastify plugin', () => {
       'GET /api/v1/payments',
       'GET /api/v1/payments/{id}',
       'GET /api/v1/payments/{id}/audit',
+      'GET /api/v1/payments/{id}/events',
       'GET /api/v1/payments/{id}/status',
       'POST /api/v1/callback',
       'POST /api/v1/payments',

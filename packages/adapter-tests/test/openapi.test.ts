@@ -28,9 +28,14 @@ describe('the OpenAPI document', () => {
       '/api/v1/payments/{id}',
       '/api/v1/payments/{id}/audit',
       '/api/v1/payments/{id}/cancel',
+      '/api/v1/payments/{id}/events',
       '/api/v1/payments/{id}/retry',
       '/api/v1/payments/{id}/status',
     ]);
+    // the event stream is documented as what it is, not as JSON
+    expect(Object.keys(document.paths['/api/v1/payments/{id}/events']?.get.responses['200'].content)).toEqual(
+      ['text/event-stream'],
+    );
     const create = document.paths['/api/v1/payments']?.post;
     expect(create.parameters.map((parameter: { name: string }) => parameter.name)).toEqual([
       'Idempotency-Key',

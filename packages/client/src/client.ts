@@ -6,8 +6,9 @@ import {
   type TransportOptions,
 } from './http.js';
 import { newIdempotencyKey } from './idempotency-key.js';
+import { waitWithPush } from './push.js';
 import type { InitiatePaymentInput, ListPaymentsQuery, PaymentPage, PaymentResponse } from './types.js';
-import { type WaitOptions, type WaitResult, waitForPayment } from './wait.js';
+import type { WaitOptions, WaitResult } from './wait.js';
 
 export type PaymentsClientOptions = TransportOptions;
 
@@ -32,7 +33,10 @@ export interface PaymentsClient {
   retryPayment(paymentId: string, options?: PushCallOptions): Promise<PaymentResponse>;
   /** `POST /payments/:id/cancel`: stops waiting locally; a later provider success still wins. */
   cancelPayment(paymentId: string, options?: CallOptions): Promise<PaymentResponse>;
-  /** Polls `getStatus` with the guide's strategy; resolves with outcome `timeout` rather than throwing. */
+  /**
+   * Waits for a final status: on the push route (`/events`) when the server has it, else by polling
+   * `getStatus`; resolves with outcome `timeout` rather than throwing.
+   */
   waitForPayment(paymentId: string, options?: WaitOptions): Promise<WaitResult>;
 }
 
@@ -100,7 +104,12 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
       );
     },
     async waitForPayment(paymentId, waitOptions) {
-      return waitForPayment((id, callOptions) => client.getStatus(id, callOptions), paymentId, waitOptions);
+      return waitWithPush(
+        transport,
+        (id, callOptions) => client.getStatus(id, callOptions),
+        paymentId,
+        waitOptions,
+      );
     },
   };
   return client;

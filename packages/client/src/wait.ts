@@ -20,6 +20,8 @@ export interface WaitProgress {
   attempt: number;
   maxAttempts: number;
   providerStatus: ProviderStatus | null;
+  /** True when the update came on the push route (an event, not a status check). */
+  live?: boolean;
 }
 
 export interface WaitOptions {
@@ -35,6 +37,12 @@ export interface WaitOptions {
   maxAttempts?: number;
   /** Longest wait before giving up with outcome `timeout`, whatever the attempts. Default 120 000 (2 min). */
   maxWaitMs?: number;
+  /**
+   * Listen on the push route (`GET /payments/:id/events`) first, when the client knows the server (the
+   * `waitForPayment` method of `createPaymentsClient`); without it, or when the server has no such route,
+   * the wait polls. The stream waits as long as the checks would. Default true.
+   */
+  push?: boolean;
   /** Aborting rejects with the signal's reason and stops all checks. */
   signal?: AbortSignal;
   /** After every status answer, final or not (drive a spinner, an aria-live message...). */
@@ -138,7 +146,11 @@ export async function waitForPayment(
   return timedOut;
 }
 
-function finalResult({ payment, providerStatus }: PaymentResponse, attempts: number): WaitResult {
+/** The result for a payment in a final status (`failed` by the server's own timeout is `timeout`). */
+export function finalResult(
+  { payment, providerStatus }: Pick<PaymentResponse, 'payment' | 'providerStatus'>,
+  attempts: number,
+): WaitResult {
   // the server's own active window ran out: not a failure the customer caused, and it may still succeed
   if (payment.status === 'failed' && payment.failure_reason === 'timeout') {
     return { outcome: 'timeout', payment, providerStatus, attempts, message: TIMEOUT_MESSAGE };

@@ -19,8 +19,11 @@ import {
  */
 
 const TOKENS: Record<string, string> = { 'alice-token': 'alice', 'bob-token': 'bob' };
-/** Quick polling: the sandbox approves in 50 ms, so the guide's 15 s would only slow the suite down. */
-const QUICK: WaitOptions = { initialDelayMs: 0, intervalMs: 25, maxAttempts: 200 };
+/**
+ * Quick polling: the sandbox approves in 50 ms, so the guide's 15 s would only slow the suite down. Polling
+ * only (`push: false`): with no poller and no webhooks here, the status checks are what move payments.
+ */
+const QUICK: WaitOptions = { initialDelayMs: 0, intervalMs: 25, maxAttempts: 200, push: false };
 
 /** Every field of the client's `Payment`, once: the compiler refuses a missing or an extra one. */
 const PAYMENT_FIELDS = Object.keys({
@@ -85,6 +88,11 @@ beforeAll(async () => {
   alice = createPaymentsClient({ baseUrl, token: 'alice-token' });
 });
 
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(check()).toBe(true);
+}
+
 afterAll(async () => {
   await router?.payments.close();
   await new Promise<void>((resolve) => server?.close(() => resolve()));
@@ -116,6 +124,45 @@ describe('the client against the Express adapter and the sandbox', () => {
     });
     expect(seen.at(-1)).toBe('success');
     expect(sandbox.count('initiate', created.payment.reference)).toBe(1);
+    expect(sandbox.count('query', created.payment.reference)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('waits on the push route: the change reaches the client at once, with no status check', async () => {
+    const created = await alice.initiatePayment({ amount: 1500, msisdn: phone(7) });
+    const seen: string[] = [];
+    const waiting = alice.waitForPayment(created.payment.id, {
+      onUpdate: (payment) => seen.push(payment.status),
+    });
+    await until(() => seen.length === 1);
+    const startedAt = Date.now();
+    // the server learns of the approval (here by its own check; a webhook or the poller in an app)
+    sandbox.approve(created.payment.reference);
+    await router.payments.service.refreshStatus('alice', created.payment.id);
+    const result = await waiting;
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    expect(result).toMatchObject({ outcome: 'success', attempts: 2, payment: { status: 'success' } });
+    expect(seen).toEqual(['processing', 'success']);
+  });
+
+  it('falls back to polling when the server refuses the push route (connection cap)', async () => {
+    const created = await alice.initiatePayment({ amount: 1500, msisdn: phone(1) });
+    let streamAnswers = 0;
+    const client = createPaymentsClient({
+      baseUrl,
+      token: 'alice-token',
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (input.endsWith('/events')) {
+          streamAnswers += 1;
+          await response.body?.cancel();
+          return new Response('{}', { status: 429, headers: { 'content-type': 'application/json' } });
+        }
+        return response;
+      },
+    });
+    const result = await client.waitForPayment(created.payment.id, { ...QUICK, push: true });
+    expect(streamAnswers).toBe(1);
+    expect(result.outcome).toBe('success');
     expect(sandbox.count('query', created.payment.reference)).toBeGreaterThanOrEqual(1);
   });
 

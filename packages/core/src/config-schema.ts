@@ -162,6 +162,13 @@ export const retentionOptionsSchema = z.strictObject({
   bucketsDays: days().optional(),
 });
 
+export const pushOptionsSchema = z.strictObject({
+  maxConnectionsPerOwner: count().optional(),
+  heartbeatMs: positiveMs().optional(),
+  maxWaitMs: positiveMs().optional(),
+  watchIntervalMs: positiveMs().optional(),
+});
+
 export const handlersSchema = z.strictObject(
   Object.fromEntries(
     [...PAYMENT_EVENT_TYPES, '*'].map((type) => [
@@ -219,6 +226,7 @@ export const clickpesaOptionsSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{16,}$/, 'must be at least 16 characters of A-Z, a-z, 0-9, "_" and "-"')
       .optional(),
+    push: pushOptionsSchema.optional(),
     instances: count().optional(),
     health: z
       .union([

@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import type { DispatcherOptions, EventHandlers } from './dispatch/types.js';
 import type { PaymentEvents } from './events.js';
 import type { HealthOptions } from './http/health.js';
+import type { PushRouteOptions } from './http/push-routes.js';
 import type { Authenticate } from './http/types.js';
 import type { Logger } from './logger.js';
 import type { PollerOptions } from './poller/types.js';
@@ -107,6 +108,13 @@ export interface ClickPesaPaymentsOptions<Raw = unknown>
    * 16 characters of A-Z, a-z, 0-9, "_", "-". Default: none (the webhook is `/callback`).
    */
   webhookPathSecret?: string;
+  /**
+   * The push routes (`GET /payments/:id/events`, `GET /payments/:id/status?wait=`): open connections per
+   * owner in this process (one more gets 429), the event stream's heartbeat, the longest long-poll wait, and
+   * how often a shared store's event cursor is read while someone listens. Default
+   * `{ maxConnectionsPerOwner: 20, heartbeatMs: 15000, maxWaitMs: 30000, watchIntervalMs: 500 }`.
+   */
+  push?: PushRouteOptions;
   /**
    * How many app processes share `store`. More than one needs a shared store (SQLite file, PostgreSQL);
    * the memory store refuses (POLL-14). Default 1.

@@ -20,6 +20,7 @@ import { PaymentEvents } from './events.js';
 import { createPaymentsHandler } from './http/handler.js';
 import { createHealthChecks, type HealthChecks } from './http/health.js';
 import { type OpenApiOptions, paymentsOpenApi } from './http/openapi.js';
+import { createPaymentWatch } from './http/payment-watch.js';
 import type { Authenticate, PaymentsHandler } from './http/types.js';
 import { type Logger, silentLogger } from './logger.js';
 import { createContextLogger } from './logging/context-logger.js';
@@ -110,6 +111,7 @@ export function createClickPesaPayments<Raw = unknown>(
     bodyReadTimeoutMs,
     webhookRateLimit,
     webhookPathSecret,
+    push: pushOption,
     instances: _instances,
     clock = systemClock,
     logger: hostLogger = silentLogger,
@@ -285,6 +287,13 @@ export function createClickPesaPayments<Raw = unknown>(
     : undefined;
   const detachEventLogs = logKitEvents(events, logger);
 
+  // the push routes hear of changes from this process's bus and, with a shared store, from other instances
+  const watch = createPaymentWatch({
+    events,
+    store,
+    logger,
+    ...(pushOption?.watchIntervalMs === undefined ? {} : { intervalMs: pushOption.watchIntervalMs }),
+  });
   const handler = createPaymentsHandler({
     service,
     // the adapter that built these options hands the handler its own `Raw` request, and only that
@@ -298,6 +307,8 @@ export function createClickPesaPayments<Raw = unknown>(
     ...(webhookPathSecret === undefined ? {} : { webhookPathSecret }),
     now: () => clock.now(),
     ...(health === undefined ? {} : { health }),
+    watch,
+    ...(pushOption === undefined ? {} : { push: pushOption }),
   });
 
   let started = false;
@@ -325,6 +336,8 @@ export function createClickPesaPayments<Raw = unknown>(
     },
     close() {
       closing ??= (async () => {
+        // open event streams end and long polls answer now, so servers can close their connections
+        watch.close();
         try {
           await Promise.all([
             poller?.stop(),

@@ -4,6 +4,7 @@ import {
   createClickPesaPayments,
 } from '@clickpesa-kit/core';
 import {
+  attachCloseSignal,
   type HandlerRequest,
   type HandlerResponse,
   normalisePrefix,
@@ -45,16 +46,22 @@ export function clickpesaPayments(options: ClickPesaExpressOptions): ClickPesaRo
     if (path === undefined || !handler.matches(path)) return next();
     readRequestBody(req, handler.bodyLimit, req as HostRequest, handler.bodyReadTimeoutMs)
       .then((body) =>
-        handler.handle({
-          method: req.method,
-          path,
-          query: req.query as HandlerRequest['query'],
-          headers: req.headers,
-          // the framework's own answer: Express applies its `trust proxy` setting
-          ...(req.ip === undefined ? {} : { ip: req.ip }),
-          ...body,
-          raw: req,
-        }),
+        // `signal` aborts when the client goes away: a long poll or an event stream then frees what it holds
+        handler.handle(
+          attachCloseSignal(
+            {
+              method: req.method,
+              path,
+              query: req.query as HandlerRequest['query'],
+              headers: req.headers,
+              // the framework's own answer: Express applies its `trust proxy` setting
+              ...(req.ip === undefined ? {} : { ip: req.ip }),
+              ...body,
+              raw: req,
+            },
+            res,
+          ),
+        ),
       )
       // Rejections (a failing `authenticate`, an aborted upload) belong to the host's error handling.
       .then((answer) => send(res, answer), next);
@@ -65,6 +72,17 @@ export function clickpesaPayments(options: ClickPesaExpressOptions): ClickPesaRo
 
 function send(res: Response, answer: HandlerResponse): void {
   res.status(answer.status).set(answer.headers);
+  if (answer.stream) return void writeStream(res, answer.stream);
   if (answer.body === undefined) res.end();
   else res.json(answer.body);
+}
+
+/** The event stream: headers at once, then each chunk as it comes; stops when the client is gone. */
+async function writeStream(res: Response, stream: AsyncIterable<string>): Promise<void> {
+  res.flushHeaders();
+  for await (const chunk of stream) {
+    if (res.destroyed || res.writableEnded) break;
+    res.write(chunk);
+  }
+  if (!res.writableEnded) res.end();
 }

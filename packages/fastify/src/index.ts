@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   ClickPesaKitError,
   type ClickPesaPayments,
@@ -5,6 +6,7 @@ import {
   createClickPesaPayments,
 } from '@clickpesa-kit/core';
 import {
+  attachCloseSignal,
   describeRoutes,
   type HandlerRequest,
   type RouteDescription,
@@ -68,17 +70,25 @@ const routes: FastifyPluginAsync<{ payments: ClickPesaPayments; secretPath: bool
     const { url } = request;
     const query = url.indexOf('?', prefixLength);
     const path = query === -1 ? url.slice(prefixLength) : url.slice(prefixLength, query);
-    const response = await handler.handle({
-      method: request.method,
-      path,
-      query: request.query as HandlerRequest['query'],
-      headers: request.headers,
-      // the framework's own answer: Fastify applies its `trustProxy` setting
-      ip: request.ip,
-      ...(request.body as BodyFields | undefined),
-      raw: request,
-    });
-    return reply.code(response.status).headers(response.headers).send(response.body);
+    // `signal` aborts when the client goes away: a long poll or an event stream then frees what it holds
+    const response = await handler.handle(
+      attachCloseSignal(
+        {
+          method: request.method,
+          path,
+          query: request.query as HandlerRequest['query'],
+          headers: request.headers,
+          // the framework's own answer: Fastify applies its `trustProxy` setting
+          ip: request.ip,
+          ...(request.body as BodyFields | undefined),
+          raw: request,
+        },
+        reply.raw,
+      ),
+    );
+    reply.code(response.status).headers(response.headers);
+    // Fastify pipes a Readable and destroys it when the client goes away, which ends our iteration
+    return reply.send(response.stream ? Readable.from(response.stream) : response.body);
   };
 
   // only the routes this kit serves (the health probes exist with the `health` option only)
@@ -122,7 +132,8 @@ export async function clickpesaPayments(
   const payments = createClickPesaPayments(kitOptions);
   fastify.decorate('payments', payments);
   fastify.decorate('clickpesa', payments);
-  fastify.addHook('onClose', async () => payments.close());
+  // preClose, not onClose: open event streams and long polls must end before the server waits for its connections
+  fastify.addHook('preClose', async () => payments.close());
   const secretPath = kitOptions.webhookPathSecret !== undefined;
   await fastify.register(routes, { payments, secretPath, ...(prefix === undefined ? {} : { prefix }) });
 }

@@ -61,6 +61,7 @@ export function clickpesaPayments(options: ClickPesaFetchOptions): ClickPesaFetc
       ...(typeof context.clientIp === 'string' && context.clientIp !== '' ? { ip: context.clientIp } : {}),
       ...(await readBody(request, handler.bodyLimit)),
       raw: request,
+      signal: request.signal,
     });
     return toResponse(answer);
   };
@@ -119,6 +120,25 @@ async function readBody(
 }
 
 function toResponse(answer: HandlerResponse): Response {
+  if (answer.stream) {
+    return new Response(toByteStream(answer.stream), { status: answer.status, headers: answer.headers });
+  }
   const body = answer.body === undefined ? null : JSON.stringify(answer.body);
   return new Response(body, { status: answer.status, headers: answer.headers });
+}
+
+/** The event stream as bytes; a cancel (the client went away) ends our iteration. */
+function toByteStream(chunks: AsyncIterable<string>): ReadableStream<Uint8Array> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await iterator.next();
+      if (done) controller.close();
+      else controller.enqueue(encoder.encode(value));
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
 }

@@ -1,9 +1,11 @@
+import { Readable } from 'node:stream';
 import {
   type ClickPesaPayments,
   type ClickPesaPaymentsOptions,
   createClickPesaPayments,
 } from '@clickpesa-kit/core';
 import {
+  attachCloseSignal,
   type HostParsedBody,
   normalisePrefix,
   readRequestBody,
@@ -39,24 +41,32 @@ export function clickpesaPayments(options: ClickPesaKoaOptions): ClickPesaMiddle
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     const path = relativePath(ctx.path, prefix);
     if (path === undefined || !handler.matches(path)) return next();
-    const answer = await handler.handle({
-      method: ctx.method,
-      path,
-      query: ctx.query,
-      headers: ctx.headers,
-      // the framework's own answer: Koa applies its `proxy` setting
-      ip: ctx.ip,
-      // our own read first, else what a host body parser (e.g. `@koa/bodyparser`) left on `ctx.request`
-      ...(await readRequestBody(
-        ctx.req,
-        handler.bodyLimit,
-        ctx.request as HostParsedBody,
-        handler.bodyReadTimeoutMs,
-      )),
-      raw: ctx,
-    });
+    // `signal` aborts when the client goes away: a long poll or an event stream then frees what it holds
+    const answer = await handler.handle(
+      attachCloseSignal(
+        {
+          method: ctx.method,
+          path,
+          query: ctx.query,
+          headers: ctx.headers,
+          // the framework's own answer: Koa applies its `proxy` setting
+          ip: ctx.ip,
+          // our own read first, else what a host body parser (e.g. `@koa/bodyparser`) left on `ctx.request`
+          ...(await readRequestBody(
+            ctx.req,
+            handler.bodyLimit,
+            ctx.request as HostParsedBody,
+            handler.bodyReadTimeoutMs,
+          )),
+          raw: ctx,
+        },
+        ctx.res,
+      ),
+    );
     ctx.set(answer.headers);
-    if (answer.body !== undefined) ctx.body = answer.body;
+    // Koa pipes a Readable and destroys it when the client goes away, which ends our iteration
+    if (answer.stream) ctx.body = Readable.from(answer.stream);
+    else if (answer.body !== undefined) ctx.body = answer.body;
     ctx.status = answer.status;
   };
 

@@ -163,6 +163,30 @@ export const listPaymentsQuerySchema = z
   })
   .strict();
 
+/** The long poll's query: `GET /payments/:id/status?wait=30&known=processing`. */
+export const statusWaitQuerySchema = z
+  .object({
+    wait: z
+      .string()
+      .regex(/^\d{1,6}(\.\d{1,3})?$/)
+      .optional()
+      .describe('Hold the answer up to this many seconds until the status changes (capped, default cap 30)'),
+    known: z
+      .enum(['pending', 'processing', 'success', 'failed', 'cancelled', 'reversed'])
+      .optional()
+      .describe(
+        'The status the client already has (else If-None-Match with an earlier ETag, else the current one)',
+      ),
+  })
+  .strict();
+
+/** The event stream's body as documented: Server-Sent Events, each `data` one Payment. */
+export const paymentEventStreamSchema = z
+  .string()
+  .describe(
+    'Server-Sent Events: `event: payment`, `id: <version>`, `data: <Payment JSON>`; the current payment first, then each status change; the stream ends after a final status. Comment lines (`: heartbeat`) keep it open.',
+  );
+
 /** The error envelope, its `error.code` limited to `codes`. */
 export function errorEnvelopeSchema(codes: readonly ErrorCode[]) {
   return z

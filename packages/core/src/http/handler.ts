@@ -1,5 +1,5 @@
 import { ClickPesaKitError, ClickPesaProviderError, type ErrorCode, isClickPesaKitError } from '../errors.js';
-import type { PaymentEvents } from '../events.js';
+import { PaymentEvents } from '../events.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { REQUEST_ID_HEADER, requestIdOf, withRequestContext } from '../logging/request-context.js';
 import type { InitiatePaymentInput } from '../service/initiate-input.js';
@@ -17,7 +17,9 @@ import { errorResponse, kitErrorResponse, listResponse, successResponse } from '
 import type { HealthChecks } from './health.js';
 import { assertEmptyCommandBody, createPaymentBody, idempotencyKeyHeader, paymentIdParam } from './inputs.js';
 import { auditResponse } from './public-audit.js';
+import { createPaymentWatch, type PaymentWatch } from './payment-watch.js';
 import { toPublicPayment, toPublicProviderStatus } from './public-payment.js';
+import { createPushRoutes, type PushRouteOptions } from './push-routes.js';
 import { readJsonBody } from './request-body.js';
 import { isHealthPath, isKnownPath, matchRoute, type RouteName, splitPath } from './routes.js';
 import { statusFreshness } from './status-freshness.js';
@@ -55,6 +57,10 @@ export interface PaymentsHandlerOptions {
   now?: () => Date;
   /** The health probes (`/health/live`, `/health/ready`, no auth); without them those paths are not ours. */
   health?: HealthChecks;
+  /** Where the push routes hear of changes. Default: this process's `events` bus only. */
+  watch?: PaymentWatch;
+  /** Limits of the event stream and the long poll (connections per owner, heartbeat, longest wait). */
+  push?: PushRouteOptions;
 }
 
 type RouteAction = (
@@ -117,6 +123,12 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
   const logger = options.logger ?? silentLogger;
   const { health } = options;
   const redact = createSecretRedactor((options.secrets ?? []).filter((secret) => typeof secret === 'string'));
+  const push = createPushRoutes({
+    service,
+    watch: options.watch ?? createPaymentWatch({ events: events ?? new PaymentEvents() }),
+    redact,
+    ...(options.push === undefined ? {} : { options: options.push }),
+  });
 
   const pushResponse = (result: PushResult, route: 'create' | 'retry'): HandlerResponse => {
     const data = toPublicPayment(result.payment);
@@ -167,6 +179,7 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
       ),
     audit: (_request, params, ownerId) =>
       service.audit(ownerId, paymentIdParam(params)).then((audit) => auditResponse(MESSAGES.audited, audit)),
+    events: (request, params, ownerId) => push.events(request, paymentIdParam(params), ownerId),
     retry: async (request, params, ownerId) => {
       const paymentId = paymentIdParam(params);
       assertEmptyCommandBody(readJsonBody(request, bodyLimit));
@@ -272,6 +285,12 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     const ownerId = principalId(principal);
     if (ownerId === null) return errorResponse('UNAUTHORIZED');
     try {
+      // the long poll: the same status answer, held until the status changes or `wait` runs out
+      if (route.name === 'status' && request.query?.wait !== undefined) {
+        return await push.waitForStatus(request, paymentIdParam(params), ownerId, () =>
+          actions.status(request, params, ownerId),
+        );
+      }
       return await actions[route.name](request, params, ownerId);
     } catch (error) {
       return failureResponse(error, route.name);
@@ -281,6 +300,7 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
   return {
     bodyLimit,
     bodyReadTimeoutMs,
+    pushStats: push.stats,
     matches: (path) => {
       const segments = splitPath(path);
       if (isHealthPath(segments)) return health !== undefined && isKnownPath(segments);

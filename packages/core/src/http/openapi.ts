@@ -9,11 +9,13 @@ import {
   listEnvelopeSchema,
   listPaymentsQuerySchema,
   liveEnvelopeSchema,
+  paymentEventStreamSchema,
   paymentIdSchema,
   publicPaymentSchema,
   publicProviderStatusSchema,
   readyEnvelopeSchema,
   statusOf,
+  statusWaitQuerySchema,
   successEnvelopeSchema,
 } from './api-schemas.js';
 import { ROUTES, type RouteDefinition, type RouteName } from './routes.js';
@@ -34,7 +36,8 @@ export interface RouteDoc {
   idempotencyKey: boolean;
   body: z.ZodType | null;
   bodyRequired: boolean;
-  success: { status: number; message: string; schema: z.ZodType };
+  /** `contentType` defaults to JSON; the event stream is `text/event-stream`. */
+  success: { status: number; message: string; schema: z.ZodType; contentType?: string };
   errors: readonly ErrorCode[];
   /** Answers outside the error envelope (readiness: 503 with the report). */
   otherResponses?: Readonly<Record<number, { message: string; schema: z.ZodType }>>;
@@ -132,8 +135,10 @@ const DOCS: Record<RouteName, Omit<RouteDoc, 'route' | 'path'>> = {
     description:
       'With a poller: answers from the store at once and, when the payment is open and its last check is stale, ' +
       'has the poller check it soon. Without: asks ClickPesa first (waiting at most 0.5 s). `checked_at` and ' +
-      '`poll_after_ms` (and `Retry-After`) say how fresh the answer is and when to ask again.',
+      '`poll_after_ms` (and `Retry-After`) say how fresh the answer is and when to ask again. With `wait`, a ' +
+      'long poll: held until the status differs from `known` (or the If-None-Match ETag) or `wait` seconds pass.',
     params: idParams,
+    query: statusWaitQuerySchema,
     idempotencyKey: false,
     body: null,
     bodyRequired: false,
@@ -143,6 +148,22 @@ const DOCS: Record<RouteName, Omit<RouteDoc, 'route' | 'path'>> = {
       schema: successEnvelopeSchema({ data: true, providerStatus: true }),
     },
     errors: [...READ_ERRORS, ...PROVIDER_ERRORS],
+  },
+  events: {
+    summary: 'Follow a payment (Server-Sent Events)',
+    description:
+      'A text/event-stream: the payment at once, then every status change, ending after a final status. Reconnect with Last-Event-ID; 204 when that was already the final event. Open connections per owner are capped (429).',
+    params: idParams,
+    idempotencyKey: false,
+    body: null,
+    bodyRequired: false,
+    success: {
+      status: 200,
+      message: 'The event stream',
+      schema: paymentEventStreamSchema,
+      contentType: 'text/event-stream',
+    },
+    errors: [...READ_ERRORS, 'RATE_LIMITED'],
   },
   retry: {
     summary: 'Retry a failed payment',
@@ -428,7 +449,11 @@ function operationOf(doc: RouteDoc): Record<string, unknown> {
   const responses: Record<string, unknown> = {
     [doc.success.status]: {
       description: doc.success.message,
-      content: { 'application/json': { schema: toJsonSchema(doc.success.schema, 'output') } },
+      content: {
+        [doc.success.contentType ?? 'application/json']: {
+          schema: toJsonSchema(doc.success.schema, 'output'),
+        },
+      },
     },
   };
   for (const [status, codes] of errorsByStatus(doc)) {

@@ -7,6 +7,7 @@ export type RouteName =
   | 'create'
   | 'list'
   | 'status'
+  | 'events'
   | 'get'
   | 'retry'
   | 'cancel'
@@ -28,6 +29,7 @@ export const ROUTES: readonly RouteDefinition[] = Object.freeze([
   { name: 'create', method: 'POST', pattern: ['payments'], authenticated: true },
   { name: 'list', method: 'GET', pattern: ['payments'], authenticated: true },
   { name: 'status', method: 'GET', pattern: ['payments', ':id', 'status'], authenticated: true },
+  { name: 'events', method: 'GET', pattern: ['payments', ':id', 'events'], authenticated: true },
   { name: 'get', method: 'GET', pattern: ['payments', ':id'], authenticated: true },
   { name: 'audit', method: 'GET', pattern: ['payments', ':id', 'audit'], authenticated: true },
   { name: 'retry', method: 'POST', pattern: ['payments', ':id', 'retry'], authenticated: true },

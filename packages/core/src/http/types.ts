@@ -21,13 +21,24 @@ export interface HandlerRequest<Raw = unknown> {
   ip?: string;
   /** The framework's own request object (`req`, `request`, `ctx` or a fetch `Request`), handed to `authenticate`. */
   raw: Raw;
+  /**
+   * Aborted by the adapter when the client goes away: a long poll or an event stream then ends at once and
+   * frees what it holds. Adapters that leave it out only end those at their timeout or final status.
+   */
+  signal?: AbortSignal;
 }
 
 export interface HandlerResponse {
   status: number;
   headers: Record<string, string>;
-  /** JSON-serialisable envelope. */
+  /** JSON-serialisable envelope (undefined with `stream`, or for an empty answer). */
   body: unknown;
+  /**
+   * A streamed answer instead of `body` (the event stream): text chunks to write, flushing each, in order.
+   * Iteration ends when the response is complete; an adapter whose client went away stops iterating
+   * (`break`/`return()`) and aborts the request's `signal`, which frees the stream's listener.
+   */
+  stream?: AsyncIterable<string>;
 }
 
 /**
@@ -49,6 +60,8 @@ export interface PaymentsHandler {
   readonly bodyLimit: number;
   /** How long adapters may spend reading one body (default 10 s); past it they answer 408 and close the connection. */
   readonly bodyReadTimeoutMs?: number;
+  /** Open event streams and long polls in this process, and heartbeat timers (0 when none is open). */
+  pushStats?(): { connections: number; timers: number };
   /** True when `path` (relative to the mount point) belongs to our route table, whatever the method. */
   matches(path: string): boolean;
   /**

@@ -1,0 +1,29 @@
+import type { HandlerRequest } from './types.js';
+
+/** What adapters hand over: the framework's response (or socket) that emits `close` when the client is gone. */
+export interface Closable {
+  once(event: 'close', listener: () => void): unknown;
+  readonly destroyed?: boolean;
+}
+
+/**
+ * Gives `request` a `signal` that aborts when `closable` closes, created only when a route reads it (the
+ * event stream and the long poll do; the other routes never pay for an AbortController and a listener).
+ */
+export function attachCloseSignal<T extends HandlerRequest>(request: T, closable: Closable): T {
+  let signal: AbortSignal | undefined;
+  Object.defineProperty(request, 'signal', {
+    configurable: true,
+    enumerable: false,
+    get() {
+      if (!signal) {
+        const controller = new AbortController();
+        signal = controller.signal;
+        if (closable.destroyed) controller.abort();
+        else closable.once('close', () => controller.abort());
+      }
+      return signal;
+    },
+  });
+  return request;
+}
