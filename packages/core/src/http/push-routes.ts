@@ -5,7 +5,7 @@ import {
   type PaymentStatus,
 } from '../domain/payment.js';
 import { ClickPesaKitError } from '../errors.js';
-import type { PaymentService } from '../service/types.js';
+import type { PaymentService, StatusResult } from '../service/types.js';
 import { errorResponse } from './envelope.js';
 import type { PaymentWatch } from './payment-watch.js';
 import { toPublicPayment } from './public-payment.js';
@@ -80,6 +80,42 @@ export function createPushRoutes(deps: {
     };
   };
 
+  // A page listening on an open payment is a reader, like one polling the status route: it asks for the
+  // payment's checks (the status read records that demand in the store, and the poller serves it). One
+  // reader per payment however many pages listen, renewed when the last answer says a new check is due.
+  const readers = new Map<string, { count: number; timer: ReturnType<typeof setTimeout> | null }>();
+  const readAgain = (ownerId: string, paymentId: string, afterMs: number | null | undefined) => {
+    const reader = readers.get(paymentId);
+    if (!reader || afterMs === null || afterMs === undefined) return;
+    reader.timer = setTimeout(() => {
+      reader.timer = null;
+      if (readers.get(paymentId) !== reader) return;
+      service.refreshStatus(ownerId, paymentId).then(
+        (result) => readAgain(ownerId, paymentId, result.pollAfterMs),
+        () => readAgain(ownerId, paymentId, heartbeatMs),
+      );
+    }, afterMs);
+    reader.timer.unref?.();
+  };
+  /** Registers a listener of `paymentId`; returns its release. The first one reads now (`firstRead`). */
+  const addReader = (ownerId: string, paymentId: string, firstRead: StatusResult) => {
+    const existing = readers.get(paymentId);
+    if (existing) existing.count++;
+    else {
+      readers.set(paymentId, { count: 1, timer: null });
+      readAgain(ownerId, paymentId, firstRead.pollAfterMs);
+    }
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const reader = readers.get(paymentId);
+      if (!reader || --reader.count > 0) return;
+      if (reader.timer !== null) clearTimeout(reader.timer);
+      readers.delete(paymentId);
+    };
+  };
+
   const addHeartbeat = (beat: () => void) => {
     heartbeats.add(beat);
     if (heartbeat === null) {
@@ -129,15 +165,19 @@ export function createPushRoutes(deps: {
       });
       const removeHeartbeat = addHeartbeat(() => stream.push(': heartbeat\n\n'));
       const onAbort = () => stream.end();
+      let removeReader = () => {};
       stream.onEnd(() => {
         unsubscribe();
         removeHeartbeat();
+        removeReader();
         release();
         signal?.removeEventListener('abort', onAbort);
       });
       let current: PaymentRecord;
       try {
-        current = await service.getPayment(ownerId, paymentId);
+        const read = await service.refreshStatus(ownerId, paymentId);
+        current = read.payment;
+        if (!stream.ended()) removeReader = addReader(ownerId, paymentId, read);
       } catch (error) {
         stream.end();
         throw error;
@@ -196,8 +236,11 @@ export function createPushRoutes(deps: {
       });
       const onAbort = () => wake();
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let removeReader = () => {};
       try {
-        const first = await service.getPayment(ownerId, paymentId);
+        const read = await service.refreshStatus(ownerId, paymentId);
+        const first = read.payment;
+        removeReader = addReader(ownerId, paymentId, read);
         if (newest === null || first.version > (newest as PaymentRecord).version) newest = first;
         expected = knownStatus ?? first.status;
         if (!changed() && waitMs > 0 && !signal?.aborted) {
@@ -208,6 +251,7 @@ export function createPushRoutes(deps: {
       } finally {
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
+        removeReader();
         unsubscribe();
         release();
       }
@@ -217,7 +261,7 @@ export function createPushRoutes(deps: {
       return response;
     },
 
-    stats: () => ({ connections, timers: heartbeat === null ? 0 : 1 }),
+    stats: () => ({ connections, timers: (heartbeat === null ? 0 : 1) + readers.size }),
   };
 }
 
@@ -325,6 +369,7 @@ function createTextStream() {
       } else chunks.push(chunk);
     },
     end,
+    ended: () => ended,
     onEnd(hook: () => void) {
       if (ended) hook();
       else endHooks.push(hook);
