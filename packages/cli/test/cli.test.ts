@@ -152,7 +152,11 @@ for (const target of STORES) {
       fresh = await push(7);
       paid = await push(0);
       sandbox.approve(paid.orderReference);
-      paid = (await kit.service.refreshStatus('ops', paid.id)).payment;
+      // a status read without a poller waits at most 0.5 s for ClickPesa: read until the answer is in
+      for (let tries = 0; paid.status !== 'success' && tries < 50; tries++) {
+        paid = (await kit.service.refreshStatus('ops', paid.id)).payment;
+        if (paid.status !== 'success') await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       expect(paid.status).toBe('success');
       // open here, paid at ClickPesa: the safe correction `reconcile --apply` makes
       settledElsewhere = await push(7);
