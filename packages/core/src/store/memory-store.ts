@@ -1,6 +1,7 @@
 import type { PaymentRecord } from '../domain/payment.js';
 import { ClickPesaKitError } from '../errors.js';
 import type {
+  ActivePaymentCounts,
   AuditEntry,
   ClaimDeliveriesInput,
   ClaimDueInput,
@@ -428,6 +429,15 @@ export function createMemoryStore(): MemoryStore {
       }
       found.sort((a, b) => a.position - b.position);
       return clone(found.slice(0, Math.max(0, input.limit)));
+    },
+
+    async countActivePayments(): Promise<ActivePaymentCounts> {
+      enter('countActivePayments');
+      const counts: ActivePaymentCounts = { pending: 0, processing: 0 };
+      for (const { payment } of payments.values()) {
+        if (payment.status === 'pending' || payment.status === 'processing') counts[payment.status] += 1;
+      }
+      return counts;
     },
 
     async outboxStats(): Promise<OutboxStats> {
