@@ -9,8 +9,8 @@ import type {
 import { Counter, Gauge, register as globalRegistry, Histogram, type Registry } from 'prom-client';
 import { pushResult, statusClass, webhookResult } from './labels.js';
 
-/** What the metrics read from the kit: its live event bus, its outbox and its budget. */
-export type MetricsSource = Pick<ClickPesaPayments, 'events' | 'outbox' | 'budget'>;
+/** What the metrics read from the kit: its live event bus, its outbox, its budget and its store. */
+export type MetricsSource = Pick<ClickPesaPayments, 'events' | 'outbox' | 'budget' | 'store'>;
 
 export interface CollectMetricsOptions {
   /** Where the metrics are registered. Default: prom-client's global `register`. */
@@ -53,7 +53,7 @@ export function collectMetrics(
     names.push(`${prefix}${suffix}`);
     return `${prefix}${suffix}`;
   };
-  const { events, outbox, budget } = payments;
+  const { events, outbox, budget, store } = payments;
 
   const counter = (suffix: string, help: string, labelNames: string[]) =>
     new Counter({ name: name(suffix), help, labelNames, registers });
@@ -156,6 +156,23 @@ export function collectMetrics(
     },
   });
   outboxMetrics(outbox, name, registers);
+  // a store that cannot count its active payments (an older custom store) has no such gauge
+  const countActive = store.countActivePayments?.bind(store);
+  if (countActive) {
+    new Gauge({
+      name: name('payments_active'),
+      help: 'Payments waiting for their outcome right now, by status (pending, processing), over all instances',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const counts = await countActive().catch(() => null);
+        // a store that does not answer leaves the last values: the scrape still succeeds
+        if (!counts) return;
+        this.set({ status: 'pending' }, counts.pending);
+        this.set({ status: 'processing' }, counts.processing);
+      },
+    });
+  }
 
   const onProviderResponse = (event: ProviderResponseEvent) => {
     providerCalls.inc({ endpoint: event.endpoint, status_class: statusClass(event.status) });

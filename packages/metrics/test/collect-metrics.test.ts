@@ -135,6 +135,11 @@ describe('collectMetrics', () => {
     expect(await value(metrics, 'clickpesa_webhook_ack_duration_seconds_count')).toBeGreaterThanOrEqual(2);
     expect(await value(metrics, 'clickpesa_events_delivered_total')).toBeGreaterThan(0);
     expect(await value(metrics, 'clickpesa_provider_circuit_state', { state: 'closed' })).toBe(1);
+    expect(await value(metrics, 'clickpesa_payments_active')).toBe(0);
+    // a customer who has not answered yet (the sandbox waits on numbers ending 7)
+    await kit.service.initiate('owner', input('255712340017'));
+    expect(await value(metrics, 'clickpesa_payments_active', { status: 'processing' })).toBe(1);
+    expect(await value(metrics, 'clickpesa_payments_active', { status: 'pending' })).toBe(0);
 
     // a 500 and a 429 from ClickPesa
     sandbox.fault({ endpoint: 'initiate', kind: 'status', status: 500, times: 5 });

@@ -1,5 +1,6 @@
 import { type Logger, type PaymentRecord, type PaymentStore, silentLogger } from '@clickpesa-kit/core';
 import {
+  type ActivePaymentCounts,
   type AuditEntry,
   applyPaymentChanges,
   byDueOrder,
@@ -421,6 +422,12 @@ class PostgresPaymentStore implements PostgresStore {
       const { rows } = await tx.query<Row>(this.sql.eventsSince, [input.after ?? 0, input.limit]);
       return rows.map(eventRows.fromRow);
     });
+  }
+
+  async countActivePayments(): Promise<ActivePaymentCounts> {
+    const { rows } = await this.query<{ pending: string; processing: string }>(this.sql.activeCounts);
+    const row = rows[0]!;
+    return { pending: Number(row.pending), processing: Number(row.processing) };
   }
 
   async outboxStats(): Promise<OutboxStats> {

@@ -105,6 +105,9 @@ export function buildQueries(s: string, clock: 'database' | 'caller') {
       WHERE position > $1
         AND position <= (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${s}.payment_events_position_seq)
       ORDER BY position LIMIT $2`,
+    activeCounts: `SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+        count(*) FILTER (WHERE status = 'processing') AS processing
+      FROM ${s}.payments WHERE status IN ('pending', 'processing')`,
     outboxStats: `SELECT count(*) FILTER (WHERE d.state = 'pending') AS pending,
         count(*) FILTER (WHERE d.state = 'dead') AS dead,
         min(e.occurred_at) FILTER (WHERE d.state = 'pending') AS oldest_pending_at

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { PaymentRecord, PaymentStore } from '@clickpesa-kit/core';
 import {
+  type ActivePaymentCounts,
   type AuditEntry,
   applyPaymentChanges,
   byDueOrder,
@@ -377,6 +378,13 @@ class SqlitePaymentStore implements SqliteStore {
     return this.read(() =>
       input.limit <= 0 ? [] : this.sql.eventsSince.all(input.after ?? 0, input.limit).map(eventRows.fromRow),
     );
+  }
+
+  countActivePayments(): Promise<ActivePaymentCounts> {
+    return this.read(() => {
+      const counts = this.sql.activeCounts.get()!;
+      return { pending: counts.pending ?? 0, processing: counts.processing ?? 0 };
+    });
   }
 
   outboxStats(): Promise<OutboxStats> {

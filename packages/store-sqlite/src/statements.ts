@@ -147,6 +147,10 @@ export function prepareStatements(db: Database.Database) {
       `UPDATE event_deliveries SET state = 'pending', attempts = 0, next_attempt_at = @now
        WHERE event_id = @event_id AND consumer = @consumer AND state = 'dead'`,
     ),
+    activeCounts: get<{ pending: number | null; processing: number | null }>(
+      `SELECT SUM(status = 'pending') AS pending, SUM(status = 'processing') AS processing FROM payments
+       WHERE status IN ('pending', 'processing')`,
+    ),
     outboxCounts: get<{ pending: number | null; dead: number | null }>(
       `SELECT SUM(state = 'pending') AS pending, SUM(state = 'dead') AS dead FROM event_deliveries
        WHERE state IN ('pending', 'dead')`,

@@ -124,6 +124,12 @@ export interface PaymentStore {
   /** Frees a lease early (shutdown); a no-op when the token is no longer current. */
   releaseLease(paymentId: string, leaseToken: number): Promise<void>;
 
+  /**
+   * How many payments are `pending` and `processing` right now, over all owners (the metrics' active-payments
+   * gauge). Optional: a store without it simply has no such gauge.
+   */
+  countActivePayments?(): Promise<ActivePaymentCounts>;
+
   /** Optional shared provider budget (a token bucket kept in the store, so instances share it). */
   readonly budget?: SharedBudget;
 
@@ -331,6 +337,12 @@ export interface ListDeadDeliveriesInput {
   /** Only dead letters whose event position is greater (paging). */
   after?: number;
   limit: number;
+}
+
+/** Payments in each active status. */
+export interface ActivePaymentCounts {
+  pending: number;
+  processing: number;
 }
 
 export interface OutboxStats {

@@ -1,6 +1,7 @@
 import type { PaymentRecord } from '../domain/payment.js';
 import { ClickPesaKitError } from '../errors.js';
 import type {
+  ActivePaymentCounts,
   AuditEntry,
   ClaimDeliveriesInput,
   ClaimDueInput,
@@ -315,6 +316,15 @@ export function createMemoryStore(): MemoryStore {
     async listEventsSince(input: { after: number | null; limit: number }): Promise<StoredEvent[]> {
       enter('listEventsSince');
       return outbox.listSince(input);
+    },
+
+    async countActivePayments(): Promise<ActivePaymentCounts> {
+      enter('countActivePayments');
+      const counts: ActivePaymentCounts = { pending: 0, processing: 0 };
+      for (const { payment } of payments.values()) {
+        if (payment.status === 'pending' || payment.status === 'processing') counts[payment.status] += 1;
+      }
+      return counts;
     },
 
     async outboxStats(): Promise<OutboxStats> {

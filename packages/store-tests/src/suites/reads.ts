@@ -23,6 +23,17 @@ export function describeReads(h: StoreHarness): void {
       expect(await store.getPayment('00000000-0000-4000-8000-000000000000', 'owner-a')).toBeNull();
     });
 
+    it('counts the active payments of every owner by status', async () => {
+      const store = h.store();
+      if (!store.countActivePayments) return; // optional: the metrics then have no active-payments gauge
+      expect(await store.countActivePayments()).toEqual({ pending: 0, processing: 0 });
+      const statuses = ['pending', 'processing', 'processing', 'success', 'failed', 'cancelled'] as const;
+      for (const [n, status] of statuses.entries()) {
+        await store.createPayment({ payment: makePayment({ status, ownerId: `owner-${n % 2}` }) });
+      }
+      expect(await store.countActivePayments()).toEqual({ pending: 1, processing: 2 });
+    });
+
     it('finds a payment by its current and by an earlier order reference', async () => {
       const store = h.store();
       const payment = makePayment();
