@@ -149,6 +149,8 @@ local tokens = math.min(capacity, (tonumber(state[1]) or capacity) + math.max(0,
 local wait = 0
 if tokens >= 1 then tokens = tokens - 1 else wait = math.max(1, math.ceil((1 - tokens) / rate)) end
 redis.call('HSET', ARGV[1], 'tokens', tokens, 'updatedAt', math.max(now, updatedAt))
+-- a bucket left alone for its interval is full again: let Redis drop it (one per phone number would pile up)
+redis.call('PEXPIRE', ARGV[1], math.ceil(intervalMs) + 1000)
 return wait
 `);
 

@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createRedisStore, type RedisStore } from '../src/index.js';
 import { deleteKeys, describeSkipped, findTestRedis, uniquePrefix } from './test-redis.js';
 
-/** What the conformance suite does not cover: the shared budget, connections, prefixes, script loading. */
+/** What the conformance suite does not cover: the budget's expiry, connections, prefixes, script loading. */
 
 const redis = await findTestRedis();
 
@@ -139,6 +139,14 @@ if (redis.url === undefined) {
           ),
         );
         expect(results.filter((wait) => wait === 0)).toHaveLength(5);
+      });
+
+      it('lets Redis drop a bucket once it would be full again (one per phone number would pile up)', async () => {
+        const store = open();
+        await store.budget.take('limit:phone:255712000001', 3, 600_000, new Date(t0));
+        const ttl = await admin.pttl(`${store.prefix}budget:limit:phone:255712000001`);
+        expect(ttl).toBeGreaterThan(600_000);
+        expect(ttl).toBeLessThanOrEqual(601_000);
       });
     });
   });

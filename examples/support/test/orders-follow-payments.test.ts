@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OrderBook } from '../src/orders/order-book.js';
 import { orderEventHandlers } from '../src/orders/orders-follow-payments.js';
 import { openSqliteOrderBook } from '../src/orders/sqlite-order-book.js';
-import { newOrder, payment } from './order-book-contract.js';
+import { payment } from './order-book-contract.js';
 
 /** Calls one durable handler as the kit's dispatcher would (first attempt). */
 function deliver(handlers: EventHandlers, type: 'payment.succeeded' | 'payment.failed', event: object) {

@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { parseAmount } from './domain/amount.js';
 import { PAYMENT_EVENT_TYPES } from './domain/event-types.js';
 import { ClickPesaKitError } from './errors.js';
+import {
+  CALLBACK_SECRET_PREFIX,
+  MAX_CALLBACK_SECRET_BYTES,
+  MIN_CALLBACK_SECRET_BYTES,
+  parseCallbackSecret,
+} from './notify/secret.js';
 
 /**
  * One schema for every option of `createClickPesaPayments` (and so of every adapter), checked once when the
@@ -153,6 +159,7 @@ export const retentionOptionsSchema = z.strictObject({
   eventsDays: days().optional(),
   receiptsDays: days().optional(),
   auditDays: days().optional(),
+  bucketsDays: days().optional(),
 });
 
 export const handlersSchema = z.strictObject(
@@ -186,7 +193,12 @@ export const clickpesaOptionsSchema = z
     exclusivePushPerMsisdn: z.boolean().optional(),
     maxAttemptsPerOrder: z.number().int().positive().optional(),
     allowedCallbackUrls: z.array(z.url('must be a list of URLs')).optional(),
-    callbackSecret: z.string().optional(),
+    callbackSecret: z
+      .string()
+      .refine(isCallbackSecret, {
+        message: `must be "${CALLBACK_SECRET_PREFIX}" followed by the base64 of ${MIN_CALLBACK_SECRET_BYTES}–${MAX_CALLBACK_SECRET_BYTES} random bytes`,
+      })
+      .optional(),
     callbackTimeoutMs: positiveMs().optional(),
     callbackRetryDelaysMs: z.array(ms()).optional(),
     notFoundGraceMs: ms().optional(),
@@ -219,6 +231,22 @@ export const clickpesaOptionsSchema = z
     const max = options.maxAmount === undefined ? undefined : parseAmount(options.maxAmount);
     if (min?.ok && max?.ok && Number(min.amount) > Number(max.amount)) {
       ctx.addIssue({ code: 'custom', path: ['minAmount'], message: 'must not be more than maxAmount' });
+    }
+    const instances = options.instances ?? 1;
+    const store = options.store as { shared?: boolean; kind?: string };
+    if (instances > 1 && store.shared === false) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['instances'],
+        message: `cannot be ${instances}: the ${store.kind ?? 'given'} store is single-process only (use a shared store: store-sqlite or store-postgres)`,
+      });
+    }
+    if (options.callbackSecret === undefined && (options.allowedCallbackUrls?.length ?? 0) > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['callbackSecret'],
+        message: 'is required when allowedCallbackUrls is set: callback_url notifications are signed with it',
+      });
     }
     const { idempotencyTtlMs: ttl, idempotencyLockMs: lock } = options;
     if (ttl !== undefined && lock !== undefined && ttl < lock) {
@@ -357,4 +385,13 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length] ?? 0;
+}
+
+function isCallbackSecret(secret: string): boolean {
+  try {
+    parseCallbackSecret(secret);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -3,12 +3,9 @@ import { DEFAULT_BASE_URL } from './client/config.js';
 import type { ClickPesaApi, ClickPesaClientOptions } from './client/types.js';
 import type { Clock } from './clock.js';
 import type { DispatcherOptions, EventHandlers } from './dispatch/types.js';
-import { ClickPesaKitError } from './errors.js';
 import type { PaymentEvents } from './events.js';
 import type { Authenticate } from './http/types.js';
 import type { Logger } from './logger.js';
-import { validateRetryDelays } from './notify/retry-schedule.js';
-import { parseCallbackSecret } from './notify/secret.js';
 import type { PollerOptions } from './poller/types.js';
 import type { RetentionOptions } from './retention/retention.js';
 import type { PaymentServiceOptions, RateLimit } from './service/types.js';
@@ -77,7 +74,8 @@ export interface ClickPesaPaymentsOptions<Raw = unknown>
   /**
    * Periodic deletion of old records: expired idempotency keys, delivered events older than `eventsDays`,
    * webhook receipts older than `receiptsDays`, audit entries older than `auditDays`. `false` turns it off.
-   * Default `{ intervalMs: 600000, eventsDays: 30, receiptsDays: 30, auditDays: 90 }`.
+   * Rate-limit buckets untouched for `bucketsDays` are deleted too.
+   * Default `{ intervalMs: 600000, eventsDays: 30, receiptsDays: 30, auditDays: 90, bucketsDays: 1 }`.
    */
   retention?: RetentionOptions | false;
   /** Start the poller, the event dispatcher and retention as soon as the kit is created. With `false`, call `start()` yourself. Default true. */
@@ -134,54 +132,6 @@ export interface ClickPesaPaymentsOptions<Raw = unknown>
   callbackRetryDelaysMs?: readonly number[];
 }
 
-/**
- * Startup checks that need no I/O. Errors are CONFIG_INVALID and name options or variables, never values.
- * Credentials are checked when the client is built (MISSING_CREDENTIALS naming the variable).
- */
-export function validateKitOptions<Raw>(options: ClickPesaPaymentsOptions<Raw>): void {
-  if (!options || typeof options !== 'object') {
-    throw configError('createClickPesaPayments needs an options object with at least store and authenticate');
-  }
-  if (!options.store || typeof options.store.createPayment !== 'function') {
-    throw configError(
-      'The store option is required: pass a PaymentStore (store-sqlite, store-postgres or createMemoryStore())',
-    );
-  }
-  if (typeof options.authenticate !== 'function') {
-    throw configError(
-      'The authenticate option is required: pass a function that returns { id } or null for a request',
-    );
-  }
-  const instances = options.instances ?? 1;
-  if (!Number.isSafeInteger(instances) || instances < 1) {
-    throw configError('instances must be a positive integer');
-  }
-  if (instances > 1 && options.store.shared === false) {
-    throw configError(
-      `The ${options.store.kind} store is single-process only and cannot serve ${instances} instances: ` +
-        'use a shared store (store-sqlite or store-postgres)',
-    );
-  }
-  validateCallbackOptions(options);
-}
-
-/** Notifications to callback_url must be signed: no secret, no accepted callback URLs (WH-15). */
-function validateCallbackOptions<Raw>(options: ClickPesaPaymentsOptions<Raw>): void {
-  if (options.callbackSecret !== undefined) parseCallbackSecret(options.callbackSecret, 'callbackSecret');
-  else if ((options.allowedCallbackUrls?.length ?? 0) > 0) {
-    throw configError(
-      'callbackSecret is required when allowedCallbackUrls is set: callback_url notifications are signed with it',
-    );
-  }
-  const timeoutMs = options.callbackTimeoutMs;
-  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw configError('callbackTimeoutMs must be a positive number of ms');
-  }
-  if (options.callbackRetryDelaysMs !== undefined) {
-    validateRetryDelays(options.callbackRetryDelaysMs, 'callbackRetryDelaysMs');
-  }
-}
-
 /** The webhook checksum key(s): explicit option, then the client's key, then CLICKPESA_CHECKSUM_KEY. */
 export function resolveWebhookChecksumKeys<Raw>(options: ClickPesaPaymentsOptions<Raw>): string[] {
   const explicit = options.checksumKey === undefined ? [] : [options.checksumKey].flat();
@@ -234,8 +184,4 @@ export function collectSecrets<Raw>(
 
 function readEnv<Raw>(options: ClickPesaPaymentsOptions<Raw>): Record<string, string | undefined> {
   return options.clickpesa?.env ?? process.env;
-}
-
-function configError(message: string): ClickPesaKitError {
-  return new ClickPesaKitError('CONFIG_INVALID', { message });
 }

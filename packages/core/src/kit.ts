@@ -9,7 +9,6 @@ import {
   collectSecrets,
   liveWithoutChecksumWarning,
   resolveWebhookChecksumKeys,
-  validateKitOptions,
 } from './config.js';
 import { assertValidOptions } from './config-schema.js';
 import { createEventDispatcher, type EventDispatcher } from './dispatch/dispatcher.js';
@@ -94,7 +93,6 @@ export function createClickPesaPayments<Raw = unknown>(
   options: ClickPesaPaymentsOptions<Raw>,
 ): ClickPesaPayments {
   assertValidOptions(options);
-  validateKitOptions(options);
   const {
     store,
     authenticate,

@@ -5,7 +5,7 @@
  * and every `payment.succeeded` event's side effect happened exactly once (its handler may have run twice:
  * delivery is at least once, the side effect is keyed by the event id).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

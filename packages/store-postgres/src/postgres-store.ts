@@ -131,6 +131,8 @@ class PostgresPaymentStore implements PostgresStore {
     this.pool.on('error', this.onPoolError);
     this.budget = {
       take: (name, capacity, intervalMs, now) => this.takeBudget(name, capacity, intervalMs, now),
+      prune: async (idleSince, limit) =>
+        (await this.query(this.sql.pruneBuckets, [idleSince, Math.max(0, limit)])).rowCount ?? 0,
     };
   }
 

@@ -136,6 +136,8 @@ export function buildQueries(s: string, clock: 'database' | 'caller') {
         granted = ${bucketLevel(now(4))} >= 1,
         updated_at = GREATEST(b.updated_at, ${now(4)})
       RETURNING tokens, granted`,
+    pruneBuckets: `DELETE FROM ${s}.provider_budget WHERE name IN (
+        SELECT name FROM ${s}.provider_budget WHERE updated_at < $1 LIMIT $2)`,
     ping: 'SELECT 1',
   };
 }

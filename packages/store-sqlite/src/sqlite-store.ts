@@ -131,6 +131,8 @@ class SqlitePaymentStore implements SqliteStore {
     ).v;
     this.budget = {
       take: (name, capacity, intervalMs, now) => this.takeBudget(name, capacity, intervalMs, now),
+      prune: (idleSince, limit) =>
+        this.write(() => this.sql.pruneBuckets.run(idleSince.getTime(), Math.max(0, limit)).changes),
     };
   }
 

@@ -212,6 +212,10 @@ export function prepareStatements(db: Database.Database) {
       `INSERT INTO provider_budget (name, tokens, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
     ),
+    pruneBuckets: put<[number, number]>(
+      `DELETE FROM provider_budget WHERE name IN (
+         SELECT name FROM provider_budget WHERE updated_at < ? LIMIT ?)`,
+    ),
     ping: get<{ ok: number }>('SELECT 1 AS ok'),
   };
 }

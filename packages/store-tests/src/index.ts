@@ -9,6 +9,7 @@ import { describeOutbox } from './suites/outbox.js';
 import { describeRaces } from './suites/races.js';
 import { describeReads } from './suites/reads.js';
 import { describeRecords } from './suites/records.js';
+import { describeSharedBudget } from './suites/shared-budget.js';
 import { describeTransition } from './suites/transition.js';
 
 export {
@@ -47,6 +48,7 @@ export function runStoreConformanceTests(options: StoreConformanceOptions): void
     describeOutbox(harness);
     describeOrders(harness);
     describeListAll(harness);
+    describeSharedBudget(harness);
     describeRaces(harness);
   });
 }

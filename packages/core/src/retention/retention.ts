@@ -12,6 +12,11 @@ export interface RetentionOptions {
   receiptsDays?: number;
   /** Audit entries ("log all responses") older than this are deleted [90]. */
   auditDays?: number;
+  /**
+   * Rate-limit buckets (per phone number, owner, address) untouched for this long are deleted [1]. Keep it
+   * longer than your longest `rateLimits` window: a bucket idle for its window is full again.
+   */
+  bucketsDays?: number;
 }
 
 export const DEFAULT_RETENTION: Required<RetentionOptions> = Object.freeze({
@@ -19,6 +24,7 @@ export const DEFAULT_RETENTION: Required<RetentionOptions> = Object.freeze({
   eventsDays: 30,
   receiptsDays: 30,
   auditDays: 90,
+  bucketsDays: 1,
 });
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -30,6 +36,7 @@ const JITTER = 0.2;
 
 export interface RetentionPass extends PruneRecordsResult {
   idempotency: number;
+  buckets: number;
 }
 
 export interface RetentionJob {
@@ -60,7 +67,7 @@ export function createRetentionJob(deps: {
   const runOnce = async (): Promise<RetentionPass> => {
     const now = clock.now();
     const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
-    const pass: RetentionPass = { idempotency: 0, events: 0, receipts: 0, audit: 0 };
+    const pass: RetentionPass = { idempotency: 0, events: 0, receipts: 0, audit: 0, buckets: 0 };
     pass.idempotency = await store.pruneIdempotency(now);
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const pruned = await store.pruneRecords({
@@ -74,7 +81,8 @@ export function createRetentionJob(deps: {
       pass.audit += pruned.audit;
       if (Math.max(pruned.events, pruned.receipts, pruned.audit) < PRUNE_LIMIT) break;
     }
-    if (pass.idempotency + pass.events + pass.receipts + pass.audit > 0)
+    pass.buckets = await pruneBuckets(store, before(options.bucketsDays));
+    if (pass.idempotency + pass.events + pass.receipts + pass.audit + pass.buckets > 0)
       logger.info({ ...pass }, 'retention pass');
     return pass;
   };
@@ -112,6 +120,18 @@ export function createRetentionJob(deps: {
       await current;
     },
   };
+}
+
+async function pruneBuckets(store: PaymentStore, idleSince: Date): Promise<number> {
+  const prune = store.budget?.prune;
+  if (!prune) return 0;
+  let total = 0;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const pruned = await prune.call(store.budget, idleSince, PRUNE_LIMIT);
+    total += pruned;
+    if (pruned < PRUNE_LIMIT) break;
+  }
+  return total;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

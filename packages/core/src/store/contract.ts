@@ -376,4 +376,10 @@ export interface SharedBudget {
    * Returns 0 when granted, otherwise how many ms to wait before a token is available (nothing taken).
    */
   take(name: string, capacity: number, intervalMs: number, now: Date): Promise<number>;
+  /**
+   * Optional: deletes up to `limit` buckets untouched since `idleSince` and returns how many. A bucket left
+   * alone for longer than its interval is full again, so deleting it changes no answer; the push limits keep a
+   * bucket per phone number, owner and client address, which would otherwise stay forever. Retention calls it.
+   */
+  prune?(idleSince: Date, limit: number): Promise<number>;
 }

@@ -14,7 +14,6 @@ import type {
   ListAllPaymentsInput,
   ListDeadDeliveriesInput,
   ListPaymentsInput,
-  NewEvent,
   OutboxStats,
   PaymentStore,
   PruneRecordsInput,
@@ -25,24 +24,20 @@ import type {
   TransitionResult,
   WebhookReceipt,
 } from './contract.js';
+import { clone, copyPayment } from './memory-copy.js';
+import { MemoryOutbox } from './memory-outbox.js';
+import { MemoryRecords } from './memory-records.js';
 import { applyPaymentChanges, orderReferencesOf } from './payment-fields.js';
 import {
   byListOrder,
   claimsOrder,
   DEFAULT_PRUNE_LIMIT,
-  type EventDeliveryRow,
   holdsMsisdn,
   holdsOrder,
   inFlightIdempotency,
   isAfterListPosition,
   isClaimable,
-  isDeliveryClaimable,
-  isIdempotencyLive,
-  isIdempotencyPrunable,
   leaseEnd,
-  newDeliveries,
-  numberEvents,
-  toEventDelivery,
   transitionRefusal,
 } from './store-rules.js';
 
@@ -72,16 +67,8 @@ export function createMemoryStore(): MemoryStore {
   const payments = new Map<string, PaymentRow>();
   /** Every order reference ever used → payment id (CS-6: unique across payments). */
   const byOrderReference = new Map<string, string>();
-  const events = new Map<string, StoredEvent[]>();
-  /** Every event by id, and the outbox: delivery rows keyed by consumer and event id. */
-  const eventsById = new Map<string, StoredEvent>();
-  const deliveries = new Map<string, EventDeliveryRow>();
-  const lastSeqs = new Map<string, number>();
-  let lastPosition = 0;
-  const auditByPayment = new Map<string, AuditEntry[]>();
-  const unattachedAudit: AuditEntry[] = [];
-  const idempotency = new Map<string, IdempotencyRecord>();
-  const webhookReceipts = new Map<string, WebhookReceipt>();
+  const outbox = new MemoryOutbox();
+  const records = new MemoryRecords();
   /** Secondary indexes (payment ids by MSISDN and by transaction id), so lookups do not scan every row. */
   const byMsisdn = new SetIndex();
   const byTransactionId = new SetIndex();
@@ -93,54 +80,6 @@ export function createMemoryStore(): MemoryStore {
   /** Runs first in every operation, before any state is read or written. */
   function enter(op: keyof PaymentStore): void {
     if (op !== 'close' && closed) throw unavailable('The memory store is closed');
-  }
-
-  function appendEvents(payment: PaymentRecord, newEvents: NewEvent[] | undefined): StoredEvent[] {
-    if (!newEvents || newEvents.length === 0) return [];
-    const list = events.get(payment.id) ?? [];
-    // numbered after the highest seq ever given (retention may have pruned the latest events)
-    const lastSeq = lastSeqs.get(payment.id) ?? 0;
-    const stored = numberEvents(copyPayment(payment), lastSeq, clone(newEvents), lastPosition + 1);
-    lastPosition += stored.length;
-    list.push(...stored);
-    events.set(payment.id, list);
-    lastSeqs.set(payment.id, lastSeq + stored.length);
-    for (const event of stored) eventsById.set(event.id, event);
-    for (const row of newDeliveries(newEvents, stored)) deliveries.set(deliveryKey(row), row);
-    return clone(stored);
-  }
-
-  /** The claimable delivery row of one payment for one consumer: its lowest-seq pending row. */
-  function pendingHeads(consumer: string): Map<string, EventDeliveryRow> {
-    const heads = new Map<string, EventDeliveryRow>();
-    for (const row of deliveries.values()) {
-      if (row.consumer !== consumer || row.state !== 'pending') continue;
-      const head = heads.get(row.paymentId);
-      if (!head || row.seq < head.seq) heads.set(row.paymentId, row);
-    }
-    return heads;
-  }
-
-  function heldDelivery(input: SettleDeliveryInput): EventDeliveryRow | undefined {
-    const row = deliveries.get(deliveryKey(input));
-    return row && row.state === 'pending' && row.leaseToken === input.leaseToken ? row : undefined;
-  }
-
-  function deliveryOut(row: EventDeliveryRow): EventDelivery {
-    return clone(toEventDelivery(row, eventsById.get(row.eventId)!));
-  }
-
-  function appendAuditEntries(entries: AuditEntry[] | undefined): void {
-    for (const entry of entries ?? []) {
-      const copy = clone(entry);
-      if (copy.paymentId === null) {
-        unattachedAudit.push(copy);
-        continue;
-      }
-      const list = auditByPayment.get(copy.paymentId) ?? [];
-      list.push(copy);
-      auditByPayment.set(copy.paymentId, list);
-    }
   }
 
   function activePushFor(
@@ -174,11 +113,6 @@ export function createMemoryStore(): MemoryStore {
     byOrder.move(after.id, before ? orderKey(before) : null, orderKey(after));
   }
 
-  function liveIdempotency(ownerId: string, key: string, now: Date): IdempotencyRecord | undefined {
-    const record = idempotency.get(idempotencyKey(ownerId, key));
-    return record && isIdempotencyLive(record, now) ? record : undefined;
-  }
-
   const store: MemoryStore = {
     kind: 'memory',
     shared: false,
@@ -187,7 +121,7 @@ export function createMemoryStore(): MemoryStore {
       enter('createPayment');
       const payment = copyPayment(input.payment);
       if (input.idempotency) {
-        const existing = liveIdempotency(
+        const existing = records.liveIdempotency(
           input.idempotency.ownerId,
           input.idempotency.key,
           input.idempotency.createdAt,
@@ -214,11 +148,10 @@ export function createMemoryStore(): MemoryStore {
       reindex(null, payment);
       for (const reference of payment.orderReferences) byOrderReference.set(reference, payment.id);
       if (input.idempotency) {
-        const record = inFlightIdempotency(clone(input.idempotency), payment.id);
-        idempotency.set(idempotencyKey(record.ownerId, record.key), record);
+        records.putIdempotency(inFlightIdempotency(input.idempotency, payment.id));
       }
-      const stored = appendEvents(payment, input.events);
-      appendAuditEntries(input.audit);
+      const stored = outbox.append(payment, input.events);
+      records.appendAudit(input.audit);
       return { kind: 'created', payment: copyPayment(payment), events: stored };
     },
 
@@ -303,211 +236,100 @@ export function createMemoryStore(): MemoryStore {
         row.leaseOwner = null;
         row.leaseUntil = null;
       }
-      const stored = appendEvents(next, input.events);
-      appendAuditEntries(input.audit);
+      const stored = outbox.append(next, input.events);
+      records.appendAudit(input.audit);
       return { applied: true, payment: copyPayment(next), events: stored };
     },
 
     async claimIdempotency(record: IdempotencyRecord): Promise<ClaimIdempotencyResult> {
       enter('claimIdempotency');
-      const existing = liveIdempotency(record.ownerId, record.key, record.createdAt);
-      if (existing) return { kind: 'exists', existing: clone(existing) };
-      idempotency.set(idempotencyKey(record.ownerId, record.key), clone(record));
-      return { kind: 'claimed' };
+      return records.claimIdempotency(record);
     },
 
     async getIdempotency(ownerId: string, key: string, now: Date): Promise<IdempotencyRecord | null> {
       enter('getIdempotency');
-      const record = liveIdempotency(ownerId, key, now);
+      const record = records.liveIdempotency(ownerId, key, now);
       return record ? clone(record) : null;
     },
 
     async completeIdempotency(ownerId: string, key: string): Promise<void> {
       enter('completeIdempotency');
-      const record = idempotency.get(idempotencyKey(ownerId, key));
-      if (record) record.state = 'completed';
+      records.completeIdempotency(ownerId, key);
     },
 
     async pruneIdempotency(now: Date): Promise<number> {
       enter('pruneIdempotency');
-      let pruned = 0;
-      for (const [mapKey, record] of idempotency) {
-        if (isIdempotencyPrunable(record, now)) {
-          idempotency.delete(mapKey);
-          pruned += 1;
-        }
-      }
-      return pruned;
+      return records.pruneIdempotency(now);
     },
 
     async recordWebhookReceipt(receipt: WebhookReceipt): Promise<{ inserted: boolean }> {
       enter('recordWebhookReceipt');
-      if (webhookReceipts.has(receipt.dedupeKey)) return { inserted: false };
-      webhookReceipts.set(receipt.dedupeKey, clone(receipt));
-      return { inserted: true };
+      return records.recordReceipt(receipt);
     },
 
     async listWebhookReceipts(filter?: { orderReference?: string }): Promise<WebhookReceipt[]> {
       enter('listWebhookReceipts');
-      const all = [...webhookReceipts.values()];
-      const wanted = filter?.orderReference;
-      return clone(wanted === undefined ? all : all.filter((receipt) => receipt.orderReference === wanted));
+      return records.listReceipts(filter);
     },
 
     async appendAudit(entries: AuditEntry[]): Promise<void> {
       enter('appendAudit');
-      appendAuditEntries(entries);
+      records.appendAudit(entries);
     },
 
     async listAudit(paymentId: string): Promise<AuditEntry[]> {
       enter('listAudit');
-      return clone(auditByPayment.get(paymentId) ?? []);
+      return records.listAudit(paymentId);
     },
 
     async listEvents(paymentId: string): Promise<StoredEvent[]> {
       enter('listEvents');
-      return clone(events.get(paymentId) ?? []);
+      return outbox.listEvents(paymentId);
     },
 
     async claimEventDeliveries(input: ClaimDeliveriesInput): Promise<EventDelivery[]> {
       enter('claimEventDeliveries');
-      const leaseUntil = leaseEnd(input.now, input.leaseMs);
-      return [...pendingHeads(input.consumer).values()]
-        .filter((row) => isDeliveryClaimable(row, true, input.now))
-        .sort((a, b) => a.position - b.position)
-        .slice(0, Math.max(0, input.limit))
-        .map((row) => {
-          row.leaseToken += 1;
-          row.leaseOwner = input.owner;
-          row.leaseUntil = new Date(leaseUntil);
-          return deliveryOut(row);
-        });
+      return outbox.claim(input);
     },
 
     async completeEventDelivery(input: SettleDeliveryInput): Promise<boolean> {
       enter('completeEventDelivery');
-      const row = heldDelivery(input);
-      if (!row) return false;
-      row.state = 'delivered';
-      row.deliveredAt = new Date(input.now);
-      row.leaseOwner = null;
-      row.leaseUntil = null;
-      return true;
+      return outbox.complete(input);
     },
 
     async failEventDelivery(input: FailDeliveryInput): Promise<boolean> {
       enter('failEventDelivery');
-      const row = heldDelivery(input);
-      if (!row) return false;
-      row.attempts += 1;
-      row.lastError = input.error;
-      row.leaseOwner = null;
-      row.leaseUntil = null;
-      if (input.retryAt === null) {
-        row.state = 'dead';
-        row.nextAttemptAt = null;
-      } else row.nextAttemptAt = new Date(input.retryAt);
-      return true;
+      return outbox.fail(input);
     },
 
     async listDeadDeliveries(input: ListDeadDeliveriesInput): Promise<EventDelivery[]> {
       enter('listDeadDeliveries');
-      return [...deliveries.values()]
-        .filter(
-          (row) =>
-            row.state === 'dead' &&
-            (input.consumer === undefined || row.consumer === input.consumer) &&
-            row.position > (input.after ?? 0),
-        )
-        .sort((a, b) => a.position - b.position || (a.consumer < b.consumer ? -1 : 1))
-        .slice(0, Math.max(0, input.limit))
-        .map(deliveryOut);
+      return outbox.listDead(input);
     },
 
     async replayDeadDelivery(input: { consumer: string; eventId: string; now: Date }): Promise<boolean> {
       enter('replayDeadDelivery');
-      const row = deliveries.get(deliveryKey(input));
-      if (!row || row.state !== 'dead') return false;
-      row.state = 'pending';
-      row.attempts = 0;
-      row.nextAttemptAt = new Date(input.now);
-      return true;
+      return outbox.replayDead(input);
     },
 
     async listEventsSince(input: { after: number | null; limit: number }): Promise<StoredEvent[]> {
       enter('listEventsSince');
-      const after = input.after ?? 0;
-      const found: StoredEvent[] = [];
-      // positions are dense here (1, 2, 3...), except where retention pruned: walk the id index in order
-      for (const event of eventsById.values()) {
-        if (event.position > after) found.push(event);
-      }
-      found.sort((a, b) => a.position - b.position);
-      return clone(found.slice(0, Math.max(0, input.limit)));
+      return outbox.listSince(input);
     },
 
     async outboxStats(): Promise<OutboxStats> {
       enter('outboxStats');
-      let pending = 0;
-      let dead = 0;
-      let oldestPendingAt: Date | null = null;
-      for (const row of deliveries.values()) {
-        if (row.state === 'dead') dead += 1;
-        if (row.state !== 'pending') continue;
-        pending += 1;
-        const occurredAt = eventsById.get(row.eventId)!.occurredAt;
-        if (oldestPendingAt === null || occurredAt < oldestPendingAt) oldestPendingAt = occurredAt;
-      }
-      return { pending, dead, oldestPendingAt: oldestPendingAt && new Date(oldestPendingAt) };
+      return outbox.stats();
     },
 
     async pruneRecords(input: PruneRecordsInput): Promise<PruneRecordsResult> {
       enter('pruneRecords');
       const limit = input.limit ?? DEFAULT_PRUNE_LIMIT;
-      const result: PruneRecordsResult = { events: 0, receipts: 0, audit: 0 };
-      const eventsBefore = input.eventsBefore?.getTime();
-      if (eventsBefore !== undefined) {
-        const settled = new Map<string, boolean>();
-        for (const row of deliveries.values()) {
-          settled.set(row.eventId, (settled.get(row.eventId) ?? true) && row.state === 'delivered');
-        }
-        for (const event of [...eventsById.values()]) {
-          if (result.events >= limit) break;
-          if (event.occurredAt.getTime() >= eventsBefore || settled.get(event.id) === false) continue;
-          eventsById.delete(event.id);
-          const list = events.get(event.paymentId) ?? [];
-          events.set(
-            event.paymentId,
-            list.filter((candidate) => candidate.id !== event.id),
-          );
-          for (const consumer of new Set([...deliveries.values()].map((row) => row.consumer))) {
-            deliveries.delete(deliveryKey({ consumer, eventId: event.id }));
-          }
-          result.events += 1;
-        }
-      }
-      const receiptsBefore = input.receiptsBefore?.getTime();
-      if (receiptsBefore !== undefined) {
-        for (const [key, receipt] of webhookReceipts) {
-          if (result.receipts >= limit) break;
-          if (receipt.receivedAt.getTime() >= receiptsBefore) continue;
-          webhookReceipts.delete(key);
-          result.receipts += 1;
-        }
-      }
-      const auditBefore = input.auditBefore?.getTime();
-      if (auditBefore !== undefined) {
-        for (const list of [unattachedAudit, ...auditByPayment.values()]) {
-          for (let index = list.length - 1; index >= 0; index--) {
-            if (result.audit >= limit) break;
-            if (list[index]!.at.getTime() < auditBefore) {
-              list.splice(index, 1);
-              result.audit += 1;
-            }
-          }
-        }
-      }
-      return result;
+      return {
+        events: input.eventsBefore ? outbox.prune(input.eventsBefore, limit) : 0,
+        receipts: input.receiptsBefore ? records.pruneReceipts(input.receiptsBefore, limit) : 0,
+        audit: input.auditBefore ? records.pruneAudit(input.auditBefore, limit) : 0,
+      };
     },
 
     async claimDue(input: ClaimDueInput): Promise<ClaimedPayment[]> {
@@ -569,96 +391,9 @@ class SetIndex {
   }
 }
 
-/**
- * A payment row in or out, field by field: every read of the hot path (GET /payments/:id) copies one, and a
- * literal of known fields is several times cheaper than walking them. Listing every field means a new
- * PaymentRecord field fails to compile here until it is given its copy (a fresh Date, a copy of an array or
- * object, or the value itself for strings, numbers and booleans). `orderReferences`, `metadata` and
- * `providerStatus` are flat by their types (strings, or primitives: the service rejects nested metadata), so
- * one level of copy is a full copy. Keys outside PaymentRecord are not kept, as in the SQL stores, which map
- * their columns.
- */
-function copyPayment(payment: PaymentRecord): PaymentRecord {
-  return {
-    id: payment.id,
-    ownerId: payment.ownerId,
-    orderReference: payment.orderReference,
-    orderReferences: [...payment.orderReferences],
-    transactionId: payment.transactionId,
-    status: payment.status,
-    amount: payment.amount,
-    currency: payment.currency,
-    msisdn: payment.msisdn,
-    provider: payment.provider,
-    customerName: payment.customerName,
-    metadata: payment.metadata && { ...payment.metadata },
-    externalOrderId: payment.externalOrderId,
-    errorMessage: payment.errorMessage,
-    failureReason: payment.failureReason,
-    needsAttention: payment.needsAttention,
-    amountMismatch: payment.amountMismatch,
-    collectedAmount: payment.collectedAmount,
-    collectedCurrency: payment.collectedCurrency,
-    attempts: payment.attempts,
-    attemptStartedAt: copyDate(payment.attemptStartedAt),
-    initiateOutcome: payment.initiateOutcome,
-    providerStatus: payment.providerStatus && { ...payment.providerStatus },
-    callbackUrl: payment.callbackUrl,
-    version: payment.version,
-    createdAt: copyDate(payment.createdAt),
-    updatedAt: copyDate(payment.updatedAt),
-    completedAt: copyDate(payment.completedAt),
-    settledAt: copyDate(payment.settledAt),
-    lastCheckedAt: copyDate(payment.lastCheckedAt),
-    nextPollAt: copyDate(payment.nextPollAt),
-    pollCount: payment.pollCount,
-    stuckNotifiedAt: copyDate(payment.stuckNotifiedAt),
-  };
-}
-
-function copyDate<T extends Date | null>(value: T): T {
-  return value instanceof Date ? (new Date(value.getTime()) as T) : clone(value);
-}
-
-/**
- * Deep copy that keeps Dates as Dates (and strips nothing else). Stored rows are plain data (objects, arrays,
- * Dates, primitives), copied here by hand because this runs on every read: `structuredClone` of a payment
- * record cost ~10 times more and was most of a GET's time. Anything else (a Map, a class instance, a
- * function) still goes through `structuredClone`, which copies or rejects it exactly as before.
- */
-function clone<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return isReference(value) ? structuredClone(value) : value;
-  if (value instanceof Date) return new Date(value.getTime()) as T;
-  if (Array.isArray(value)) return value.map(clone) as T;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return structuredClone(value);
-  // spread, then replace only the nested values: far cheaper than copying key by key (for-in uses V8's enum cache)
-  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  for (const key in copy) {
-    const item = copy[key];
-    if (isReference(item) && Object.hasOwn(copy, key)) copy[key] = clone(item);
-  }
-  return copy as T;
-}
-
-/** Anything `clone` must not hand back as is: objects, arrays, functions, symbols. */
-function isReference(value: unknown): boolean {
-  return (
-    (typeof value === 'object' && value !== null) || typeof value === 'function' || typeof value === 'symbol'
-  );
-}
-
-function deliveryKey(row: { consumer: string; eventId: string }): string {
-  return `${row.consumer}\u0000${row.eventId}`;
-}
-
 /** The (owner, external order id) key of a payment's order, or null when it has none. */
 function orderKey(payment: PaymentRecord): string | null {
   return payment.externalOrderId === null ? null : `${payment.ownerId}\u0000${payment.externalOrderId}`;
-}
-
-function idempotencyKey(ownerId: string, key: string): string {
-  return `${ownerId}\u0000${key}`;
 }
 
 function unavailable(message: string): ClickPesaKitError {

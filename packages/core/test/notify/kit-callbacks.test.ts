@@ -39,7 +39,7 @@ describe('callback options at startup', () => {
   it('requires callbackSecret when allowedCallbackUrls is set', () => {
     const error = startupError({ allowedCallbackUrls: ['https://shop.example/hooks'] });
     expect(error.code).toBe('CONFIG_INVALID');
-    expect(error.message).toMatch(/callbackSecret is required when allowedCallbackUrls is set/);
+    expect(error.message).toMatch(/The callbackSecret option is required when allowedCallbackUrls is set/);
   });
 
   it('names a malformed callbackSecret without echoing it', () => {
@@ -49,7 +49,7 @@ describe('callback options at startup', () => {
       callbackSecret: secret,
     });
     expect(error.code).toBe('CONFIG_INVALID');
-    expect(error.message).toMatch(/^callbackSecret must be "whsec_"/);
+    expect(error.message).toMatch(/`callbackSecret` must be "whsec_"/);
     expect(error.message).not.toContain(secret.slice('whsec_'.length));
   });
 

@@ -136,4 +136,31 @@ describe('retention on a schedule', () => {
     expect(pass.idempotency).toBe(PER_DAY);
     expect((await counts(store, ids)).events).toBe(PER_DAY * 3);
   });
+
+  it("deletes the store's rate-limit buckets left alone for `bucketsDays`, and only those", async () => {
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    const buckets = new Map<string, Date>();
+    const prunedSince: Date[] = [];
+    const store: MemoryStore = Object.assign(createMemoryStore(), {
+      budget: {
+        async take(name: string, _capacity: number, _intervalMs: number, now: Date) {
+          buckets.set(name, now);
+          return 0;
+        },
+        async prune(idleSince: Date, limit: number) {
+          prunedSince.push(idleSince);
+          const idle = [...buckets].filter(([, at]) => at < idleSince).slice(0, limit);
+          for (const [name] of idle) buckets.delete(name);
+          return idle.length;
+        },
+      },
+    });
+    await store.budget!.take('limit:phone:255712000001', 3, 600_000, clock.now());
+    await clock.advance(2 * DAY);
+    await store.budget!.take('limit:phone:255712000002', 3, 600_000, clock.now());
+    const job = createRetentionJob({ store, clock, logger: silentLogger, options: { bucketsDays: 1 } });
+    expect((await job.runOnce()).buckets).toBe(1);
+    expect([...buckets.keys()]).toEqual(['limit:phone:255712000002']);
+    expect(prunedSince).toEqual([new Date(clock.now().getTime() - DAY)]);
+  });
 });
