@@ -60,10 +60,13 @@ async function seed(): Promise<Seeded> {
   // final here, another state at ClickPesa: never corrected by the report
   const finalFailedButPaid = await push(5);
   await settle(finalFailedButPaid.id, 'failed');
+  // the sandbox's webhook for the rejection is confirmed by a query: let it finish before ClickPesa changes its mind
+  await f.sandbox.webhooksIdle();
   f.sandbox.setStatus(finalFailedButPaid.orderReference, 'SUCCESS');
   const finalSuccessButFailed = await push(0);
   f.sandbox.approve(finalSuccessButFailed.orderReference);
   await settle(finalSuccessButFailed.id, 'success');
+  await f.sandbox.webhooksIdle();
   f.sandbox.setStatus(finalSuccessButFailed.orderReference, 'FAILED');
   // same state, another amount: ClickPesa collected 1200 for our 1000
   const reference = generateOrderReference();
