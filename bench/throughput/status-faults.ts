@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
 import { createMemoryStore } from '@clickpesa-kit/core';
 import { clickpesaPayments } from '@clickpesa-kit/express';
 import { type FaultSpec, startSandbox } from '@clickpesa-kit/sandbox';
@@ -13,7 +14,8 @@ import express from 'express';
  *
  *   pnpm --filter @clickpesa-kit/bench status-faults [--reads 200]
  */
-const READS = Number(process.argv[process.argv.indexOf('--reads') + 1] || 200);
+const { values } = parseArgs({ options: { reads: { type: 'string', default: '200' } } });
+const READS = Number(values.reads);
 const PAYMENTS = 20;
 const CONCURRENCY = 10;
 
