@@ -38,7 +38,7 @@ interface Result {
   allFinal: boolean;
 }
 
-async function measure(mode: 'bare' | 'kit'): Promise<Result> {
+async function measure(mode: 'bare' | 'express' | 'kit'): Promise<Result> {
   const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [mode], {
     execArgv: ['--expose-gc', '--conditions=@clickpesa-kit/source', '--import', 'tsx'],
   });
@@ -105,6 +105,7 @@ const perConnection = (result: Result, fields: (keyof Memory)[]) =>
   fields.reduce((sum, field) => sum + result.loaded[field] - result.baseline[field], 0) / CONNECTIONS / KIB;
 
 const bare = await measure('bare');
+const expressOnly = await measure('express');
 const ours = await measure('kit');
 
 console.log(`push route bench — ${CONNECTIONS} event streams on one instance`);
@@ -134,6 +135,9 @@ row('fan-out p50', pct(bare.latencies, 50), pct(ours.latencies, 50), 'ms');
 row('fan-out p99', pct(bare.latencies, 99), pct(ours.latencies, 99), 'ms');
 row('fan-out max', bare.latencies.at(-1)!, ours.latencies.at(-1)!, 'ms');
 row('change → last write returned', bare.committedMs, ours.committedMs, 'ms');
+console.log(
+  `| for comparison, an Express route writing the same bare streams: heap + external ${perConnection(expressOnly, ['heapUsed', 'external']).toFixed(2)} KiB, rss ${perConnection(expressOnly, ['rss']).toFixed(2)} KiB per connection; fan-out max ${expressOnly.latencies.at(-1)?.toFixed(1)} ms | | | |`,
+);
 console.log('');
 console.log(
   `memory: the server process after a full GC, minus the same process with 0 connections (rss baseline ${(ours.baseline.rss / KIB / KIB).toFixed(1)} MiB). Targets: ≤ 20 KiB per connection; max ≤ 1000 ms.`,

@@ -21,6 +21,8 @@ await store.createPayment({ payment });
  * to each on a change, no framework, no auth, no kit: what any SSE server pays at least.
  */
 const bare = process.argv.includes('bare');
+/** `express`: the same bare streams written by an Express route, to tell Express's share from the kit's. */
+const expressOnly = process.argv.includes('express');
 const bareStreams = new Set<ServerResponse>();
 const bareEvent = (status: string) =>
   `id: 1\nevent: payment\ndata: ${JSON.stringify({ id: payment.id, status })}\n\n`;
@@ -37,14 +39,27 @@ const router = clickpesaPayments({
   push: { maxConnectionsPerOwner: 100_000 },
 });
 app.use(router);
-const server = bare
-  ? createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
-      res.write(bareEvent('processing'));
-      bareStreams.add(res);
-      res.once('close', () => bareStreams.delete(res));
-    }).listen(0, '127.0.0.1')
-  : app.listen(0, '127.0.0.1');
+const bareApp = express();
+bareApp.get('/payments/:id/events', (_req, res) => {
+  res.set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
+  res.flushHeaders();
+  res.write(bareEvent('processing'));
+  bareStreams.add(res);
+  res.once('close', () => bareStreams.delete(res));
+});
+const server = expressOnly
+  ? bareApp.listen(0, '127.0.0.1')
+  : bare
+    ? createServer((_req, res) => {
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+        });
+        res.write(bareEvent('processing'));
+        bareStreams.add(res);
+        res.once('close', () => bareStreams.delete(res));
+      }).listen(0, '127.0.0.1')
+    : app.listen(0, '127.0.0.1');
 server.maxConnections = 100_000;
 await new Promise((resolve) => server.once('listening', resolve));
 
@@ -57,11 +72,12 @@ const memory = () => {
 process.on('message', async (message: { type: string }) => {
   if (message.type === 'memory') process.send?.({ type: 'memory', memory: memory() });
   else if (message.type === 'stats') {
-    const stats = bare ? { connections: bareStreams.size } : router.payments.handler.pushStats?.();
+    const stats =
+      bare || expressOnly ? { connections: bareStreams.size } : router.payments.handler.pushStats?.();
     process.send?.({ type: 'stats', stats });
   } else if (message.type === 'change') {
     const at = wallClockMs();
-    if (bare) {
+    if (bare || expressOnly) {
       const event = bareEvent('cancelled');
       for (const res of bareStreams) res.end(event);
     } else await router.payments.service.cancel(OWNER, payment.id);

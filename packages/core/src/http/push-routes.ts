@@ -146,20 +146,25 @@ export function createPushRoutes(deps: {
       const release = acquire(ownerId);
       if (!release) return busy();
       const stream = createTextStream();
-      let last: PaymentRecord | null = null;
+      // only the version and status of what was sent: thousands of open streams hold no payment copies
+      let lastVersion: number | null = null;
+      let lastStatus: PaymentStatus | null = null;
       const send = (payment: PaymentRecord) => {
-        last = payment;
+        lastVersion = payment.version;
+        lastStatus = payment.status;
         stream.push(sseEvent(payment, redact, serialised));
         if (FINAL_STATUSES.has(payment.status)) stream.end();
       };
       let pending: PaymentRecord | null = null;
       const unsubscribe = watch.subscribe(paymentId, {
         change(payment) {
-          if (last === null) {
+          if (lastVersion === null) {
             // before the first read answers: keep the newest, sent after it if it is newer still
             if (!pending || payment.version > pending.version) pending = payment;
-          } else if (payment.version > last.version && payment.status !== last.status) send(payment);
-          else if (payment.version > last.version) last = payment;
+          } else if (payment.version > lastVersion) {
+            if (payment.status !== lastStatus) send(payment);
+            else lastVersion = payment.version;
+          }
         },
         closed: () => stream.end(),
       });
@@ -192,8 +197,11 @@ export function createPushRoutes(deps: {
       signal?.addEventListener('abort', onAbort, { once: true });
       stream.push(`retry: ${RECONNECT_MS}\n\n`);
       const newer = pending as PaymentRecord | null;
-      if (known === current.version) last = current;
-      else send(current);
+      pending = null;
+      if (known === current.version) {
+        lastVersion = current.version;
+        lastStatus = current.status;
+      } else send(current);
       if (newer && newer.version > current.version && newer.status !== current.status) send(newer);
       return {
         status: 200,
