@@ -125,7 +125,7 @@ async function followEvents(
         if (!payment) continue;
         onPayment(payment);
         if (isFinalStatus(payment.status)) {
-          await reader.cancel().catch(() => undefined);
+          await finishReading(reader);
           return 'final';
         }
       }
@@ -135,6 +135,32 @@ async function followEvents(
     signal?.removeEventListener('abort', onAbort);
   }
 }
+
+/**
+ * The server ends the stream right after a final status: read to that end (briefly), so the response
+ * completes and its connection is reused or closed cleanly. Cancelling mid-response instead left Node's
+ * fetch holding a fresh connection the server could not tell from a slow request (a server then waited for
+ * it on shutdown).
+ */
+async function finishReading(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const giveUp = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), FINISH_READING_MS);
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), giveUp]);
+      if (next === 'late' || next.done) break;
+    }
+  } catch {
+    // the stream broke after the final event: nothing left to read
+  } finally {
+    clearTimeout(timer);
+  }
+  await reader.cancel().catch(() => undefined);
+}
+
+const FINISH_READING_MS = 1_000;
 
 /** The payment of one `event: payment` block (its `data:` lines joined), or null for comments and others. */
 function paymentOf(block: string): Payment | null {

@@ -132,8 +132,16 @@ export async function clickpesaPayments(
   const payments = createClickPesaPayments(kitOptions);
   fastify.decorate('payments', payments);
   fastify.decorate('clickpesa', payments);
-  // preClose, not onClose: open event streams and long polls must end before the server waits for its connections
-  fastify.addHook('preClose', async () => payments.close());
+  // Open event streams and long polls end in preClose (close() ends them at once), before Fastify waits for
+  // its connections; the rest of the shutdown (poller, dispatcher) is awaited in onClose, so Fastify closes
+  // its idle connections right away as it always did, not after the poller has stopped.
+  let closing: Promise<void> | undefined;
+  fastify.addHook('preClose', async () => {
+    closing = payments.close();
+  });
+  fastify.addHook('onClose', async () => {
+    await (closing ?? payments.close());
+  });
   const secretPath = kitOptions.webhookPathSecret !== undefined;
   await fastify.register(routes, { payments, secretPath, ...(prefix === undefined ? {} : { prefix }) });
 }
