@@ -309,10 +309,15 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     async handle(request) {
       // every log line written while answering carries this id, and the caller gets it back
       const requestId = requestIdOf(request.headers);
-      const response = await withRequestContext({ requestId }, () => dispatch(request));
+      // only the logger reads the context: with nothing logged, skip it (AsyncLocalStorage costs ~2 µs a request)
+      const response = await (logger === silentLogger
+        ? dispatch(request)
+        : withRequestContext({ requestId }, () => dispatch(request)));
+      // every answer is a fresh object made for this request: add to it rather than copy it (the hot path)
+      response.headers[REQUEST_ID_HEADER] = requestId;
       const body = redact(response.body);
-      const headers = { ...response.headers, [REQUEST_ID_HEADER]: requestId };
-      return { ...response, headers, ...(body === response.body ? {} : { body }) };
+      if (body !== response.body) response.body = body;
+      return response;
     },
   };
 }
