@@ -56,7 +56,7 @@ if [ $# -gt 0 ]; then
   "$@"
   exit
 fi
-projects=(core express fastify koa adapter-tests store-sqlite store-postgres store-tests crash-tests
+projects=(core express fastify koa adapter-tests store-sqlite store-postgres store-tests crash-tests cli metrics
   example-express example-fastify example-koa example-custom-store example-support)
 # One retry per test: these runs prove the code works on this Node line, and the main run on Node 20 has
 # already held every test to a single attempt; a test that fails twice fails CI.
