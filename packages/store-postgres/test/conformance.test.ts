@@ -29,6 +29,7 @@ if (database.url === undefined) {
     createPostgresStore({ connectionString: fastUrl, schema, clock: 'caller', maxConnections: 20 });
   runStoreConformanceTests({
     name: 'postgres',
+    capabilities: { sharedBudget: true, pruneBuckets: true },
     createStore: async () => {
       const store: PostgresStore = open();
       migrated ??= store.migrate();

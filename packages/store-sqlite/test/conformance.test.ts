@@ -15,6 +15,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 runStoreConformanceTests({
   name: 'sqlite (file)',
+  capabilities: { sharedBudget: true, pruneBuckets: true },
   createStore: () => {
     const filename = join(root, `store-${++counter}.db`);
     const store = createSqliteStore({ filename });
@@ -30,5 +31,6 @@ runStoreConformanceTests({
 
 runStoreConformanceTests({
   name: 'sqlite (:memory:)',
+  capabilities: { sharedBudget: true, pruneBuckets: true },
   createStore: () => createSqliteStore({ filename: ':memory:' }),
 });

@@ -26,6 +26,7 @@ if (!available) {
 
   runStoreConformanceTests({
     name: 'sqlite via node:sqlite (file)',
+    capabilities: { sharedBudget: true, pruneBuckets: true },
     createStore: () => {
       const filename = join(root, `store-${++counter}.db`);
       const store = createSqliteStore({ filename, driver: 'node:sqlite' });
@@ -40,6 +41,7 @@ if (!available) {
 
   runStoreConformanceTests({
     name: 'sqlite via node:sqlite (:memory:)',
+    capabilities: { sharedBudget: true, pruneBuckets: true },
     createStore: () => createSqliteStore({ filename: ':memory:', driver: 'node:sqlite' }),
   });
 

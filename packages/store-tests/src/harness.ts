@@ -15,6 +15,12 @@ export interface StoreConformanceOptions {
   createPeer?: (store: PaymentStore) => Promise<PaymentStore> | PaymentStore;
   /** How many concurrent callers the races use. Default 100 (webhook deliveries: half of it). */
   concurrency?: number;
+  /**
+   * The optional parts of the contract this store has, so the suite registers their tests (and fails if
+   * the store then lacks them): `sharedBudget` for `store.budget` (token buckets every instance shares: the
+   * provider budget and the push limits), `pruneBuckets` for `budget.prune`. Default: neither.
+   */
+  capabilities?: { sharedBudget?: boolean; pruneBuckets?: boolean };
 }
 
 /** What every test block gets: the current test's store and how to make its peers. */
