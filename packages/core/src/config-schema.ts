@@ -87,6 +87,8 @@ export const pollerOptionsSchema = z.strictObject({
   // Infinity turns the list sweeps off (every due payment gets its own query)
   listBatchThreshold: z.union([count(), z.literal(Number.POSITIVE_INFINITY)]).optional(),
   listPageSize: count().optional(),
+  listOrder: z.enum(['updatedAt', 'createdAt']).optional(),
+  listOverlapMs: ms().optional(),
   listMaxPages: z.number().int('must be a whole number').nonnegative('must not be negative').optional(),
   batchWindowMs: ms().optional(),
   webhookConfirmWindowMs: ms().optional(),

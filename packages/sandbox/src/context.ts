@@ -23,6 +23,8 @@ export interface SandboxConfig {
   visibilityDelayMs: number;
   /** `GET /payments/all` returns at most this many rows, whatever `limit` asks (null: no cap). */
   maxPageSize: number | null;
+  /** Sort by createdAt whatever `sortBy` asks. */
+  ignoreSortBy: boolean;
   webhookRetryDelaysMs: number[];
   webhookTimeoutMs: number;
   merchantName: string;

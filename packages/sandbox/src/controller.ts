@@ -137,6 +137,7 @@ export function configFromOptions(options: RuntimeOptions & Partial<SandboxConfi
     notFoundMode: options.notFoundMode ?? '404',
     visibilityDelayMs: options.visibilityDelayMs ?? 0,
     maxPageSize: options.maxPageSize ?? null,
+    ignoreSortBy: options.ignoreSortBy ?? false,
     webhookRetryDelaysMs: options.webhookRetryDelaysMs ?? [200, 1000, 3000],
     webhookTimeoutMs: options.webhookTimeoutMs ?? 5000,
     merchantName: options.merchantName ?? 'Sandbox Merchant',

@@ -52,6 +52,11 @@ export interface SandboxOptions {
    * maximum is undocumented). Default: no cap.
    */
   maxPageSize?: number | null;
+  /**
+   * `GET /payments/all` sorts by createdAt whatever `sortBy` asks, to rehearse an API that does not honour
+   * `sortBy=updatedAt` (ClickPesa documents the parameter but not the fields it accepts). Default false.
+   */
+  ignoreSortBy?: boolean;
   /** Injectable clock for createdAt/updatedAt, token expiry, rate limit and approval times. */
   now?: () => number;
   /** Pauses between webhook retries; its length is the number of retries. Default [200, 1000, 3000]. */
@@ -77,6 +82,7 @@ export type RuntimeOptions = Pick<
   | 'notFoundMode'
   | 'visibilityDelayMs'
   | 'maxPageSize'
+  | 'ignoreSortBy'
   | 'webhookRetryDelaysMs'
   | 'merchantName'
 >;

@@ -17,6 +17,8 @@ export interface ResolvedPollerOptions {
   stuckAfterMs: number;
   listBatchThreshold: number;
   listPageSize: number;
+  listOrder: 'updatedAt' | 'createdAt';
+  listOverlapMs: number;
   listMaxPages: number;
   batchWindowMs: number;
   webhookConfirmWindowMs: number;
@@ -40,6 +42,8 @@ export function resolvePollerOptions(options: PollerOptions): ResolvedPollerOpti
     stuckAfterMs: options.stuckAfterMs ?? 10 * 60_000,
     listBatchThreshold: options.listBatchThreshold ?? 3,
     listPageSize,
+    listOrder: options.listOrder ?? 'updatedAt',
+    listOverlapMs: options.listOverlapMs ?? 1_000,
     listMaxPages,
     batchWindowMs: options.batchWindowMs ?? 5_000,
     webhookConfirmWindowMs: options.webhookConfirmWindowMs ?? DEFAULT_WEBHOOK_CONFIRM_WINDOW_MS,

@@ -1,8 +1,8 @@
 import type { ClickPesaApi, ListPaymentsFilters } from '../client/types.js';
 import type { Clock } from '../clock.js';
-import type { PaymentRecord } from '../domain/payment.js';
 import type { Reconciler } from '../service/reconciler.js';
 import type { Held, LeaseBook } from './leases.js';
+import { createdAtOf, createFeedSweep } from './feed-sweep.js';
 import { coverPage } from './list-coverage.js';
 import { LEASE_ABORT_FRACTION, type ResolvedPollerOptions } from './options.js';
 
@@ -54,12 +54,32 @@ export function createSweeper(deps: SweepDeps): Sweeper {
   let sweep: Promise<SweepCounts> | null = null;
   let inFlight = 0;
   const now = () => clock.now().getTime();
+  const feed = createFeedSweep({
+    client,
+    reconciler,
+    leases,
+    opts,
+    now,
+    signal: () => run.abort.signal,
+    keepGoing: () => !run.stopping,
+    report,
+    work,
+  });
 
   const runSweep = async (): Promise<SweepCounts> => {
     const counts: SweepCounts = { queried: 0, listed: 0 };
     const free = leases.available(now());
     if (free.length === 0) return counts;
-    if (free.length >= opts.listBatchThreshold && !(await listSweep(free, counts))) return counts;
+    const listing = opts.listBatchThreshold !== Number.POSITIVE_INFINITY;
+    if (listing && feed.usable && (free.length >= opts.listBatchThreshold || feed.answersFor(free))) {
+      const result = await feed.run(free);
+      counts.listed += result.listed;
+      if (!result.ok) return counts;
+      await queryEach(result.absent, counts);
+    }
+    // what the feed did not settle (created before the chain began) is paged by creation time
+    const remaining = leases.available(now()).filter((item) => free.includes(item));
+    if (remaining.length >= opts.listBatchThreshold && !(await listSweep(remaining, counts))) return counts;
     // what the list did not settle (older than the pages read) is asked about by reference
     const leftovers = leases.available(now()).filter((item) => free.includes(item));
     await queryEach(leftovers, counts);
@@ -163,20 +183,25 @@ export function createSweeper(deps: SweepDeps): Sweeper {
     }
   };
 
-  /** One unit of work on a held payment; afterwards the payment is no longer ours (the service freed it). */
-  const work = async (item: Held, task: (item: Held) => Promise<void>) => {
+  /**
+   * One unit of work on a held payment; afterwards the payment is no longer ours (the service freed it).
+   * False when it failed.
+   */
+  async function work(item: Held, task: (item: Held) => Promise<void>): Promise<boolean> {
     item.busy = true;
     inFlight += 1;
     try {
       await task(item);
+      return true;
     } catch (error) {
       // its lease runs out and it is claimed again then: a natural retry delay
       report(error, item.claim.payment.id);
+      return false;
     } finally {
       inFlight -= 1;
       leases.forget(item);
     }
-  };
+  }
 
   return {
     shouldSweep(at) {
@@ -199,14 +224,4 @@ export function createSweeper(deps: SweepDeps): Sweeper {
     current: () => sweep,
     inFlight: () => inFlight,
   };
-}
-
-/** The provider's creation time for the current attempt when we have it, else when we sent the push. */
-function createdAtOf(payment: PaymentRecord): number {
-  const provider = payment.providerStatus;
-  if (provider?.orderReference === payment.orderReference && provider.createdAt) {
-    const time = Date.parse(provider.createdAt);
-    if (!Number.isNaN(time)) return Math.min(time, payment.attemptStartedAt.getTime());
-  }
-  return payment.attemptStartedAt.getTime();
 }

@@ -21,6 +21,15 @@ export interface PollerOptions {
   listBatchThreshold?: number;
   /** Records per `GET /payments/all` page (ClickPesa's own default is 20). Default 100. */
   listPageSize?: number;
+  /**
+   * How list sweeps read `GET /payments/all`. `updatedAt` (default): newest changes first, down to where the
+   * previous read began, so one page answers for every open payment whatever the page size; the poller checks
+   * the rows really come in that order and otherwise switches to `createdAt` (newest payments first, as many
+   * pages as there are open payments).
+   */
+  listOrder?: 'updatedAt' | 'createdAt';
+  /** Rows updated this long before the previous read began are read again (late commits at ClickPesa). Default 1 s. */
+  listOverlapMs?: number;
   /** How long a webhook waits so its confirmation can be batched with others. Default 500 ms. */
   webhookConfirmWindowMs?: number;
   /**

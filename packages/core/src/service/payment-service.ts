@@ -68,6 +68,8 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
     },
     reconcile: reconciler.reconcile,
     applyListed: reconciler.applyListed,
+    applyObserved: reconciler.applyObserved,
+    applyUnchanged: reconciler.applyUnchanged,
     checkBy: reconciler.checkBy,
   };
 }

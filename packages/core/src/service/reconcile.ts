@@ -4,6 +4,7 @@ import { isClickPesaKitError } from '../errors.js';
 import type { PaymentChanges } from '../store/contract.js';
 import { applyEvidence } from './apply-evidence.js';
 import { describeError } from './audit.js';
+import { applyObserved, applyUnchanged } from './feed-evidence.js';
 import { checkBy } from './check-by.js';
 import { fromStore, isStoreFailure, type ServiceContext } from './context.js';
 import type { Reconciler } from './reconciler.js';
@@ -55,6 +56,9 @@ export function createReconciler(ctx: ServiceContext): Reconciler {
   return {
     reconcile,
     applyListed,
+    applyObserved: (record) => applyObserved(ctx, record),
+    applyUnchanged: (paymentId, leaseToken) =>
+      run(paymentId, leaseToken, (payment) => applyUnchanged(ctx, payment, leaseToken)),
     checkBy: async (paymentId, at) => {
       await checkBy(ctx, paymentId, at);
     },

@@ -18,6 +18,13 @@ export interface Reconciler {
   ): Promise<void>;
   /** Applies already-known provider records (from `GET /payments/all`) to claimed payments the same way. */
   applyListed(paymentId: string, leaseToken: number, record: ProviderPayment): Promise<void>;
+  /**
+   * A row of ClickPesa's change feed about a payment the poller does not hold: applied by compare-and-set
+   * (no lease). Rejects only when the store failed.
+   */
+  applyObserved(record: ProviderPayment): Promise<void>;
+  /** The change feed showed no change for this claimed payment: a check without a call (counted, rescheduled, freed). */
+  applyUnchanged(paymentId: string, leaseToken: number): Promise<void>;
   /** Moves the payment's next check forward to `at` (never later); an unknown payment is ignored. */
   checkBy(paymentId: string, at: Date): Promise<void>;
 }

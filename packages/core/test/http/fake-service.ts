@@ -133,6 +133,8 @@ export class FakePaymentService implements PaymentService {
 
   async reconcile(): Promise<void> {}
   async applyListed(): Promise<void> {}
+  async applyObserved(): Promise<void> {}
+  async applyUnchanged(): Promise<void> {}
 
   async checkBy(): Promise<void> {}
 }

@@ -67,7 +67,7 @@ export function listPayments(ctx: SandboxContext, request: ApiRequest): Reply {
   if (skip === undefined) return messageReply(400, 'skip must be a non-negative integer');
   if (limit === undefined) return messageReply(400, 'limit must be a non-negative integer');
   const requestedSort = query.get('sortBy') ?? 'createdAt';
-  const sortBy: SortKey = (SORTABLE as readonly string[]).includes(requestedSort)
+  const sortBy: SortKey = !ctx.config.ignoreSortBy && (SORTABLE as readonly string[]).includes(requestedSort)
     ? (requestedSort as SortKey)
     : 'createdAt';
 

@@ -1,0 +1,139 @@
+import type { ClickPesaApi } from '../client/types.js';
+import type { ProviderPayment } from '../domain/payment.js';
+
+/**
+ * ClickPesa's changes, newest first: `GET /payments/all?sortBy=updatedAt&orderBy=DESC`, read down to a point
+ * in ClickPesa's time. A payment changes at most a few times (created, then final), so the rows changed since
+ * the last read fit on a page or two at any page size: one call answers for every open payment, where pages
+ * by creation time need as many pages as there are open payments.
+ *
+ * The chain: each read goes down to where the previous one began (less an overlap for rows committed a little
+ * after their timestamp), so while reads follow each other without a gap, every change ClickPesa made since
+ * the chain began has been seen. A payment created after that and absent from the pages has not changed.
+ */
+export interface FeedChain {
+  /** ClickPesa time: the next read goes down to rows updated at this point (inclusive). */
+  stopAt: number;
+  /** The newest updatedAt seen so far (ClickPesa time); null: the list was empty. */
+  newest: number | null;
+  /** Our time when the last read's first page answered. */
+  readAt: number;
+  /** Our time: payments whose attempt started after this have had every change seen. */
+  since: number;
+}
+
+/**
+ * Where the read after `read` stops. Rows may commit up to `overlapMs` after their timestamp, so the newest
+ * `overlapMs` are read again, except what was already older than the previous read's newest row when this
+ * read began at least `overlapMs` after that one (those rows had settled).
+ */
+export function nextStopAt(
+  read: Pick<FeedRead, 'newest'>,
+  startedAt: number,
+  previous: FeedChain | null,
+  overlapMs: number,
+): number {
+  const settled =
+    previous?.newest != null && startedAt - previous.readAt >= overlapMs
+      ? previous.newest + 1
+      : Number.NEGATIVE_INFINITY;
+  if (read.newest === null) return Math.max(previous?.stopAt ?? Number.NEGATIVE_INFINITY, settled);
+  return Math.max(read.newest - overlapMs, settled);
+}
+
+export interface FeedRead {
+  /** Every row read, latest first (a row may repeat when pages shift under concurrent changes). */
+  rows: ProviderPayment[];
+  pages: number;
+  /** Read down to the stop point, or to the end of the list. */
+  complete: boolean;
+  /** False: the rows were not in updatedAt order, so ClickPesa did not sort by it; nothing can be inferred. */
+  ordered: boolean;
+  /**
+   * A row created before the one after it: the order is not creation order, so ClickPesa really sorted by
+   * updatedAt (a page of rows in both orders at once proves nothing).
+   */
+  proves: boolean;
+  /** The newest updatedAt on the first page (the next read's stop point, less the overlap); null: no rows. */
+  newest: number | null;
+  /** Our time when the first page answered. */
+  firstPageAt: number;
+}
+
+export interface FeedReadOptions {
+  /** Stop once a row older than this (ClickPesa time) is seen. */
+  stopAt: number;
+  /** Only payments created on or after this UTC day are asked for (ClickPesa filters by calendar day). */
+  startDate: string;
+  pageSize: number;
+  maxPages: number;
+  signal: AbortSignal;
+  now: () => number;
+  keepGoing: () => boolean;
+}
+
+/** Reads the feed; throws when a call fails (nothing is inferred from a partial read). */
+export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): Promise<FeedRead> {
+  const read: FeedRead = {
+    rows: [],
+    pages: 0,
+    complete: false,
+    ordered: true,
+    proves: false,
+    newest: null,
+    firstPageAt: 0,
+  };
+  let previous = Number.POSITIVE_INFINITY;
+  let previousCreated = Number.POSITIVE_INFINITY;
+  // rows read so far: ClickPesa may return fewer than asked (its maximum page size is undocumented)
+  let offset = 0;
+  while (read.pages < options.maxPages && options.keepGoing()) {
+    const result = await client.listPayments(
+      {
+        startDate: options.startDate,
+        sortBy: 'updatedAt',
+        orderBy: 'DESC',
+        limit: options.pageSize,
+        skip: offset,
+      },
+      { priority: 'background', signal: options.signal },
+    );
+    read.pages += 1;
+    if (read.pages === 1) read.firstPageAt = options.now();
+    // an empty page is the end of the list; a short one may be a cap, so only an empty page proves the end
+    if (result.data.length === 0) {
+      read.complete = true;
+      return read;
+    }
+    offset += result.data.length;
+    for (const row of result.data) {
+      const updated = parseTime(row.updatedAt);
+      // rows only shift towards later pages while we read (changed rows jump to the top), so the order holds
+      // across pages too; anything else means the sort was not applied
+      if (updated === null || updated > previous) {
+        read.ordered = false;
+        return read;
+      }
+      const created = parseTime(row.createdAt);
+      // created after the row above it: not creation order
+      if (created !== null && created > previousCreated) read.proves = true;
+      previousCreated = created ?? Number.POSITIVE_INFINITY;
+      previous = updated;
+      read.newest ??= updated;
+      read.rows.push(row);
+    }
+    // down to the stop point; or a short page that ClickPesa's totalCount says is the last one (a short page
+    // alone may be ClickPesa's own cap on the page size)
+    if (previous < options.stopAt || (result.data.length < options.pageSize && offset >= result.totalCount)) {
+      read.complete = true;
+      return read;
+    }
+  }
+  return read;
+}
+
+export function parseTime(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? null : time;
+}
