@@ -54,7 +54,7 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
     const startedAt = now();
     const previous = proven ? chain : null;
     const oldest = Math.min(...initial.map((item) => createdAtOf(item.claim.payment)));
-    // without a chain, one page starts one: rows held there are settled, the rest goes the old way
+    // without a chain, down to the oldest held payment's creation: every row it could have is on the pages
     const stopAt = previous ? previous.stopAt : oldest - opts.clockSkewMs;
     let read: FeedRead;
     try {
@@ -62,7 +62,7 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
         stopAt,
         startDate: new Date(Math.min(oldest, previous?.since ?? oldest) - DAY_MS).toISOString().slice(0, 10),
         pageSize: opts.listPageSize,
-        maxPages: previous ? opts.listMaxPages : 1,
+        maxPages: opts.listMaxPages,
         signal: deps.signal(),
         now,
         keepGoing: deps.keepGoing,
@@ -108,8 +108,8 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
     }
     // a row that could not be written would never be read again: nothing is inferred until a new chain
     const applied = (await Promise.all(applying)).every(Boolean);
-    // a chain read that did not reach its stop point leaves changes unseen: a new chain; a first page
-    // starts one whether or not it reached down to the held payments
+    // a chain read that did not reach its stop point leaves changes unseen: a new chain; a first read
+    // starts one with its first page, whether or not it reached down to the held payments
     const continues = applied && (read.complete || previous === null);
     chain = continues
       ? {

@@ -137,7 +137,7 @@ describe('poller: list sweeps read ClickPesa changes newest first (sortBy=update
     expect(errors).toHaveLength(1);
   });
 
-  it('without proof of the order (no row out of creation order yet), nothing is inferred: payments are paged by creation time', async () => {
+  it('until a page proves the order (a row out of creation order), every read goes down to the oldest due payment', async () => {
     h = await startPollerHarness({ sandbox: { approveDelayMs: 600_000 } });
     const { poller, service } = h.addInstance({ listPageSize: 2 });
     const payments: PaymentRecord[] = [];
@@ -145,10 +145,12 @@ describe('poller: list sweeps read ClickPesa changes newest first (sortBy=update
       payments.push(await h.initiate(service, 1));
       await h.advance(100);
     }
-    await h.runFor(16_000, 1_000, () => poller.pollOnce());
-    // every payment was checked: the feed's one page answered for two, the creation-time pages for the rest
+    // checks at 15 s and at 25 s; nothing changes at ClickPesa, so no page ever shows a row out of order
+    await h.runFor(26_000, 1_000, () => poller.pollOnce());
     const rows = await Promise.all(payments.map(async (p) => (await h!.store.getPayment(p.id))!));
-    expect(rows.every((row) => row.pollCount === 1 && row.lastCheckedAt !== null)).toBe(true);
-    expect(lists(h).some((call) => call.url.includes('sortBy=createdAt'))).toBe(true);
+    expect(rows.map((row) => row.pollCount)).toEqual([2, 2, 2, 2, 2]);
+    // both sweeps read all five rows (3 pages of 2): the second could not take "not on the page" for "unchanged"
+    expect(pagesPerSweep(h)).toEqual([3, 3]);
+    expect(queries(h)).toEqual([]);
   });
 });
