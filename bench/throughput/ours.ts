@@ -80,6 +80,9 @@ export async function runOurs(scenario: Scenario): Promise<RunResult> {
   if (watch === undefined) throw new Error(`no page behaviour registered for browsers=${scenario.browsers}`);
 
   const start = now();
+  if (process.env.BENCH_DEBUG) {
+    events.on('poller.error', ({ error }) => console.error(`poller.error: ${error.message}`));
+  }
   // BENCH_DEBUG=1 prints progress every 30 simulated seconds (calls, completions, budget queues)
   const monitor = process.env.BENCH_DEBUG
     ? setInterval(() => {

@@ -83,8 +83,6 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
     newest: null,
     firstPageAt: 0,
   };
-  let previous = Number.POSITIVE_INFINITY;
-  let previousCreated = Number.POSITIVE_INFINITY;
   // rows read so far: ClickPesa may return fewer than asked (its maximum page size is undocumented)
   let offset = 0;
   while (read.pages < options.maxPages && options.keepGoing()) {
@@ -106,25 +104,28 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
       return read;
     }
     offset += result.data.length;
+    // One page is one snapshot, so its rows must be in updatedAt order, or the sort was not applied. Across
+    // pages they need not be: rows changed meanwhile jump to the top and push the others down, so a later
+    // page may repeat newer rows of an earlier one (and nothing is skipped: rows only move down or to the top).
+    let above = Number.POSITIVE_INFINITY;
+    let aboveCreated = Number.POSITIVE_INFINITY;
     for (const row of result.data) {
       const updated = parseTime(row.updatedAt);
-      // rows only shift towards later pages while we read (changed rows jump to the top), so the order holds
-      // across pages too; anything else means the sort was not applied
-      if (updated === null || updated > previous) {
+      if (updated === null || updated > above) {
         read.ordered = false;
         return read;
       }
       const created = parseTime(row.createdAt);
       // created after the row above it: not creation order
-      if (created !== null && created > previousCreated) read.proves = true;
-      previousCreated = created ?? Number.POSITIVE_INFINITY;
-      previous = updated;
+      if (created !== null && created > aboveCreated) read.proves = true;
+      aboveCreated = created ?? Number.POSITIVE_INFINITY;
+      above = updated;
       read.newest ??= updated;
       read.rows.push(row);
     }
     // down to the stop point; or a short page that ClickPesa's totalCount says is the last one (a short page
     // alone may be ClickPesa's own cap on the page size)
-    if (previous < options.stopAt || (result.data.length < options.pageSize && offset >= result.totalCount)) {
+    if (above < options.stopAt || (result.data.length < options.pageSize && offset >= result.totalCount)) {
       read.complete = true;
       return read;
     }

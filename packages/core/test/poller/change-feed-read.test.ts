@@ -66,6 +66,24 @@ describe('readFeed', () => {
     expect(result.complete).toBe(false);
   });
 
+  it('a later page may repeat newer rows (rows changed meanwhile pushed the others down): not a disorder', async () => {
+    const pages = [
+      [row('C', 100, 900), row('B', 500, 800)],
+      // two changes at the top since page 1: B and C come again before the older rows
+      [row('C', 100, 900), row('B', 500, 800)],
+      [row('A', 200, 300), row('Z', 0, 100)],
+    ];
+    let call = 0;
+    const client = {
+      async listPayments() {
+        const data = pages[call++] ?? [];
+        return { data, totalCount: 6 };
+      },
+    } as unknown as ClickPesaApi;
+    const result = await read(client, 200);
+    expect(result).toMatchObject({ ordered: true, complete: true, pages: 3 });
+  });
+
   it('a short page is the end only when totalCount says so; a capped page is read past', async () => {
     const ended = await read(fakeList(rows.slice(0, 3)).client, 0, 5);
     expect(ended).toMatchObject({ complete: true, pages: 1 });
