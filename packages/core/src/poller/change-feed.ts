@@ -18,8 +18,11 @@ export interface FeedChain {
   newest: number | null;
   /** Our time when the last read's first page answered. */
   readAt: number;
-  /** Our time: payments whose attempt started after this have had every change seen. */
-  since: number;
+  /**
+   * ClickPesa time: every change since this has been seen, so a payment created at ClickPesa at or after it
+   * and absent from a complete read has not changed.
+   */
+  coveredFrom: number;
 }
 
 /**
@@ -56,6 +59,8 @@ export interface FeedRead {
   proves: boolean;
   /** The newest updatedAt on the first page (the next read's stop point, less the overlap); null: no rows. */
   newest: number | null;
+  /** The updatedAt of the last row read: every row from it to `newest` was on the pages. */
+  lowest: number | null;
   /** Our time when the first page answered. */
   firstPageAt: number;
 }
@@ -81,6 +86,7 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
     ordered: true,
     proves: false,
     newest: null,
+    lowest: null,
     firstPageAt: 0,
   };
   // rows read so far: ClickPesa may return fewer than asked (its maximum page size is undocumented)
@@ -121,6 +127,7 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
       aboveCreated = created ?? Number.POSITIVE_INFINITY;
       above = updated;
       read.newest ??= updated;
+      read.lowest = updated;
       read.rows.push(row);
     }
     // down to the stop point; or a short page that ClickPesa's totalCount says is the last one (a short page

@@ -38,29 +38,30 @@ export interface FeedSweep {
 
 /**
  * A sweep over ClickPesa's change feed (change-feed.ts). Every row read is applied, to held payments under
- * their lease and to the others without one, because the next read starts where this one began: a change
- * not applied now would never be seen again. Held payments absent from a complete read are, when the chain
- * covers their whole attempt, unchanged: they count as checked without a call of their own.
+ * their lease and to the others without one, because the next read starts past it: a change not applied now
+ * would never be seen again. A held payment absent from the pages is unchanged when every change since its
+ * creation has been seen (the chain's `coveredFrom`): it counts as checked without a call of its own.
  */
 export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
   const { client, reconciler, leases, opts, now, report, work } = deps;
   let chain: FeedChain | null = null;
   let usable = opts.listOrder === 'updatedAt';
-  // until a page shows rows out of creation order, ClickPesa may be ignoring sortBy: every read is a first
-  // read (one page, applied, nothing inferred), and the chain that counts starts with the read that proved it
+  // until a page shows rows out of creation order, ClickPesa may be ignoring sortBy: nothing is inferred
   let proven = false;
+  const earliest = (payment: PaymentRecord) => earliestCreation(payment, opts.clockSkewMs);
 
   const run = async (initial: Held[]): Promise<FeedSweepResult> => {
     const startedAt = now();
     const previous = proven ? chain : null;
-    const oldest = Math.min(...initial.map((item) => createdAtOf(item.claim.payment)));
     // without a chain, down to the oldest held payment's creation: every row it could have is on the pages
-    const stopAt = previous ? previous.stopAt : oldest - opts.clockSkewMs;
+    const stopAt = previous ? previous.stopAt : Math.min(...initial.map((item) => earliest(item.claim.payment)));
     let read: FeedRead;
     try {
       read = await readFeed(client, {
         stopAt,
-        startDate: new Date(Math.min(oldest, previous?.since ?? oldest) - DAY_MS).toISOString().slice(0, 10),
+        startDate: new Date(Math.min(stopAt, previous?.coveredFrom ?? stopAt, startedAt) - DAY_MS)
+          .toISOString()
+          .slice(0, 10),
         pageSize: opts.listPageSize,
         maxPages: opts.listMaxPages,
         signal: deps.signal(),
@@ -84,8 +85,8 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
       );
       return { ok: true, listed: read.pages, absent: [] };
     }
-
     if (read.proves) proven = true;
+
     const held = new Map<string, Held>();
     for (const item of leases.available(now())) held.set(item.claim.payment.orderReference, item);
     const seen = new Set<string>();
@@ -106,35 +107,39 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
             ),
       );
     }
-    // a row that could not be written would never be read again: nothing is inferred until a new chain
-    const applied = (await Promise.all(applying)).every(Boolean);
-    // a chain read that did not reach its stop point leaves changes unseen: a new chain; a first read
-    // starts one with its first page, whether or not it reached down to the held payments
-    const continues = applied && (read.complete || previous === null);
-    chain = continues
-      ? {
-          stopAt: nextStopAt(read, startedAt, previous, opts.listOverlapMs),
-          newest: read.newest ?? previous?.newest ?? null,
-          readAt: read.firstPageAt,
-          since: previous?.since ?? read.firstPageAt,
-        }
-      : null;
-    if (!applied || !read.complete) return { ok: true, listed: read.pages, absent: [] };
+    // a row that could not be written would never be read again: the next read starts a new chain
+    if (!(await Promise.all(applying)).every(Boolean)) {
+      chain = null;
+      return { ok: true, listed: read.pages, absent: [] };
+    }
+
+    // Every row from the newest down to `floor` was on the pages. A complete read continues the chain; one
+    // that stopped early (too many changes since the last read) left a gap, so coverage starts again at its
+    // last row: payments created before that go back to pages by creation time and queries.
+    const floor = read.complete ? stopAt : read.lowest! + 1;
+    const coveredFrom = read.complete && previous ? Math.min(previous.coveredFrom, floor) : floor;
+    chain = {
+      stopAt: nextStopAt(read, startedAt, previous, opts.listOverlapMs),
+      newest: read.newest ?? previous?.newest ?? null,
+      readAt: read.firstPageAt,
+      coveredFrom,
+    };
+    if (!proven) return { ok: true, listed: read.pages, absent: [] };
 
     const absent: Held[] = [];
     const unchanged: Promise<boolean>[] = [];
     for (const item of leases.available(now())) {
       const payment = item.claim.payment;
       if (seen.has(payment.orderReference)) continue;
-      if (previous && coveredByChain(payment, previous)) {
+      if (earliest(payment) < coveredFrom) continue; // created before the coverage: the old way
+      if (trustedToFeed(payment)) {
         unchanged.push(
           work(item, (it) => reconciler.applyUnchanged(it.claim.payment.id, it.claim.leaseToken)),
         );
-      } else if (createdAtOf(payment) - (knowsProviderCreation(payment) ? 0 : opts.clockSkewMs) >= stopAt) {
-        // surely created after the stop point, so its row would be on the pages: ClickPesa does not list it (yet)
+      } else {
+        // its row would be on the pages if ClickPesa had it: only a query can tell
         absent.push(item);
       }
-      // anything older was created before the pages read: the sweep pages by creation time for it
     }
     await Promise.all(unchanged);
     return { ok: true, listed: read.pages, absent };
@@ -143,7 +148,9 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
   return {
     run,
     answersFor: (items) =>
-      proven && chain !== null && items.some((item) => coveredByChain(item.claim.payment, chain!)),
+      proven &&
+      chain !== null &&
+      items.some((item) => trustedToFeed(item.claim.payment) && earliest(item.claim.payment) >= chain!.coveredFrom),
     get usable() {
       return usable;
     },
@@ -151,21 +158,21 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
 }
 
 /**
- * Every change of this attempt is in the chain: it started after the chain began. Only a payment ClickPesa
- * accepted and that is still open: an unclear push is asked about by reference, and a payment our own window
- * timed out goes back to per-reference checks, so no payment is trusted to the feed forever.
+ * Only a payment ClickPesa accepted and that is still open: an unclear push is asked about by reference, and
+ * a payment our own window timed out goes back to per-reference checks, so none is trusted to the feed forever.
  */
-function coveredByChain(payment: PaymentRecord, chain: FeedChain): boolean {
-  return (
-    payment.attemptStartedAt.getTime() >= chain.since &&
-    payment.initiateOutcome === 'accepted' &&
-    ACTIVE_STATUSES.has(payment.status)
-  );
+function trustedToFeed(payment: PaymentRecord): boolean {
+  return payment.initiateOutcome === 'accepted' && ACTIVE_STATUSES.has(payment.status);
 }
 
-function knowsProviderCreation(payment: PaymentRecord): boolean {
+/**
+ * The earliest ClickPesa time the current attempt can have been created at: ClickPesa's own createdAt when we
+ * have it, else when we sent the push less the clock skew allowed between us and ClickPesa.
+ */
+function earliestCreation(payment: PaymentRecord, skewMs: number): number {
   const provider = payment.providerStatus;
-  return provider?.orderReference === payment.orderReference && parseTime(provider.createdAt) !== null;
+  const known = provider?.orderReference === payment.orderReference ? parseTime(provider.createdAt) : null;
+  return known ?? payment.attemptStartedAt.getTime() - skewMs;
 }
 
 /** The provider's creation time for the current attempt when we have it, else when we sent the push. */

@@ -106,7 +106,7 @@ describe('nextStopAt', () => {
     stopAt: T0,
     newest: T0 + newest,
     readAt,
-    since: 0,
+    coveredFrom: 0,
   });
 
   it('reads the newest overlap again', () => {
