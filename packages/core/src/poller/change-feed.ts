@@ -63,6 +63,8 @@ export interface FeedRead {
   lowest: number | null;
   /** Our time when the first page answered. */
   firstPageAt: number;
+  /** Rows pushed down per ms of waiting between pages, measured on this read (undefined: one page). */
+  shiftPerMs?: number;
 }
 
 export interface FeedReadOptions {
@@ -75,6 +77,8 @@ export interface FeedReadOptions {
   signal: AbortSignal;
   now: () => number;
   keepGoing: () => boolean;
+  /** Rows pushed down per ms of waiting, as the last read measured it (0: assume none). */
+  shiftPerMs?: number;
 }
 
 /** Reads the feed; throws when a call fails (nothing is inferred from a partial read). */
@@ -89,8 +93,17 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
     lowest: null,
     firstPageAt: 0,
   };
-  // rows read so far: ClickPesa may return fewer than asked (its maximum page size is undocumented)
-  let offset = 0;
+  // Rows changed while we page jump to the top and push the rest down, so a page asked for at the row after
+  // the last one read repeats rows already read (at 105 pushes a minute, about 14 in the 4 s a call waits
+  // for the budget). The next page is asked for further down by the push-down expected from the rate of
+  // changes on the pages; if it then starts below the rows read (pushed down less than expected), rows may
+  // have been passed over and it is asked again at the row after the last one read, which cannot skip any:
+  // a row below the ones read only ever moves down, or to the top.
+  let safeSkip = 0;
+  let skip = 0;
+  let requestedAt = options.now();
+  const seen = new Set<string>();
+  const key = (row: ProviderPayment) => `${row.orderReference}|${row.updatedAt}`;
   while (read.pages < options.maxPages && options.keepGoing()) {
     const result = await client.listPayments(
       {
@@ -98,23 +111,32 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
         sortBy: 'updatedAt',
         orderBy: 'DESC',
         limit: options.pageSize,
-        skip: offset,
+        skip,
       },
       { priority: 'background', signal: options.signal },
     );
+    const answeredAt = options.now();
     read.pages += 1;
-    if (read.pages === 1) read.firstPageAt = options.now();
-    // an empty page is the end of the list; a short one may be a cap, so only an empty page proves the end
+    if (read.pages === 1) read.firstPageAt = answeredAt;
+    const first = result.data[0];
+    const firstUpdated = first === undefined ? null : parseTime(first.updatedAt);
+    const passedOver =
+      skip > safeSkip &&
+      (first === undefined ||
+        (!seen.has(key(first)) && (firstUpdated === null || firstUpdated < read.lowest!)));
+    if (passedOver) {
+      skip = safeSkip;
+      continue;
+    }
+    // an empty page is the end of the list
     if (result.data.length === 0) {
       read.complete = true;
       return read;
     }
-    offset += result.data.length;
-    // One page is one snapshot, so its rows must be in updatedAt order, or the sort was not applied. Across
-    // pages they need not be: rows changed meanwhile jump to the top and push the others down, so a later
-    // page may repeat newer rows of an earlier one (and nothing is skipped: rows only move down or to the top).
+    // One page is one snapshot, so its rows must be in updatedAt order, or the sort was not applied.
     let above = Number.POSITIVE_INFINITY;
     let aboveCreated = Number.POSITIVE_INFINITY;
+    let repeated = 0;
     for (const row of result.data) {
       const updated = parseTime(row.updatedAt);
       if (updated === null || updated > above) {
@@ -126,16 +148,31 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
       if (created !== null && created > aboveCreated) read.proves = true;
       aboveCreated = created ?? Number.POSITIVE_INFINITY;
       above = updated;
+      if (seen.has(key(row))) {
+        repeated += 1;
+        continue;
+      }
+      seen.add(key(row));
       read.newest ??= updated;
       read.lowest = updated;
       read.rows.push(row);
     }
+    const end = skip + result.data.length;
     // down to the stop point; or a short page that ClickPesa's totalCount says is the last one (a short page
     // alone may be ClickPesa's own cap on the page size)
-    if (above < options.stopAt || (result.data.length < options.pageSize && offset >= result.totalCount)) {
+    if (above < options.stopAt || (result.data.length < options.pageSize && end >= result.totalCount)) {
       read.complete = true;
       return read;
     }
+    // the push-down expected while the next call waits as long as this one did, at the rate measured on
+    // this read's repeated rows (or the last read's), three quarters of it: a shortfall costs a repeated
+    // call, an excess only repeated rows
+    const waited = answeredAt - requestedAt;
+    if (read.pages > 1 && waited > 0) read.shiftPerMs = repeated / waited;
+    const perMs = read.shiftPerMs ?? options.shiftPerMs ?? 0;
+    safeSkip = end;
+    skip = end + Math.floor(0.75 * perMs * waited);
+    requestedAt = answeredAt;
   }
   return read;
 }

@@ -48,6 +48,8 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
   let usable = opts.listOrder === 'updatedAt';
   // until a page shows rows out of creation order, ClickPesa may be ignoring sortBy: nothing is inferred
   let proven = false;
+  // how fast rows are pushed down while pages wait for the budget (the last multi-page read's measure)
+  let shiftPerMs: number | undefined;
   const earliest = (payment: PaymentRecord) => earliestCreation(payment, opts.clockSkewMs);
 
   const run = async (initial: Held[]): Promise<FeedSweepResult> => {
@@ -67,7 +69,9 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
         signal: deps.signal(),
         now,
         keepGoing: deps.keepGoing,
+        ...(shiftPerMs === undefined ? {} : { shiftPerMs }),
       });
+      shiftPerMs = read.shiftPerMs ?? shiftPerMs;
     } catch (error) {
       // the budget decides when calls may go again; nothing was inferred, so the chain still holds
       if (deps.keepGoing()) report(error);
@@ -142,6 +146,7 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
       }
     }
     await Promise.all(unchanged);
+    if (process.env.FEED_DEBUG) console.error(`feed t=${Math.round(startedAt/1000)%100000} prev=${previous!==null} complete=${read.complete} pages=${read.pages} rows=${read.rows.length} held=${initial.length} unchanged=${unchanged.length} absent=${absent.length} old=${leases.available(now()).length}`);
     return { ok: true, listed: read.pages, absent };
   };
 

@@ -66,22 +66,73 @@ describe('readFeed', () => {
     expect(result.complete).toBe(false);
   });
 
-  it('a later page may repeat newer rows (rows changed meanwhile pushed the others down): not a disorder', async () => {
-    const pages = [
-      [row('C', 100, 900), row('B', 500, 800)],
-      // two changes at the top since page 1: B and C come again before the older rows
-      [row('C', 100, 900), row('B', 500, 800)],
-      [row('A', 200, 300), row('Z', 0, 100)],
-    ];
-    let call = 0;
+  it('changes made while pages wait push rows down: the next page repeats them, and then is asked further down', async () => {
+    // 30 rows, one change a ms; every call, 6 new rows arrive at the top before it is answered
+    let list = Array.from({ length: 30 }, (_, i) => row(`R${i}`, 1_000 - i, 1_000 - i));
+    let clock = 0;
+    let fresh = 0;
+    const skips: number[] = [];
     const client = {
-      async listPayments() {
-        const data = pages[call++] ?? [];
-        return { data, totalCount: 6 };
+      async listPayments(filters: ListPaymentsFilters = {}) {
+        skips.push(filters.skip ?? 0);
+        clock += 10;
+        if (skips.length > 1) {
+          const added = Array.from({ length: 6 }, () => {
+            fresh += 1;
+            return row(`N${fresh}`, 2_000 + fresh, 2_000 + fresh);
+          });
+          list = [...added.reverse(), ...list];
+        }
+        const skip = filters.skip ?? 0;
+        return { data: list.slice(skip, skip + 5), totalCount: list.length };
       },
     } as unknown as ClickPesaApi;
-    const result = await read(client, 200);
-    expect(result).toMatchObject({ ordered: true, complete: true, pages: 3 });
+    const result = await readFeed(client, {
+      stopAt: T0 + 985,
+      startDate: '2026-12-04',
+      pageSize: 5,
+      maxPages: 10,
+      signal: new AbortController().signal,
+      now: () => clock,
+      keepGoing: () => true,
+    });
+    expect(result).toMatchObject({ ordered: true, complete: true });
+    // every original row down to the stop point is read once, none passed over
+    const originals = result.rows.map((r) => r.orderReference).filter((ref) => ref.startsWith('R'));
+    expect(originals.length).toBeGreaterThanOrEqual(16);
+    expect(originals).toEqual(Array.from({ length: originals.length }, (_, i) => `R${i}`));
+    // page 2 at the row after page 1 (0 assumed pushed down), later pages further down by what was measured
+    expect(skips.slice(0, 2)).toEqual([0, 5]);
+    expect(skips[2]! - skips[1]! - 5).toBeGreaterThan(0);
+    expect(result.shiftPerMs).toBeGreaterThan(0);
+  });
+
+  it('asked too far down (fewer changes than expected): the page is asked again where nothing can be passed over', async () => {
+    const list = Array.from({ length: 12 }, (_, i) => row(`R${i}`, 1_000 - i, 1_000 - i));
+    const skips: number[] = [];
+    let clock = 0;
+    const client = {
+      async listPayments(filters: ListPaymentsFilters = {}) {
+        skips.push(filters.skip ?? 0);
+        clock += 10;
+        const skip = filters.skip ?? 0;
+        return { data: list.slice(skip, skip + 4), totalCount: list.length };
+      },
+    } as unknown as ClickPesaApi;
+    const result = await readFeed(client, {
+      stopAt: T0 + 990,
+      startDate: '2026-12-04',
+      pageSize: 4,
+      maxPages: 10,
+      signal: new AbortController().signal,
+      now: () => clock,
+      keepGoing: () => true,
+      shiftPerMs: 0.5,
+    });
+    // expected 3 rows pushed down in 10 ms (0.75 × 0.5 × 10): skip 7 starts below row 3, so 4 is asked again
+    expect(skips.slice(0, 3)).toEqual([0, 7, 4]);
+    expect(result.rows.map((r) => r.orderReference)).toEqual(list.slice(0, 12).map((r) => r.orderReference).slice(0, result.rows.length));
+    expect(result).toMatchObject({ complete: true, ordered: true });
   });
 
   it('a short page is the end only when totalCount says so; a capped page is read past', async () => {
