@@ -23,8 +23,8 @@ import type { ClickPesaClientOptions, GateOutcome } from './types.js';
 export interface ExchangeSpec {
   endpoint: ProviderEndpoint;
   method: 'GET' | 'POST';
-  /** Relative to the base URL, starting with "/"; may carry a query string. */
-  path: string;
+  /** Relative to the base URL, starting with "/"; may carry a query string. A function is asked once the gate let the call go. */
+  path: string | (() => string);
   /** Sent as JSON; already carries `checksum` when one is configured. */
   body?: Record<string, unknown>;
   orderReference?: string;
@@ -70,12 +70,13 @@ export class ProviderTransport {
       ...(spec.signal ? { signal: spec.signal } : {}),
       ...(spec.owner === undefined ? {} : { owner: spec.owner }),
     });
+    const path = typeof spec.path === 'function' ? spec.path() : spec.path;
 
     const requestEvent = {
       requestId: randomUUID(),
       endpoint: spec.endpoint,
       method: spec.method,
-      path: spec.path,
+      path,
       ...(spec.orderReference !== undefined ? { orderReference: spec.orderReference } : {}),
       ...(spec.body !== undefined ? { body: redactor.redact(spec.body) } : {}),
     };
@@ -109,7 +110,7 @@ export class ProviderTransport {
     try {
       answer = await sendHttp({
         method: spec.method,
-        url: config.baseUrl + spec.path,
+        url: config.baseUrl + path,
         headers: {
           accept: 'application/json',
           ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),

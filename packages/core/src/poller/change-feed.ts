@@ -95,29 +95,39 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
   };
   // Rows changed while we page jump to the top and push the rest down, so a page asked for at the row after
   // the last one read repeats rows already read (at 105 pushes a minute, about 14 in the 4 s a call waits
-  // for the budget). The next page is asked for further down by the push-down expected from the rate of
-  // changes on the pages; if it then starts below the rows read (pushed down less than expected), rows may
-  // have been passed over and it is asked again at the row after the last one read, which cannot skip any:
-  // a row below the ones read only ever moves down, or to the top.
+  // for the budget). When its turn comes, the next page is asked for further down by the push-down expected
+  // for its wait, at the rate measured on repeated rows; if it then starts below the rows read (pushed down
+  // less than expected), rows may have been passed over and it is asked again at the row after the last one
+  // read, which cannot pass over any: a row below the ones read only ever moves down, or to the top.
   let safeSkip = 0;
-  let skip = 0;
-  let requestedAt = options.now();
+  let answeredAt = options.now();
+  let perMs = options.shiftPerMs ?? 0;
   const seen = new Set<string>();
   const key = (row: ProviderPayment) => `${row.orderReference}|${row.updatedAt}`;
+  let predict = false;
   while (read.pages < options.maxPages && options.keepGoing()) {
-    const result = await client.listPayments(
-      {
-        startDate: options.startDate,
-        sortBy: 'updatedAt',
-        orderBy: 'DESC',
-        limit: options.pageSize,
-        skip,
+    const filters = {
+      startDate: options.startDate,
+      sortBy: 'updatedAt',
+      orderBy: 'DESC' as const,
+      limit: options.pageSize,
+      skip: safeSkip,
+    };
+    let sentAt = answeredAt;
+    const guess = predict;
+    const result = await client.listPayments(filters, {
+      priority: 'background',
+      signal: options.signal,
+      beforeSend: () => {
+        sentAt = options.now();
+        if (guess) filters.skip = safeSkip + Math.floor(0.75 * perMs * (sentAt - answeredAt));
       },
-      { priority: 'background', signal: options.signal },
-    );
-    const answeredAt = options.now();
+    });
+    const previousAnswerAt = answeredAt;
+    answeredAt = options.now();
     read.pages += 1;
     if (read.pages === 1) read.firstPageAt = answeredAt;
+    const skip = filters.skip;
     const first = result.data[0];
     const firstUpdated = first === undefined ? null : parseTime(first.updatedAt);
     const passedOver =
@@ -125,7 +135,9 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
       (first === undefined ||
         (!seen.has(key(first)) && (firstUpdated === null || firstUpdated < read.lowest!)));
     if (passedOver) {
-      skip = safeSkip;
+      // asked again where nothing can be passed over; the expected push-down was too high
+      perMs = 0.5 * perMs;
+      predict = false;
       continue;
     }
     // an empty page is the end of the list
@@ -164,15 +176,14 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
       read.complete = true;
       return read;
     }
-    // the push-down expected while the next call waits as long as this one did, at the rate measured on
-    // this read's repeated rows (or the last read's), three quarters of it: a shortfall costs a repeated
-    // call, an excess only repeated rows
-    const waited = answeredAt - requestedAt;
-    if (read.pages > 1 && waited > 0) read.shiftPerMs = repeated / waited;
-    const perMs = read.shiftPerMs ?? options.shiftPerMs ?? 0;
+    // the first new row was pushed down from `safeSkip` to `skip + repeated` while this page waited
+    const waited = sentAt - previousAnswerAt;
+    if (read.pages > 1 && waited > 0) {
+      perMs = (skip - safeSkip + repeated) / waited;
+      read.shiftPerMs = perMs;
+    }
     safeSkip = end;
-    skip = end + Math.floor(0.75 * perMs * waited);
-    requestedAt = answeredAt;
+    predict = true;
   }
   return read;
 }

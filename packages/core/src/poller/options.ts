@@ -43,7 +43,7 @@ export function resolvePollerOptions(options: PollerOptions): ResolvedPollerOpti
     listBatchThreshold: options.listBatchThreshold ?? 3,
     listPageSize,
     listOrder: options.listOrder ?? 'updatedAt',
-    listOverlapMs: options.listOverlapMs ?? 1_000,
+    listOverlapMs: options.listOverlapMs ?? 250,
     listMaxPages,
     batchWindowMs: options.batchWindowMs ?? 5_000,
     webhookConfirmWindowMs: options.webhookConfirmWindowMs ?? DEFAULT_WEBHOOK_CONFIRM_WINDOW_MS,

@@ -28,7 +28,10 @@ export interface PollerOptions {
    * pages as there are open payments).
    */
   listOrder?: 'updatedAt' | 'createdAt';
-  /** Rows updated this long before the previous read began are read again (late commits at ClickPesa). Default 1 s. */
+  /**
+   * The newest rows of a read are read again by the next one, this far back from the newest (for rows ClickPesa
+   * commits a little after their timestamp). Each re-read row costs room on the page. Default 250 ms.
+   */
   listOverlapMs?: number;
   /** How long a webhook waits so its confirmation can be batched with others. Default 500 ms. */
   webhookConfirmWindowMs?: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ClickPesaApi, ListPaymentsFilters } from '../../src/client/types.js';
+import type { CallOptions, ClickPesaApi, ListPaymentsFilters } from '../../src/client/types.js';
 import type { ProviderPayment } from '../../src/domain/payment.js';
 import { type FeedChain, nextStopAt, readFeed } from '../../src/poller/change-feed.js';
 
@@ -73,9 +73,10 @@ describe('readFeed', () => {
     let fresh = 0;
     const skips: number[] = [];
     const client = {
-      async listPayments(filters: ListPaymentsFilters = {}) {
-        skips.push(filters.skip ?? 0);
+      async listPayments(filters: ListPaymentsFilters = {}, callOptions: CallOptions = {}) {
         clock += 10;
+        callOptions.beforeSend?.();
+        skips.push(filters.skip ?? 0);
         if (skips.length > 1) {
           const added = Array.from({ length: 6 }, () => {
             fresh += 1;
@@ -112,9 +113,10 @@ describe('readFeed', () => {
     const skips: number[] = [];
     let clock = 0;
     const client = {
-      async listPayments(filters: ListPaymentsFilters = {}) {
-        skips.push(filters.skip ?? 0);
+      async listPayments(filters: ListPaymentsFilters = {}, callOptions: CallOptions = {}) {
         clock += 10;
+        callOptions.beforeSend?.();
+        skips.push(filters.skip ?? 0);
         const skip = filters.skip ?? 0;
         return { data: list.slice(skip, skip + 4), totalCount: list.length };
       },
