@@ -100,7 +100,8 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
   // less than expected), rows may have been passed over and it is asked again at the row after the last one
   // read, which cannot pass over any: a row below the ones read only ever moves down, or to the top.
   let safeSkip = 0;
-  let answeredAt = options.now();
+  // when the page that ended at `safeSkip` answered: rows have been pushed down since
+  let safeAt = options.now();
   let perMs = options.shiftPerMs ?? 0;
   const seen = new Set<string>();
   const key = (row: ProviderPayment) => `${row.orderReference}|${row.updatedAt}`;
@@ -113,18 +114,17 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
       limit: options.pageSize,
       skip: safeSkip,
     };
-    let sentAt = answeredAt;
+    let sentAt = safeAt;
     const guess = predict;
     const result = await client.listPayments(filters, {
       priority: 'background',
       signal: options.signal,
       beforeSend: () => {
         sentAt = options.now();
-        if (guess) filters.skip = safeSkip + Math.floor(0.75 * perMs * (sentAt - answeredAt));
+        if (guess) filters.skip = safeSkip + Math.floor(0.75 * perMs * (sentAt - safeAt));
       },
     });
-    const previousAnswerAt = answeredAt;
-    answeredAt = options.now();
+    const answeredAt = options.now();
     read.pages += 1;
     if (read.pages === 1) read.firstPageAt = answeredAt;
     const skip = filters.skip;
@@ -134,6 +134,7 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
       skip > safeSkip &&
       (first === undefined ||
         (!seen.has(key(first)) && (firstUpdated === null || firstUpdated < read.lowest!)));
+    if (process.env.FEED_DEBUG) console.error(`  page skip=${skip} safe=${safeSkip} n=${result.data.length} passedOver=${passedOver} wait=${sentAt - safeAt} perMs=${perMs.toFixed(4)} total=${result.totalCount}`);
     if (passedOver) {
       // asked again where nothing can be passed over; the expected push-down was too high
       perMs = 0.5 * perMs;
@@ -177,12 +178,13 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
       return read;
     }
     // the first new row was pushed down from `safeSkip` to `skip + repeated` while this page waited
-    const waited = sentAt - previousAnswerAt;
+    const waited = sentAt - safeAt;
     if (read.pages > 1 && waited > 0) {
       perMs = (skip - safeSkip + repeated) / waited;
       read.shiftPerMs = perMs;
     }
     safeSkip = end;
+    safeAt = answeredAt;
     predict = true;
   }
   return read;
