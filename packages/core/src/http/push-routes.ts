@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import {
   FINAL_STATUSES,
   PAYMENT_STATUSES,
@@ -52,8 +53,11 @@ export function createPushRoutes(deps: {
   watch: PaymentWatch;
   redact: (value: unknown) => unknown;
   options?: PushRouteOptions;
+  /** Runs the long-poll wait, reader renewals and heartbeats: the kit's clock, so a scaled or manual one holds. */
+  clock?: Clock;
 }): PushRoutes {
   const { service, watch, redact } = deps;
+  const clock = deps.clock ?? systemClock;
   const maxPerOwner = deps.options?.maxConnectionsPerOwner ?? DEFAULT_MAX_CONNECTIONS_PER_OWNER;
   const heartbeatMs = deps.options?.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const maxWaitMs = deps.options?.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
@@ -62,7 +66,7 @@ export function createPushRoutes(deps: {
   let connections = 0;
   // one timer for every open stream, not one each: it exists only while a stream is open
   const heartbeats = new Set<() => void>();
-  let heartbeat: ReturnType<typeof setInterval> | null = null;
+  let heartbeat: { cancel(): void } | null = null;
 
   const acquire = (ownerId: string): (() => void) | null => {
     const open = perOwner.get(ownerId) ?? 0;
@@ -83,11 +87,11 @@ export function createPushRoutes(deps: {
   // A page listening on an open payment is a reader, like one polling the status route: it asks for the
   // payment's checks (the status read records that demand in the store, and the poller serves it). One
   // reader per payment however many pages listen, renewed when the last answer says a new check is due.
-  const readers = new Map<string, { count: number; timer: ReturnType<typeof setTimeout> | null }>();
+  const readers = new Map<string, { count: number; timer: { cancel(): void } | null }>();
   const readAgain = (ownerId: string, paymentId: string, afterMs: number | null | undefined) => {
     const reader = readers.get(paymentId);
     if (!reader || afterMs === null || afterMs === undefined) return;
-    reader.timer = setTimeout(() => {
+    reader.timer = clock.setTimeout(() => {
       reader.timer = null;
       if (readers.get(paymentId) !== reader) return;
       service.refreshStatus(ownerId, paymentId).then(
@@ -95,7 +99,6 @@ export function createPushRoutes(deps: {
         () => readAgain(ownerId, paymentId, heartbeatMs),
       );
     }, afterMs);
-    reader.timer.unref?.();
   };
   /** Registers a listener of `paymentId`; returns its release. The first one reads now (`firstRead`). */
   const addReader = (ownerId: string, paymentId: string, firstRead: StatusResult) => {
@@ -111,23 +114,23 @@ export function createPushRoutes(deps: {
       held = false;
       const reader = readers.get(paymentId);
       if (!reader || --reader.count > 0) return;
-      if (reader.timer !== null) clearTimeout(reader.timer);
+      reader.timer?.cancel();
       readers.delete(paymentId);
     };
   };
 
+  // a Clock has no interval: each beat arms the next one before it writes
+  const beatAll = () => {
+    heartbeat = clock.setTimeout(beatAll, heartbeatMs);
+    for (const each of heartbeats) each();
+  };
   const addHeartbeat = (beat: () => void) => {
     heartbeats.add(beat);
-    if (heartbeat === null) {
-      heartbeat = setInterval(() => {
-        for (const each of heartbeats) each();
-      }, heartbeatMs);
-      heartbeat.unref?.();
-    }
+    if (heartbeat === null) heartbeat = clock.setTimeout(beatAll, heartbeatMs);
     return () => {
       heartbeats.delete(beat);
       if (heartbeats.size === 0 && heartbeat !== null) {
-        clearInterval(heartbeat);
+        heartbeat.cancel();
         heartbeat = null;
       }
     };
@@ -243,7 +246,7 @@ export function createPushRoutes(deps: {
         closed: () => wake(),
       });
       const onAbort = () => wake();
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: { cancel(): void } | undefined;
       let removeReader = () => {};
       try {
         const read = await service.refreshStatus(ownerId, paymentId);
@@ -253,11 +256,11 @@ export function createPushRoutes(deps: {
         expected = knownStatus ?? first.status;
         if (!changed() && waitMs > 0 && !signal?.aborted) {
           signal?.addEventListener('abort', onAbort, { once: true });
-          timer = setTimeout(wake, waitMs);
+          timer = clock.setTimeout(wake, waitMs);
           await woken;
         }
       } finally {
-        if (timer !== undefined) clearTimeout(timer);
+        timer?.cancel();
         signal?.removeEventListener('abort', onAbort);
         removeReader();
         unsubscribe();
