@@ -65,8 +65,8 @@ await new Promise((resolve) => server.once('listening', resolve));
 
 const memory = () => {
   (globalThis as { gc?: () => void }).gc?.();
-  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  return { rss, heapUsed, external, arrayBuffers };
+  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return { rss, heapTotal, heapUsed, external, arrayBuffers };
 };
 
 process.on('message', async (message: { type: string }) => {
