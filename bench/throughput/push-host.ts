@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { attachCloseSignal, type HandlerResponse, type PaymentsHandler } from '@clickpesa-kit/core/adapter';
 import { listenOnPushRoute, type PushPage } from '../push/page-listener.js';
 
-/** The bench's one user: every page sends this bearer token, the host's `authenticate` maps it to the owner. */
+/** Every page sends this bearer token; the host's `authenticate` maps it to the bench's one owner. */
 const PAGE_TOKEN = 'bench-page-token';
 
 /** The host's authentication hook: a bearer token in, its owner out (null, i.e. 401, for any other). */

@@ -56,7 +56,7 @@ export function createPushRoutes(deps: {
   watch: PaymentWatch;
   redact: (value: unknown) => unknown;
   options?: PushRouteOptions;
-  /** Runs the long-poll wait, reader renewals and heartbeats: the kit's clock, so a scaled or manual one holds. */
+  /** Times the long-poll wait, reader renewals and heartbeats: the kit's clock (scaled or manual too). */
   clock?: Clock;
 }): PushRoutes {
   const { service, watch, redact } = deps;
@@ -180,7 +180,7 @@ export function createPushRoutes(deps: {
       this.end();
     }
 
-    /** Ends the stream when the client goes away, from now on (before the first read, which may take a while). */
+    /** Ends the stream when the client goes away, from now on: the first read may take a while. */
     watchClient(request: HandlerRequest) {
       const closable = closableOf(request);
       if (closable) {
