@@ -4,7 +4,7 @@ import { Agent, get, type IncomingMessage } from 'node:http';
 export interface PushPage {
   /** Resolves with the first event's status (the stream is open and the page knows the payment). */
   readonly opened: Promise<string>;
-  /** Resolves with the final status and the wall-clock time (ms, sub-ms precision) it arrived. */
+  /** Resolves with the final status and the time it arrived (`now()`: wall-clock ms, sub-ms precision). */
   readonly final: Promise<{ status: string; at: number }>;
   close(): void;
 }
@@ -20,7 +20,14 @@ export const wallClockMs = (): number => performance.timeOrigin + performance.no
  * A page listening on `GET {baseUrl}/payments/{id}/events` (for the throughput bench's "pages on the push
  * route" row, and bench/push). Reads `data:` lines only; ends at the first final status.
  */
-export function listenOnPushRoute(options: { baseUrl: string; paymentId: string; token: string }): PushPage {
+export function listenOnPushRoute(options: {
+  baseUrl: string;
+  paymentId: string;
+  token: string;
+  /** The time an arrival is stamped with; the throughput bench passes its scaled clock's. */
+  now?: () => number;
+}): PushPage {
+  const now = options.now ?? wallClockMs;
   let resolveOpened: (status: string) => void = () => {};
   let resolveFinal: (value: { status: string; at: number }) => void = () => {};
   let fail: (error: Error) => void = () => {};
@@ -64,7 +71,7 @@ export function listenOnPushRoute(options: { baseUrl: string; paymentId: string;
             first = false;
             resolveOpened(status);
           }
-          if (FINAL.has(status)) resolveFinal({ status, at: wallClockMs() });
+          if (FINAL.has(status)) resolveFinal({ status, at: now() });
         }
       });
       response.on('close', () => fail(new Error('the stream closed before a final status')));

@@ -1,6 +1,6 @@
 /**
  * Open push connections held by one instance (pnpm --filter @clickpesa-kit/bench push).
- *  1. Memory per connection: the server process (Express, memory store) after a full GC with no connection
+ *  1. Memory per connection: the server process (Express or Fastify, memory store) after a full GC with no connection
  *     (the baseline, measured in this run), then with CONNECTIONS event streams open on one payment; the
  *     difference divided by CONNECTIONS. Target ≤ 20 KiB per connection.
  *  2. Fan-out: one status change (a cancel, committed in the server) delivered to every open stream; the
@@ -9,7 +9,7 @@
  * framework, auth or kit), then ours; the table prints both and the ratio. The pages run in this process
  * (node:http, one socket each), the instance in a child.
  *
- *   BENCH_PUSH_CONNECTIONS=5000 (default)
+ *   BENCH_PUSH_CONNECTIONS=5000 (default), BENCH_PUSH_FRAMEWORK=express (default) | fastify
  */
 import { fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -17,12 +17,15 @@ import { fileURLToPath } from 'node:url';
 import { listenOnPushRoute, type PushPage } from './page-listener.js';
 
 const CONNECTIONS = Number(process.env.BENCH_PUSH_CONNECTIONS ?? 5_000);
+// the child reads it too (it inherits the environment)
+const FRAMEWORK = process.env.BENCH_PUSH_FRAMEWORK === 'fastify' ? 'Fastify' : 'Express';
 /** Connections opened at once: fewer than the server's listen backlog (511). */
 const OPEN_BATCH = 250;
 const KIB = 1024;
 
 interface Memory {
   rss: number;
+  heapTotal: number;
   heapUsed: number;
   external: number;
   arrayBuffers: number;
@@ -115,7 +118,7 @@ console.log(
     .join(' ')}`,
 );
 console.log('');
-console.log('| | baseline: bare node:http | ours: Express + kit (memory store) | ours / baseline |');
+console.log(`| | baseline: bare node:http | ours: ${FRAMEWORK} + kit (memory store) | ours / baseline |`);
 console.log('| --- | --- | --- | --- |');
 const row = (name: string, a: number, b: number, unit: string, digits = 1) =>
   console.log(
@@ -131,12 +134,20 @@ row(
   2,
 );
 row('rss per connection', perConnection(bare, ['rss']), perConnection(ours, ['rss']), 'KiB', 2);
+// the V8 heap's committed pages are part of RSS: what the open burst grew and GC has not given back yet
+row(
+  'V8 heap committed per connection',
+  perConnection(bare, ['heapTotal']),
+  perConnection(ours, ['heapTotal']),
+  'KiB',
+  2,
+);
 row('fan-out p50', pct(bare.latencies, 50), pct(ours.latencies, 50), 'ms');
 row('fan-out p99', pct(bare.latencies, 99), pct(ours.latencies, 99), 'ms');
 row('fan-out max', bare.latencies.at(-1)!, ours.latencies.at(-1)!, 'ms');
 row('change → last write returned', bare.committedMs, ours.committedMs, 'ms');
 console.log(
-  `| for comparison, an Express route writing the same bare streams: heap + external ${perConnection(expressOnly, ['heapUsed', 'external']).toFixed(2)} KiB, rss ${perConnection(expressOnly, ['rss']).toFixed(2)} KiB per connection; fan-out max ${expressOnly.latencies.at(-1)?.toFixed(1)} ms | | | |`,
+  `| for comparison, a ${FRAMEWORK} route writing the same bare streams: heap + external ${perConnection(expressOnly, ['heapUsed', 'external']).toFixed(2)} KiB, V8 heap committed ${perConnection(expressOnly, ['heapTotal']).toFixed(2)} KiB, rss ${perConnection(expressOnly, ['rss']).toFixed(2)} KiB per connection; fan-out max ${expressOnly.latencies.at(-1)?.toFixed(1)} ms | | | |`,
 );
 console.log('');
 console.log(

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { createClickPesaPayments, createMemoryStore, PaymentEvents } from '@clickpesa-kit/core';
 import { createSeededRandom as seededRandom } from '@clickpesa-kit/core/testing';
 import { startSandbox } from '@clickpesa-kit/sandbox';
-import { BROWSER_WATCHERS } from './browsers.js';
+import { BROWSER_WATCHERS, pushFallbacks } from './browsers.js';
 import { type RunResult, summarise } from './metrics.js';
+import { bearerOwner, type PushHost, servePushHost } from './push-host.js';
 import { createScaledClock } from './scaled-clock.js';
 import { customerApproves, offerLoad, type PaymentTrace, phoneFor, type Scenario } from './scenario.js';
 
@@ -46,7 +47,7 @@ export async function runOurs(scenario: Scenario): Promise<RunResult> {
   const events = new PaymentEvents();
   const kit = createClickPesaPayments({
     store: createMemoryStore(),
-    authenticate: () => ({ id: 'bench' }),
+    authenticate: bearerOwner('bench'),
     clickpesa: {
       baseUrl: sb.url,
       clientId: sb.clientId,
@@ -61,6 +62,8 @@ export async function runOurs(scenario: Scenario): Promise<RunResult> {
     poller: { listPageSize: scenario.pageSize },
     // one merchant pushing for many customers: the abuse limits are not what this measures
     rateLimits: false,
+    // the same account stands for every customer: each checkout page may hold its stream
+    push: { maxConnectionsPerOwner: 100_000 },
     clock,
     events,
     random: seededRandom(scenario.seed + 2),
@@ -78,6 +81,10 @@ export async function runOurs(scenario: Scenario): Promise<RunResult> {
   });
   const watch = scenario.browsers === 'none' ? null : BROWSER_WATCHERS[scenario.browsers];
   if (watch === undefined) throw new Error(`no page behaviour registered for browsers=${scenario.browsers}`);
+  // pages on the push route reach the kit over real HTTP
+  const host: PushHost | undefined =
+    scenario.browsers === 'push' ? await servePushHost(kit.handler) : undefined;
+  const fallbacksBefore = pushFallbacks.count;
 
   const start = now();
   if (process.env.BENCH_DEBUG) {
@@ -114,7 +121,8 @@ export async function runOurs(scenario: Scenario): Promise<RunResult> {
           const known = (at: number) => {
             trace.knownAt ??= at;
           };
-          void watch({ kit, ownerId: 'bench', paymentId: payment.id, clock, known }).catch(() => undefined);
+          const page = { kit, ownerId: 'bench', paymentId: payment.id, clock, known };
+          void watch(host ? { ...page, host } : page).catch(() => undefined);
         }
       })
       .catch(() => undefined);
@@ -130,6 +138,10 @@ export async function runOurs(scenario: Scenario): Promise<RunResult> {
     sb.requests,
     start,
   );
+  if (host) {
+    console.error(`push row: ${pushFallbacks.count - fallbacksBefore} pages fell back to polling`);
+    await host.close();
+  }
   await kit.close();
   await sb.close();
   await new Promise<void>((resolve) => receiver.close(() => resolve()));

@@ -120,7 +120,10 @@ export interface ClickPesaPaymentsOptions<Raw = unknown>
    * the memory store refuses (POLL-14). Default 1.
    */
   instances?: number;
-  /** Time source for the service and the poller (tests pass a manual clock). Default: the system clock. */
+  /**
+   * Time source for the service, the poller and the push routes' timers (tests pass a manual clock).
+   * Default: the system clock.
+   */
   clock?: Clock;
   /**
    * Serve the health probes `GET /health/live` and `GET /health/ready` under the routes' mount point, with

@@ -292,6 +292,7 @@ export function createClickPesaPayments<Raw = unknown>(
     events,
     store,
     logger,
+    clock,
     ...(pushOption?.watchIntervalMs === undefined ? {} : { intervalMs: pushOption.watchIntervalMs }),
   });
   const handler = createPaymentsHandler({
@@ -309,6 +310,7 @@ export function createClickPesaPayments<Raw = unknown>(
     ...(health === undefined ? {} : { health }),
     watch,
     ...(pushOption === undefined ? {} : { push: pushOption }),
+    clock,
   });
 
   let started = false;

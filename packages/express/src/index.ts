@@ -77,12 +77,23 @@ function send(res: Response, answer: HandlerResponse): void {
   else res.json(answer.body);
 }
 
-/** The event stream: headers at once, then each chunk as it comes; stops when the client is gone. */
-async function writeStream(res: Response, stream: AsyncIterable<string>): Promise<void> {
+/**
+ * The event stream: headers at once, then each chunk as it comes; stops when the client is gone. A chain of
+ * `next()` callbacks rather than an async function: thousands of streams wait at once, and a suspended
+ * async function holds its generator, registers and context for each.
+ */
+function writeStream(res: Response, stream: AsyncIterable<string>): void {
   res.flushHeaders();
-  for await (const chunk of stream) {
-    if (res.destroyed || res.writableEnded) break;
-    res.write(chunk);
-  }
-  if (!res.writableEnded) res.end();
+  const chunks = stream[Symbol.asyncIterator]();
+  const write = (next: IteratorResult<string>): void => {
+    if (!next.done && !res.destroyed && !res.writableEnded) {
+      res.write(next.value);
+      void chunks.next().then(write);
+      return;
+    }
+    // what leaving a for-await loop early does: tell the stream we stopped reading
+    if (!next.done) void chunks.return?.();
+    if (!res.writableEnded) res.end();
+  };
+  void chunks.next().then(write);
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import { ClickPesaKitError, ClickPesaProviderError, type ErrorCode, isClickPesaKitError } from '../errors.js';
 import { PaymentEvents } from '../events.js';
 import { type Logger, silentLogger } from '../logger.js';
@@ -61,6 +62,8 @@ export interface PaymentsHandlerOptions {
   watch?: PaymentWatch;
   /** Limits of the event stream and the long poll (connections per owner, heartbeat, longest wait). */
   push?: PushRouteOptions;
+  /** Times the push routes' waits, reader renewals and heartbeats. Default: the system clock. */
+  clock?: Clock;
 }
 
 type RouteAction = (
@@ -128,6 +131,7 @@ export function createPaymentsHandler(options: PaymentsHandlerOptions): Payments
     watch: options.watch ?? createPaymentWatch({ events: events ?? new PaymentEvents() }),
     redact,
     ...(options.push === undefined ? {} : { options: options.push }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
 
   const pushResponse = (result: PushResult, route: 'create' | 'retry'): HandlerResponse => {

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import type { PaymentRecord } from '../domain/payment.js';
 import type { PaymentEventOf, PaymentEvents } from '../events.js';
 import { type Logger, silentLogger } from '../logger.js';
@@ -38,6 +39,8 @@ export interface PaymentWatchOptions {
   /** Cursor read interval. Default 500 ms. */
   intervalMs?: number;
   logger?: Logger;
+  /** Times the cursor reads: the kit's clock. Default: the system clock. */
+  clock?: Clock;
 }
 
 export function createPaymentWatch(options: PaymentWatchOptions): PaymentWatch {
@@ -56,7 +59,14 @@ export function createPaymentWatch(options: PaymentWatchOptions): PaymentWatch {
   };
   const onBusChange = (event: PaymentEventOf<'payment.status_changed'>) => deliver(event.payment);
   const cursor = store
-    ? createEventCursor(store, intervalMs, logger, deliver, () => [...listeners.keys()])
+    ? createEventCursor({
+        store,
+        clock: options.clock ?? systemClock,
+        intervalMs,
+        logger,
+        deliver,
+        watchedIds: () => [...listeners.keys()],
+      })
     : null;
 
   return {
@@ -106,15 +116,17 @@ export function createPaymentWatch(options: PaymentWatchOptions): PaymentWatch {
  * reading every old event), then, because a change may have committed while it was looking, re-reads the
  * watched payments once; after that it follows the cursor every `intervalMs` until nobody listens.
  */
-function createEventCursor(
-  store: PaymentStore,
-  intervalMs: number,
-  logger: Logger,
-  deliver: (payment: PaymentRecord) => void,
-  watchedIds: () => string[],
-) {
+function createEventCursor(deps: {
+  store: PaymentStore;
+  clock: Clock;
+  intervalMs: number;
+  logger: Logger;
+  deliver: (payment: PaymentRecord) => void;
+  watchedIds: () => string[];
+}) {
+  const { store, clock, intervalMs, logger, deliver, watchedIds } = deps;
   let position: number | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  let timer: { cancel(): void } | null = null;
   let running = false;
   let reading = false;
   let stoppedAt = 0;
@@ -153,10 +165,7 @@ function createEventCursor(
       logger.warn({ errorName: (error as Error)?.name }, 'payment watch could not read the event cursor');
     } finally {
       reading = false;
-      if (running) {
-        timer = setTimeout(tick, intervalMs);
-        timer.unref?.();
-      }
+      if (running) timer = clock.setTimeout(tick, intervalMs);
     }
   };
 
@@ -164,13 +173,13 @@ function createEventCursor(
     start() {
       running = true;
       // after a long quiet period, start from the newest position again rather than read every event since
-      if (Date.now() - stoppedAt > RESUME_WITHIN_MS) position = null;
+      if (clock.now().getTime() - stoppedAt > RESUME_WITHIN_MS) position = null;
       if (!reading && timer === null) void tick();
     },
     stop() {
       running = false;
-      stoppedAt = Date.now();
-      if (timer !== null) clearTimeout(timer);
+      stoppedAt = clock.now().getTime();
+      timer?.cancel();
       timer = null;
     },
     running: () => running,

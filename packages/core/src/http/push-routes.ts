@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import {
   FINAL_STATUSES,
   PAYMENT_STATUSES,
@@ -6,9 +7,11 @@ import {
 } from '../domain/payment.js';
 import { ClickPesaKitError } from '../errors.js';
 import type { PaymentService, StatusResult } from '../service/types.js';
+import { closableOf } from './close-signal.js';
 import { errorResponse } from './envelope.js';
-import type { PaymentWatch } from './payment-watch.js';
+import type { PaymentWatch, PaymentWatchListener } from './payment-watch.js';
 import { toPublicPayment } from './public-payment.js';
+import { TextStream } from './text-stream.js';
 import type { HandlerRequest, HandlerResponse } from './types.js';
 
 /** The push routes' limits (the kit's `push` option). */
@@ -29,6 +32,7 @@ export const DEFAULT_MAX_WAIT_MS = 30_000;
 /** What a browser's EventSource waits before reconnecting after a dropped stream. */
 const RECONNECT_MS = 2_000;
 const BUSY_RETRY_AFTER_S = 5;
+const HEARTBEAT = ': heartbeat\n\n';
 
 export interface PushRoutes {
   /** `GET /payments/:id/events`: the payment at once, then each status change; ends after a final status. */
@@ -52,42 +56,41 @@ export function createPushRoutes(deps: {
   watch: PaymentWatch;
   redact: (value: unknown) => unknown;
   options?: PushRouteOptions;
+  /** Times the long-poll wait, reader renewals and heartbeats: the kit's clock (scaled or manual too). */
+  clock?: Clock;
 }): PushRoutes {
   const { service, watch, redact } = deps;
+  const clock = deps.clock ?? systemClock;
   const maxPerOwner = deps.options?.maxConnectionsPerOwner ?? DEFAULT_MAX_CONNECTIONS_PER_OWNER;
   const heartbeatMs = deps.options?.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const maxWaitMs = deps.options?.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const perOwner = new Map<string, number>();
   const serialised = new WeakMap<PaymentRecord, string>();
   let connections = 0;
-  // one timer for every open stream, not one each: it exists only while a stream is open
-  const heartbeats = new Set<() => void>();
-  let heartbeat: ReturnType<typeof setInterval> | null = null;
 
-  const acquire = (ownerId: string): (() => void) | null => {
+  /** Takes one of the owner's connection slots; false when they are all taken. */
+  const acquire = (ownerId: string): boolean => {
     const open = perOwner.get(ownerId) ?? 0;
-    if (open >= maxPerOwner) return null;
+    if (open >= maxPerOwner) return false;
     perOwner.set(ownerId, open + 1);
     connections++;
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      connections--;
-      const left = (perOwner.get(ownerId) ?? 1) - 1;
-      if (left === 0) perOwner.delete(ownerId);
-      else perOwner.set(ownerId, left);
-    };
+    return true;
+  };
+  const release = (ownerId: string) => {
+    connections--;
+    const left = (perOwner.get(ownerId) ?? 1) - 1;
+    if (left === 0) perOwner.delete(ownerId);
+    else perOwner.set(ownerId, left);
   };
 
   // A page listening on an open payment is a reader, like one polling the status route: it asks for the
   // payment's checks (the status read records that demand in the store, and the poller serves it). One
   // reader per payment however many pages listen, renewed when the last answer says a new check is due.
-  const readers = new Map<string, { count: number; timer: ReturnType<typeof setTimeout> | null }>();
+  const readers = new Map<string, { count: number; timer: { cancel(): void } | null }>();
   const readAgain = (ownerId: string, paymentId: string, afterMs: number | null | undefined) => {
     const reader = readers.get(paymentId);
     if (!reader || afterMs === null || afterMs === undefined) return;
-    reader.timer = setTimeout(() => {
+    reader.timer = clock.setTimeout(() => {
       reader.timer = null;
       if (readers.get(paymentId) !== reader) return;
       service.refreshStatus(ownerId, paymentId).then(
@@ -95,9 +98,8 @@ export function createPushRoutes(deps: {
         () => readAgain(ownerId, paymentId, heartbeatMs),
       );
     }, afterMs);
-    reader.timer.unref?.();
   };
-  /** Registers a listener of `paymentId`; returns its release. The first one reads now (`firstRead`). */
+  /** Registers a listener of `paymentId`; the first one reads now (`firstRead`). Undone by `removeReader`. */
   const addReader = (ownerId: string, paymentId: string, firstRead: StatusResult) => {
     const existing = readers.get(paymentId);
     if (existing) existing.count++;
@@ -105,33 +107,104 @@ export function createPushRoutes(deps: {
       readers.set(paymentId, { count: 1, timer: null });
       readAgain(ownerId, paymentId, firstRead.pollAfterMs);
     }
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      const reader = readers.get(paymentId);
-      if (!reader || --reader.count > 0) return;
-      if (reader.timer !== null) clearTimeout(reader.timer);
-      readers.delete(paymentId);
-    };
+  };
+  const removeReader = (paymentId: string) => {
+    const reader = readers.get(paymentId);
+    if (!reader || --reader.count > 0) return;
+    reader.timer?.cancel();
+    readers.delete(paymentId);
   };
 
-  const addHeartbeat = (beat: () => void) => {
-    heartbeats.add(beat);
-    if (heartbeat === null) {
-      heartbeat = setInterval(() => {
-        for (const each of heartbeats) each();
-      }, heartbeatMs);
-      heartbeat.unref?.();
-    }
-    return () => {
-      heartbeats.delete(beat);
-      if (heartbeats.size === 0 && heartbeat !== null) {
-        clearInterval(heartbeat);
-        heartbeat = null;
-      }
-    };
+  // one timer for every open stream, not one each: it exists only while a stream is open; a Clock has no
+  // interval, so each beat arms the next one before it writes
+  const heartbeats = new Set<TextStream>();
+  let heartbeat: { cancel(): void } | null = null;
+  const beatAll = () => {
+    heartbeat = clock.setTimeout(beatAll, heartbeatMs);
+    for (const stream of heartbeats) stream.push(HEARTBEAT);
   };
+  const addHeartbeat = (stream: TextStream) => {
+    heartbeats.add(stream);
+    if (heartbeat === null) heartbeat = clock.setTimeout(beatAll, heartbeatMs);
+  };
+  const removeHeartbeat = (stream: TextStream) => {
+    if (!heartbeats.delete(stream) || heartbeats.size > 0 || heartbeat === null) return;
+    heartbeat.cancel();
+    heartbeat = null;
+  };
+
+  /**
+   * One open event stream: the chunks for the adapter, the watch listener of its payment, and what it holds
+   * (connection slot, reader, heartbeat, client listener), all freed once when it ends. It keeps only the
+   * version and status of what it sent: thousands of open streams hold no payment copies.
+   */
+  class PaymentStream extends TextStream implements PaymentWatchListener {
+    lastVersion: number | null = null;
+    lastStatus: PaymentStatus | null = null;
+    // a change heard before the first read answers: sent after it if it is newer still
+    pending: PaymentRecord | null = null;
+    reading = false;
+    unsubscribe: (() => void) | null = null;
+    // the request's signal, when the adapter gave no closable to listen to
+    signal: AbortSignal | undefined = undefined;
+
+    constructor(
+      readonly ownerId: string,
+      readonly paymentId: string,
+    ) {
+      super();
+    }
+
+    send(payment: PaymentRecord) {
+      this.lastVersion = payment.version;
+      this.lastStatus = payment.status;
+      this.push(sseEvent(payment, redact, serialised));
+      if (FINAL_STATUSES.has(payment.status)) this.end();
+    }
+
+    change(payment: PaymentRecord) {
+      if (this.lastVersion === null) {
+        if (!this.pending || payment.version > this.pending.version) this.pending = payment;
+      } else if (payment.version > this.lastVersion) {
+        if (payment.status !== this.lastStatus) this.send(payment);
+        else this.lastVersion = payment.version;
+      }
+    }
+
+    closed() {
+      this.end();
+    }
+
+    /** The request's signal aborted (an EventListener object: no closure per stream). */
+    handleEvent() {
+      this.end();
+    }
+
+    /** Ends the stream when the client goes away, from now on: the first read may take a while. */
+    watchClient(request: HandlerRequest) {
+      const closable = closableOf(request);
+      if (closable) {
+        if (closable.destroyed) return this.end();
+        // `on`, not `once`: a response closes once, and `once` wraps each listener in two more objects
+        const onClose = () => this.end();
+        if (closable.on) closable.on('close', onClose);
+        else closable.once('close', onClose);
+        return;
+      }
+      const { signal } = request;
+      if (signal?.aborted) return this.end();
+      this.signal = signal;
+      signal?.addEventListener('abort', this, { once: true });
+    }
+
+    protected override ended() {
+      this.unsubscribe?.();
+      removeHeartbeat(this);
+      if (this.reading) removeReader(this.paymentId);
+      release(this.ownerId);
+      this.signal?.removeEventListener('abort', this);
+    }
+  }
 
   const busy = () =>
     errorResponse('RATE_LIMITED', {
@@ -141,48 +214,20 @@ export function createPushRoutes(deps: {
 
   return {
     async events(request, paymentId, ownerId) {
-      // read first: an adapter may create the signal on first read, and the client may leave during the awaits
-      const { signal } = request;
-      const release = acquire(ownerId);
-      if (!release) return busy();
-      const stream = createTextStream();
-      // only the version and status of what was sent: thousands of open streams hold no payment copies
-      let lastVersion: number | null = null;
-      let lastStatus: PaymentStatus | null = null;
-      const send = (payment: PaymentRecord) => {
-        lastVersion = payment.version;
-        lastStatus = payment.status;
-        stream.push(sseEvent(payment, redact, serialised));
-        if (FINAL_STATUSES.has(payment.status)) stream.end();
-      };
-      let pending: PaymentRecord | null = null;
-      const unsubscribe = watch.subscribe(paymentId, {
-        change(payment) {
-          if (lastVersion === null) {
-            // before the first read answers: keep the newest, sent after it if it is newer still
-            if (!pending || payment.version > pending.version) pending = payment;
-          } else if (payment.version > lastVersion) {
-            if (payment.status !== lastStatus) send(payment);
-            else lastVersion = payment.version;
-          }
-        },
-        closed: () => stream.end(),
-      });
-      const removeHeartbeat = addHeartbeat(() => stream.push(': heartbeat\n\n'));
-      const onAbort = () => stream.end();
-      let removeReader = () => {};
-      stream.onEnd(() => {
-        unsubscribe();
-        removeHeartbeat();
-        removeReader();
-        release();
-        signal?.removeEventListener('abort', onAbort);
-      });
+      if (!acquire(ownerId)) return busy();
+      const stream = new PaymentStream(ownerId, paymentId);
+      // the client may leave during the first read: listen from now on
+      stream.watchClient(request);
+      if (!stream.isEnded) stream.unsubscribe = watch.subscribe(paymentId, stream);
+      if (!stream.isEnded) addHeartbeat(stream);
       let current: PaymentRecord;
       try {
         const read = await service.refreshStatus(ownerId, paymentId);
         current = read.payment;
-        if (!stream.ended()) removeReader = addReader(ownerId, paymentId, read);
+        if (!stream.isEnded) {
+          addReader(ownerId, paymentId, read);
+          stream.reading = true;
+        }
       } catch (error) {
         stream.end();
         throw error;
@@ -193,16 +238,14 @@ export function createPushRoutes(deps: {
         stream.end();
         return { status: 204, headers: { 'cache-control': 'no-store' }, body: undefined };
       }
-      if (signal?.aborted) stream.end();
-      signal?.addEventListener('abort', onAbort, { once: true });
       stream.push(`retry: ${RECONNECT_MS}\n\n`);
-      const newer = pending as PaymentRecord | null;
-      pending = null;
+      const newer = stream.pending;
+      stream.pending = null;
       if (known === current.version) {
-        lastVersion = current.version;
-        lastStatus = current.status;
-      } else send(current);
-      if (newer && newer.version > current.version && newer.status !== current.status) send(newer);
+        stream.lastVersion = current.version;
+        stream.lastStatus = current.status;
+      } else stream.send(current);
+      if (newer && newer.version > current.version && newer.status !== current.status) stream.send(newer);
       return {
         status: 200,
         headers: {
@@ -213,7 +256,7 @@ export function createPushRoutes(deps: {
           'x-accel-buffering': 'no',
         },
         body: undefined,
-        stream: stream.iterable,
+        stream,
       };
     },
 
@@ -221,8 +264,7 @@ export function createPushRoutes(deps: {
       const { signal } = request;
       const waitMs = Math.min(waitParam(request.query?.wait), maxWaitMs);
       const knownStatus = knownParam(request);
-      const release = acquire(ownerId);
-      if (!release) return busy();
+      if (!acquire(ownerId)) return busy();
       let wake: () => void = () => {};
       const woken = new Promise<void>((resolve) => {
         wake = resolve;
@@ -243,25 +285,26 @@ export function createPushRoutes(deps: {
         closed: () => wake(),
       });
       const onAbort = () => wake();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let removeReader = () => {};
+      let timer: { cancel(): void } | undefined;
+      let reading = false;
       try {
         const read = await service.refreshStatus(ownerId, paymentId);
         const first = read.payment;
-        removeReader = addReader(ownerId, paymentId, read);
+        addReader(ownerId, paymentId, read);
+        reading = true;
         if (newest === null || first.version > (newest as PaymentRecord).version) newest = first;
         expected = knownStatus ?? first.status;
         if (!changed() && waitMs > 0 && !signal?.aborted) {
           signal?.addEventListener('abort', onAbort, { once: true });
-          timer = setTimeout(wake, waitMs);
+          timer = clock.setTimeout(wake, waitMs);
           await woken;
         }
       } finally {
-        if (timer !== undefined) clearTimeout(timer);
+        timer?.cancel();
         signal?.removeEventListener('abort', onAbort);
-        removeReader();
+        if (reading) removeReader(paymentId);
         unsubscribe();
-        release();
+        release(ownerId);
       }
       const response = await answer();
       const status = (response.body as { data?: { status?: unknown } } | undefined)?.data?.status;
@@ -331,57 +374,4 @@ function knownParam(request: HandlerRequest): PaymentStatus | null {
     message: `known must be a payment status: ${PAYMENT_STATUSES.join(', ')}`,
     details: [{ field: 'known', message: 'must be a payment status' }],
   });
-}
-
-/**
- * A queue of text chunks read as an async iterable by the adapter. `end()` (client gone, final status,
- * shutdown) finishes the iteration; so does the adapter breaking out of its loop. `onEnd` runs once.
- */
-function createTextStream() {
-  const chunks: string[] = [];
-  let ended = false;
-  let waiting: ((result: IteratorResult<string>) => void) | null = null;
-  const endHooks: (() => void)[] = [];
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    for (const hook of endHooks.splice(0)) hook();
-    if (waiting && chunks.length === 0) {
-      const resolve = waiting;
-      waiting = null;
-      resolve({ done: true, value: undefined });
-    }
-  };
-  const iterator: AsyncIterator<string> = {
-    next() {
-      const chunk = chunks.shift();
-      if (chunk !== undefined) return Promise.resolve({ done: false, value: chunk });
-      if (ended) return Promise.resolve({ done: true, value: undefined });
-      return new Promise((resolve) => {
-        waiting = resolve;
-      });
-    },
-    return() {
-      chunks.length = 0;
-      end();
-      return Promise.resolve({ done: true, value: undefined });
-    },
-  };
-  return {
-    push(chunk: string) {
-      if (ended) return;
-      if (waiting) {
-        const resolve = waiting;
-        waiting = null;
-        resolve({ done: false, value: chunk });
-      } else chunks.push(chunk);
-    },
-    end,
-    ended: () => ended,
-    onEnd(hook: () => void) {
-      if (ended) hook();
-      else endHooks.push(hook);
-    },
-    iterable: { [Symbol.asyncIterator]: () => iterator } as AsyncIterable<string>,
-  };
 }
