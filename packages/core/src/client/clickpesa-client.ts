@@ -158,14 +158,11 @@ export function createClickPesaClient(options: ClickPesaClientOptions = {}): Cli
     },
 
     async listPayments(filters: ListPaymentsFilters = {}, callOptions = {}): Promise<ListPaymentsResult> {
-      const path = () => {
-        callOptions.beforeSend?.();
-        const query = new URLSearchParams();
-        for (const [key, value] of Object.entries(filters)) {
-          if (value !== undefined && value !== null && value !== '') query.set(key, String(value));
-        }
-        return query.size > 0 ? `${PATHS.list}?${query.toString()}` : PATHS.list;
-      };
+      const query = new URLSearchParams();
+      for (const [key, value] of Object.entries(filters)) {
+        if (value !== undefined && value !== null && value !== '') query.set(key, String(value));
+      }
+      const path = query.size > 0 ? `${PATHS.list}?${query.toString()}` : PATHS.list;
       return transport.withRetries('list', callOptions.signal, async (retry) => {
         const answer = await transport.authorized(tokens, {
           endpoint: 'list',

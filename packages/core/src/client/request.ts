@@ -23,8 +23,8 @@ import type { ClickPesaClientOptions, GateOutcome } from './types.js';
 export interface ExchangeSpec {
   endpoint: ProviderEndpoint;
   method: 'GET' | 'POST';
-  /** Relative to the base URL, starting with "/"; may carry a query string. A function is asked once the gate let the call go. */
-  path: string | (() => string);
+  /** Relative to the base URL, starting with "/"; may carry a query string. */
+  path: string;
   /** Sent as JSON; already carries `checksum` when one is configured. */
   body?: Record<string, unknown>;
   orderReference?: string;
@@ -70,13 +70,12 @@ export class ProviderTransport {
       ...(spec.signal ? { signal: spec.signal } : {}),
       ...(spec.owner === undefined ? {} : { owner: spec.owner }),
     });
-    const path = typeof spec.path === 'function' ? spec.path() : spec.path;
 
     const requestEvent = {
       requestId: randomUUID(),
       endpoint: spec.endpoint,
       method: spec.method,
-      path,
+      path: spec.path,
       ...(spec.orderReference !== undefined ? { orderReference: spec.orderReference } : {}),
       ...(spec.body !== undefined ? { body: redactor.redact(spec.body) } : {}),
     };
@@ -110,7 +109,7 @@ export class ProviderTransport {
     try {
       answer = await sendHttp({
         method: spec.method,
-        url: config.baseUrl + path,
+        url: config.baseUrl + spec.path,
         headers: {
           accept: 'application/json',
           ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),

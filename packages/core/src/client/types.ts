@@ -62,11 +62,6 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Whose call this is (a payment's owner): the provider budget takes turns between owners' user calls. */
   owner?: string;
-  /**
-   * Called when the call's turn comes (after its wait in the provider budget), just before the request is
-   * built: a list page may still change its filters then (the poller picks `skip` by what changed meanwhile).
-   */
-  beforeSend?: () => void;
 }
 
 export interface UssdPushRequest {

@@ -63,8 +63,6 @@ export interface FeedRead {
   lowest: number | null;
   /** Our time when the first page answered. */
   firstPageAt: number;
-  /** Rows pushed down per ms of waiting between pages, measured on this read (undefined: one page). */
-  shiftPerMs?: number;
 }
 
 export interface FeedReadOptions {
@@ -77,8 +75,6 @@ export interface FeedReadOptions {
   signal: AbortSignal;
   now: () => number;
   keepGoing: () => boolean;
-  /** Rows pushed down per ms of waiting, as the last read measured it (0: assume none). */
-  shiftPerMs?: number;
 }
 
 /** Reads the feed; throws when a call fails (nothing is inferred from a partial read). */
@@ -93,99 +89,77 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
     lowest: null,
     firstPageAt: 0,
   };
-  // Rows changed while we page jump to the top and push the rest down, so a page asked for at the row after
-  // the last one read repeats rows already read (at 105 pushes a minute, about 14 in the 4 s a call waits
-  // for the budget). When its turn comes, the next page is asked for further down by the push-down expected
-  // for its wait, at the rate measured on repeated rows; if it then starts below the rows read (pushed down
-  // less than expected), rows may have been passed over and it is asked again at the row after the last one
-  // read, which cannot pass over any: a row below the ones read only ever moves down, or to the top.
-  let safeSkip = 0;
-  // when the page that ended at `safeSkip` answered: rows have been pushed down since
-  let safeAt = options.now();
-  let perMs = options.shiftPerMs ?? 0;
   const seen = new Set<string>();
   const key = (row: ProviderPayment) => `${row.orderReference}|${row.updatedAt}`;
-  let predict = false;
-  while (read.pages < options.maxPages && options.keepGoing()) {
-    const filters = {
-      startDate: options.startDate,
-      sortBy: 'updatedAt',
-      orderBy: 'DESC' as const,
-      limit: options.pageSize,
-      skip: safeSkip,
-    };
-    let sentAt = safeAt;
-    const guess = predict;
-    const result = await client.listPayments(filters, {
-      priority: 'background',
-      signal: options.signal,
-      beforeSend: () => {
-        sentAt = options.now();
-        if (guess) filters.skip = safeSkip + Math.floor(0.75 * perMs * (sentAt - safeAt));
-      },
-    });
-    const answeredAt = options.now();
-    read.pages += 1;
-    if (read.pages === 1) read.firstPageAt = answeredAt;
-    const skip = filters.skip;
-    const first = result.data[0];
-    const firstUpdated = first === undefined ? null : parseTime(first.updatedAt);
-    const passedOver =
-      skip > safeSkip &&
-      (first === undefined ||
-        (!seen.has(key(first)) && (firstUpdated === null || firstUpdated < read.lowest!)));
-    if (process.env.FEED_DEBUG) console.error(`  page skip=${skip} safe=${safeSkip} n=${result.data.length} passedOver=${passedOver} wait=${sentAt - safeAt} perMs=${perMs.toFixed(4)} total=${result.totalCount}`);
-    if (passedOver) {
-      // asked again where nothing can be passed over; the expected push-down was too high
-      perMs = 0.5 * perMs;
-      predict = false;
-      continue;
-    }
-    // an empty page is the end of the list
-    if (result.data.length === 0) {
-      read.complete = true;
-      return read;
-    }
-    // One page is one snapshot, so its rows must be in updatedAt order, or the sort was not applied.
+  /** Takes one page's rows, newest first; false when they are out of order (the sort was not applied). */
+  const take = (rows: readonly ProviderPayment[]): boolean => {
     let above = Number.POSITIVE_INFINITY;
     let aboveCreated = Number.POSITIVE_INFINITY;
-    let repeated = 0;
-    for (const row of result.data) {
+    for (const row of rows) {
       const updated = parseTime(row.updatedAt);
-      if (updated === null || updated > above) {
-        read.ordered = false;
-        return read;
-      }
+      if (updated === null || updated > above) return false;
       const created = parseTime(row.createdAt);
       // created after the row above it: not creation order
       if (created !== null && created > aboveCreated) read.proves = true;
       aboveCreated = created ?? Number.POSITIVE_INFINITY;
       above = updated;
-      if (seen.has(key(row))) {
-        repeated += 1;
-        continue;
-      }
+      // a row already read: pages overlap when rows moved while we paged
+      if (seen.has(key(row))) continue;
       seen.add(key(row));
       read.newest ??= updated;
       read.lowest = updated;
       read.rows.push(row);
     }
-    const end = skip + result.data.length;
-    // down to the stop point; or a short page that ClickPesa's totalCount says is the last one (a short page
-    // alone may be ClickPesa's own cap on the page size)
-    if (above < options.stopAt || (result.data.length < options.pageSize && end >= result.totalCount)) {
+    return true;
+  };
+  const page = async (orderBy: 'ASC' | 'DESC', skip: number) => {
+    const result = await client.listPayments(
+      { startDate: options.startDate, sortBy: 'updatedAt', orderBy, limit: options.pageSize, skip },
+      { priority: 'background', signal: options.signal },
+    );
+    read.pages += 1;
+    if (read.pages === 1) read.firstPageAt = options.now();
+    return result;
+  };
+  const reachedStop = () => read.lowest !== null && read.lowest < options.stopAt;
+
+  // The newest changes: the top of the list, newest first.
+  const top = await page('DESC', 0);
+  if (!take(top.data)) {
+    read.ordered = false;
+    return read;
+  }
+  // an empty or short first page that holds the whole list, or one that reached the stop point
+  if (top.data.length < options.pageSize && top.data.length >= top.totalCount) read.complete = true;
+  if (top.data.length === 0 || reachedStop() || read.complete) {
+    read.complete = true;
+    return read;
+  }
+
+  // The rest, oldest first, from just below the first page downwards. Changes made while we page put rows at
+  // the top, which moves nothing down here; a row below the first page that changes leaves for the top and the
+  // rows above it slide down by one into what we read next (read twice, never passed over). Paging newest first
+  // instead would have every change of the wait push the next page down: about 14 rows in the 4 s a call waits
+  // for the budget at 105 pushes a minute, most of a page of 20.
+  if (!(top.totalCount > top.data.length)) return read; // no usable totalCount: only the first page is known
+  let end = top.totalCount - top.data.length;
+  // a first page shorter than asked, with more rows behind it, shows ClickPesa's own cap on the page size
+  let size = Math.min(options.pageSize, top.data.length);
+  while (read.pages < options.maxPages && options.keepGoing()) {
+    const skip = Math.max(0, end - size);
+    const result = await page('ASC', skip);
+    if (!take([...result.data].reverse())) {
+      read.ordered = false;
+      return read;
+    }
+    if (reachedStop() || (skip === 0 && result.data.length >= end)) {
       read.complete = true;
       return read;
     }
-    // the first new row was pushed down from `safeSkip` to `skip + repeated` while this page waited
-    const waited = sentAt - safeAt;
-    if (read.pages > 1 && waited > 0) {
-      perMs = (skip - safeSkip + repeated) / waited;
-      read.shiftPerMs = perMs;
-    }
-    safeSkip = end;
-    safeAt = answeredAt;
-    predict = true;
+    if (result.data.length === 0) return read; // the list shrank under us: nothing to conclude
+    // a page shorter than asked left rows between it and the one above unread: ask for them at that size
+    if (skip + result.data.length < end) size = result.data.length;
+    else end = skip;
   }
   return read;
 }

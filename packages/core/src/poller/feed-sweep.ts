@@ -48,15 +48,15 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
   let usable = opts.listOrder === 'updatedAt';
   // until a page shows rows out of creation order, ClickPesa may be ignoring sortBy: nothing is inferred
   let proven = false;
-  // how fast rows are pushed down while pages wait for the budget (the last multi-page read's measure)
-  let shiftPerMs: number | undefined;
   const earliest = (payment: PaymentRecord) => earliestCreation(payment, opts.clockSkewMs);
 
   const run = async (initial: Held[]): Promise<FeedSweepResult> => {
     const startedAt = now();
     const previous = proven ? chain : null;
     // without a chain, down to the oldest held payment's creation: every row it could have is on the pages
-    const stopAt = previous ? previous.stopAt : Math.min(...initial.map((item) => earliest(item.claim.payment)));
+    const stopAt = previous
+      ? previous.stopAt
+      : Math.min(...initial.map((item) => earliest(item.claim.payment)));
     let read: FeedRead;
     try {
       read = await readFeed(client, {
@@ -69,9 +69,7 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
         signal: deps.signal(),
         now,
         keepGoing: deps.keepGoing,
-        ...(shiftPerMs === undefined ? {} : { shiftPerMs }),
       });
-      shiftPerMs = read.shiftPerMs ?? shiftPerMs;
     } catch (error) {
       // the budget decides when calls may go again; nothing was inferred, so the chain still holds
       if (deps.keepGoing()) report(error);
@@ -146,7 +144,6 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
       }
     }
     await Promise.all(unchanged);
-    if (process.env.FEED_DEBUG) console.error(`feed t=${Math.round(startedAt/1000)%100000} prev=${previous!==null} complete=${read.complete} pages=${read.pages} rows=${read.rows.length} held=${initial.length} unchanged=${unchanged.length} absent=${absent.length} old=${leases.available(now()).length}`);
     return { ok: true, listed: read.pages, absent };
   };
 
@@ -155,7 +152,9 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
     answersFor: (items) =>
       proven &&
       chain !== null &&
-      items.some((item) => trustedToFeed(item.claim.payment) && earliest(item.claim.payment) >= chain!.coveredFrom),
+      items.some(
+        (item) => trustedToFeed(item.claim.payment) && earliest(item.claim.payment) >= chain!.coveredFrom,
+      ),
     get usable() {
       return usable;
     },

@@ -1,8 +1,8 @@
 import type { ClickPesaApi, ListPaymentsFilters } from '../client/types.js';
 import type { Clock } from '../clock.js';
 import type { Reconciler } from '../service/reconciler.js';
-import type { Held, LeaseBook } from './leases.js';
 import { createdAtOf, createFeedSweep } from './feed-sweep.js';
+import type { Held, LeaseBook } from './leases.js';
 import { coverPage } from './list-coverage.js';
 import { LEASE_ABORT_FRACTION, type ResolvedPollerOptions } from './options.js';
 

@@ -4,9 +4,9 @@ import { isClickPesaKitError } from '../errors.js';
 import type { PaymentChanges } from '../store/contract.js';
 import { applyEvidence } from './apply-evidence.js';
 import { describeError } from './audit.js';
-import { applyObserved, applyUnchanged } from './feed-evidence.js';
 import { checkBy } from './check-by.js';
 import { fromStore, isStoreFailure, type ServiceContext } from './context.js';
+import { applyObserved, applyUnchanged } from './feed-evidence.js';
 import type { Reconciler } from './reconciler.js';
 import { applyQueried, queryAndApply } from './refresh.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CallOptions, ClickPesaApi, ListPaymentsFilters } from '../../src/client/types.js';
+import type { ClickPesaApi, ListPaymentsFilters } from '../../src/client/types.js';
 import type { ProviderPayment } from '../../src/domain/payment.js';
 import { type FeedChain, nextStopAt, readFeed } from '../../src/poller/change-feed.js';
 
@@ -21,7 +21,8 @@ function fakeList(rows: ProviderPayment[], options: { cap?: number; totalCount?:
       calls.push(filters);
       const skip = filters.skip ?? 0;
       const limit = Math.min(filters.limit ?? 20, options.cap ?? Number.POSITIVE_INFINITY);
-      return { data: rows.slice(skip, skip + limit), totalCount: options.totalCount ?? rows.length };
+      const ordered = filters.orderBy === 'ASC' ? [...rows].reverse() : rows;
+      return { data: ordered.slice(skip, skip + limit), totalCount: options.totalCount ?? rows.length };
     },
   } as unknown as ClickPesaApi;
   return { client, calls };
@@ -42,14 +43,21 @@ describe('readFeed', () => {
   // updated newest first; C was created before B but changed after it
   const rows = [row('C', 100, 900), row('B', 500, 800), row('A', 200, 300), row('Z', 0, 100)];
 
-  it('asks for updatedAt DESC and pages until a row older than the stop point', async () => {
+  it('asks for updatedAt DESC, then reads on until a row older than the stop point', async () => {
     const { client, calls } = fakeList(rows);
     const result = await read(client, 700);
     expect(calls).toEqual([
       { startDate: '2026-12-04', sortBy: 'updatedAt', orderBy: 'DESC', limit: 2, skip: 0 },
-      { startDate: '2026-12-04', sortBy: 'updatedAt', orderBy: 'DESC', limit: 2, skip: 2 },
+      // the rest oldest first, from just below the first page
+      { startDate: '2026-12-04', sortBy: 'updatedAt', orderBy: 'ASC', limit: 2, skip: 0 },
     ]);
-    expect(result).toMatchObject({ complete: true, ordered: true, pages: 2, newest: T0 + 900, firstPageAt: 42 });
+    expect(result).toMatchObject({
+      complete: true,
+      ordered: true,
+      pages: 2,
+      newest: T0 + 900,
+      firstPageAt: 42,
+    });
     expect(result.rows.map((r) => r.orderReference)).toEqual(['C', 'B', 'A', 'Z']);
   });
 
@@ -66,75 +74,59 @@ describe('readFeed', () => {
     expect(result.complete).toBe(false);
   });
 
-  it('changes made while pages wait push rows down: the next page repeats them, and then is asked further down', async () => {
-    // 30 rows, one change a ms; every call, 6 new rows arrive at the top before it is answered
-    let list = Array.from({ length: 30 }, (_, i) => row(`R${i}`, 1_000 - i, 1_000 - i));
-    let clock = 0;
-    let fresh = 0;
-    const skips: number[] = [];
+  it('below the first page, pages go oldest first upwards; rows changed meanwhile are read twice, never passed over', async () => {
+    // 60 rows, one change a ms; before every call after the first, 6 new rows arrive and 2 old ones change
+    let rows = Array.from({ length: 60 }, (_, i) => row(`R${i}`, 1_000 - i, 1_000 - i));
+    let clock = 2_000;
+    const calls: string[] = [];
+    const changed: string[] = [];
     const client = {
-      async listPayments(filters: ListPaymentsFilters = {}, callOptions: CallOptions = {}) {
-        clock += 10;
-        callOptions.beforeSend?.();
-        skips.push(filters.skip ?? 0);
-        if (skips.length > 1) {
-          const added = Array.from({ length: 6 }, () => {
-            fresh += 1;
-            return row(`N${fresh}`, 2_000 + fresh, 2_000 + fresh);
-          });
-          list = [...added.reverse(), ...list];
+      async listPayments(filters: ListPaymentsFilters = {}) {
+        calls.push(`${filters.orderBy} ${filters.skip}`);
+        if (calls.length > 1) {
+          for (let i = 0; i < 6; i++) rows.push(row(`N${clock}`, clock, clock++));
+          // an old row below the first page changes: it leaves for the top with a new updatedAt
+          for (const ref of [`R${20 + calls.length * 3}`, `R${21 + calls.length * 3}`]) {
+            const old = rows.find((r) => r.orderReference === ref);
+            if (!old) continue;
+            changed.push(ref);
+            rows = rows.filter((r) => r !== old);
+            rows.push({ ...old, status: 'SUCCESS', updatedAt: iso(T0 + clock++) });
+          }
         }
+        const sorted = [...rows].sort((a, b) => Date.parse(b.updatedAt!) - Date.parse(a.updatedAt!));
+        if (filters.orderBy === 'ASC') sorted.reverse();
         const skip = filters.skip ?? 0;
-        return { data: list.slice(skip, skip + 5), totalCount: list.length };
+        return { data: sorted.slice(skip, skip + (filters.limit ?? 20)), totalCount: rows.length };
       },
     } as unknown as ClickPesaApi;
-    const result = await readFeed(client, {
-      stopAt: T0 + 985,
-      startDate: '2026-12-04',
-      pageSize: 5,
-      maxPages: 10,
-      signal: new AbortController().signal,
-      now: () => clock,
-      keepGoing: () => true,
-    });
+    const result = await read(client, 955, 10);
     expect(result).toMatchObject({ ordered: true, complete: true });
-    // every original row down to the stop point is read once, none passed over
-    const originals = result.rows.map((r) => r.orderReference).filter((ref) => ref.startsWith('R'));
-    expect(originals.length).toBeGreaterThanOrEqual(16);
-    expect(originals).toEqual(Array.from({ length: originals.length }, (_, i) => `R${i}`));
-    // page 2 at the row after page 1 (0 assumed pushed down), later pages further down by what was measured
-    expect(skips.slice(0, 2)).toEqual([0, 5]);
-    expect(skips[2]! - skips[1]! - 5).toBeGreaterThan(0);
-    expect(result.shiftPerMs).toBeGreaterThan(0);
+    expect(calls[0]).toBe('DESC 0');
+    expect(calls.slice(1).every((call) => call.startsWith('ASC'))).toBe(true);
+    // every original row down to the stop point (updatedAt 955, R45) is read, or changed and left for the top
+    const read45 = new Set(result.rows.map((r) => r.orderReference));
+    for (let i = 0; i <= 45; i++) {
+      const ref = `R${i}`;
+      expect(read45.has(ref) || changed.includes(ref), ref).toBe(true);
+    }
+    // each row once
+    expect(result.rows.length).toBe(
+      new Set(result.rows.map((r) => `${r.orderReference}${r.updatedAt}`)).size,
+    );
   });
 
-  it('asked too far down (fewer changes than expected): the page is asked again where nothing can be passed over', async () => {
+  it('no usable totalCount (ClickPesa answered a bare list): only the first page is known', async () => {
     const list = Array.from({ length: 12 }, (_, i) => row(`R${i}`, 1_000 - i, 1_000 - i));
-    const skips: number[] = [];
-    let clock = 0;
     const client = {
-      async listPayments(filters: ListPaymentsFilters = {}, callOptions: CallOptions = {}) {
-        clock += 10;
-        callOptions.beforeSend?.();
-        skips.push(filters.skip ?? 0);
+      async listPayments(filters: ListPaymentsFilters = {}) {
         const skip = filters.skip ?? 0;
-        return { data: list.slice(skip, skip + 4), totalCount: list.length };
+        const data = list.slice(skip, skip + 4);
+        return { data, totalCount: data.length };
       },
     } as unknown as ClickPesaApi;
-    const result = await readFeed(client, {
-      stopAt: T0 + 990,
-      startDate: '2026-12-04',
-      pageSize: 4,
-      maxPages: 10,
-      signal: new AbortController().signal,
-      now: () => clock,
-      keepGoing: () => true,
-      shiftPerMs: 0.5,
-    });
-    // expected 3 rows pushed down in 10 ms (0.75 × 0.5 × 10): skip 7 starts below row 3, so 4 is asked again
-    expect(skips.slice(0, 3)).toEqual([0, 7, 4]);
-    expect(result.rows.map((r) => r.orderReference)).toEqual(list.slice(0, 12).map((r) => r.orderReference).slice(0, result.rows.length));
-    expect(result).toMatchObject({ complete: true, ordered: true });
+    const result = await read(client, 990, 4);
+    expect(result).toMatchObject({ complete: false, pages: 1 });
   });
 
   it('a short page is the end only when totalCount says so; a capped page is read past', async () => {
@@ -143,7 +135,7 @@ describe('readFeed', () => {
     // ClickPesa returns at most 2 rows whatever the limit: totalCount shows more exist
     const capped = fakeList(rows, { cap: 2 });
     const result = await read(capped.client, 0, 5);
-    expect(capped.calls.map((c) => c.skip)).toEqual([0, 2]);
+    expect(capped.calls.map((c) => `${c.orderBy} ${c.skip} ${c.limit}`)).toEqual(['DESC 0 5', 'ASC 0 5']);
     expect(result).toMatchObject({ complete: true, pages: 2 });
     expect(result.rows).toHaveLength(4);
   });
@@ -176,6 +168,8 @@ describe('nextStopAt', () => {
   it('an empty list keeps the previous stop point', () => {
     expect(nextStopAt({ newest: null }, 0, null, 1_000)).toBe(Number.NEGATIVE_INFINITY);
     expect(nextStopAt({ newest: null }, 100, { ...chain(5_000, 0), stopAt: T0 + 7 }, 1_000)).toBe(T0 + 7);
-    expect(nextStopAt({ newest: null }, 2_000, { ...chain(5_000, 0), stopAt: T0 + 7 }, 1_000)).toBe(T0 + 5_001);
+    expect(nextStopAt({ newest: null }, 2_000, { ...chain(5_000, 0), stopAt: T0 + 7 }, 1_000)).toBe(
+      T0 + 5_001,
+    );
   });
 });

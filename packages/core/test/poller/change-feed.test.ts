@@ -140,7 +140,11 @@ describe('poller: list sweeps read ClickPesa changes newest first (sortBy=update
     const listsBefore = lists(h).length;
     await h.runFor(30_000, 1_000, () => poller.pollOnce());
     expect(await statuses(h, [...payments, ...more])).toEqual([...payments, ...more].map(() => 'success'));
-    expect(lists(h).slice(listsBefore).every((call) => call.url.includes('sortBy=createdAt'))).toBe(true);
+    expect(
+      lists(h)
+        .slice(listsBefore)
+        .every((call) => call.url.includes('sortBy=createdAt')),
+    ).toBe(true);
     expect(errors).toHaveLength(1);
   });
 

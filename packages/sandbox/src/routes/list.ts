@@ -67,9 +67,10 @@ export function listPayments(ctx: SandboxContext, request: ApiRequest): Reply {
   if (skip === undefined) return messageReply(400, 'skip must be a non-negative integer');
   if (limit === undefined) return messageReply(400, 'limit must be a non-negative integer');
   const requestedSort = query.get('sortBy') ?? 'createdAt';
-  const sortBy: SortKey = !ctx.config.ignoreSortBy && (SORTABLE as readonly string[]).includes(requestedSort)
-    ? (requestedSort as SortKey)
-    : 'createdAt';
+  const sortBy: SortKey =
+    !ctx.config.ignoreSortBy && (SORTABLE as readonly string[]).includes(requestedSort)
+      ? (requestedSort as SortKey)
+      : 'createdAt';
 
   const all = visiblePayments(ctx, ctx.ledger.all());
   const matching = all.filter((payment) => {
