@@ -1,5 +1,6 @@
 import type { ClickPesaApi } from '../client/types.js';
 import type { ProviderPayment } from '../domain/payment.js';
+import { parseTime } from './list-coverage.js';
 
 /**
  * ClickPesa's changes, newest first: `GET /payments/all?sortBy=updatedAt&orderBy=DESC`, read down to a point
@@ -162,10 +163,4 @@ export async function readFeed(client: ClickPesaApi, options: FeedReadOptions): 
     else end = skip;
   }
   return read;
-}
-
-export function parseTime(value: string | undefined): number | null {
-  if (value === undefined) return null;
-  const time = Date.parse(value);
-  return Number.isNaN(time) ? null : time;
 }

@@ -1,8 +1,9 @@
 import type { ClickPesaApi } from '../client/types.js';
 import { ACTIVE_STATUSES, type PaymentRecord } from '../domain/payment.js';
 import type { Reconciler } from '../service/reconciler.js';
-import { type FeedChain, type FeedRead, nextStopAt, parseTime, readFeed } from './change-feed.js';
+import { type FeedChain, type FeedRead, nextStopAt, readFeed } from './change-feed.js';
 import type { Held, LeaseBook } from './leases.js';
+import { parseTime } from './list-coverage.js';
 import type { ResolvedPollerOptions } from './options.js';
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -177,14 +178,4 @@ function earliestCreation(payment: PaymentRecord, skewMs: number): number {
   const provider = payment.providerStatus;
   const known = provider?.orderReference === payment.orderReference ? parseTime(provider.createdAt) : null;
   return known ?? payment.attemptStartedAt.getTime() - skewMs;
-}
-
-/** The provider's creation time for the current attempt when we have it, else when we sent the push. */
-export function createdAtOf(payment: PaymentRecord): number {
-  const provider = payment.providerStatus;
-  if (provider?.orderReference === payment.orderReference) {
-    const time = parseTime(provider.createdAt);
-    if (time !== null) return Math.min(time, payment.attemptStartedAt.getTime());
-  }
-  return payment.attemptStartedAt.getTime();
 }

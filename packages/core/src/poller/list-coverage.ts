@@ -88,7 +88,8 @@ export function coverPage(
   return coverage;
 }
 
-function parseTime(value: string | undefined): number | null {
+/** A ClickPesa timestamp in ms; null when absent or unreadable. */
+export function parseTime(value: string | undefined): number | null {
   if (value === undefined) return null;
   const time = Date.parse(value);
   return Number.isNaN(time) ? null : time;

@@ -1,9 +1,10 @@
 import type { ClickPesaApi, ListPaymentsFilters } from '../client/types.js';
 import type { Clock } from '../clock.js';
+import type { PaymentRecord } from '../domain/payment.js';
 import type { Reconciler } from '../service/reconciler.js';
-import { createdAtOf, createFeedSweep } from './feed-sweep.js';
+import { createFeedSweep } from './feed-sweep.js';
 import type { Held, LeaseBook } from './leases.js';
-import { coverPage } from './list-coverage.js';
+import { coverPage, parseTime } from './list-coverage.js';
 import { LEASE_ABORT_FRACTION, type ResolvedPollerOptions } from './options.js';
 
 export interface SweepCounts {
@@ -224,4 +225,14 @@ export function createSweeper(deps: SweepDeps): Sweeper {
     current: () => sweep,
     inFlight: () => inFlight,
   };
+}
+
+/** The provider's creation time for the current attempt when we have it, else when we sent the push. */
+function createdAtOf(payment: PaymentRecord): number {
+  const provider = payment.providerStatus;
+  if (provider?.orderReference === payment.orderReference) {
+    const time = parseTime(provider.createdAt);
+    if (time !== null) return Math.min(time, payment.attemptStartedAt.getTime());
+  }
+  return payment.attemptStartedAt.getTime();
 }
