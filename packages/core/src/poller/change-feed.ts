@@ -29,19 +29,21 @@ export interface FeedChain {
 /**
  * Where the read after `read` stops. Rows may commit up to `overlapMs` after their timestamp, so the newest
  * `overlapMs` are read again, except what was already older than the previous read's newest row when this
- * read began at least `overlapMs` after that one (those rows had settled).
+ * read began at least `overlapMs` after that one (those rows had settled). After an empty list the stop point
+ * stays where this read stopped (`readStopAt`): any row that appears later is newer.
  */
 export function nextStopAt(
   read: Pick<FeedRead, 'newest'>,
   startedAt: number,
   previous: FeedChain | null,
   overlapMs: number,
+  readStopAt: number,
 ): number {
   const settled =
     previous?.newest != null && startedAt - previous.readAt >= overlapMs
       ? previous.newest + 1
       : Number.NEGATIVE_INFINITY;
-  if (read.newest === null) return Math.max(previous?.stopAt ?? Number.NEGATIVE_INFINITY, settled);
+  if (read.newest === null) return Math.max(previous?.stopAt ?? readStopAt, settled);
   return Math.max(read.newest - overlapMs, settled);
 }
 

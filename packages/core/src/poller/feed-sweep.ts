@@ -122,7 +122,7 @@ export function createFeedSweep(deps: FeedSweepDeps): FeedSweep {
     const floor = read.complete ? stopAt : read.lowest! + 1;
     const coveredFrom = read.complete && previous ? Math.min(previous.coveredFrom, floor) : floor;
     chain = {
-      stopAt: nextStopAt(read, startedAt, previous, opts.listOverlapMs),
+      stopAt: nextStopAt(read, startedAt, previous, opts.listOverlapMs, stopAt),
       newest: read.newest ?? previous?.newest ?? null,
       readAt: read.firstPageAt,
       coveredFrom,

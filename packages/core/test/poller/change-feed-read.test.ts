@@ -155,20 +155,22 @@ describe('nextStopAt', () => {
   });
 
   it('reads the newest overlap again', () => {
-    expect(nextStopAt({ newest: T0 + 5_000 }, 0, null, 1_000)).toBe(T0 + 4_000);
+    expect(nextStopAt({ newest: T0 + 5_000 }, 0, null, 1_000, T0 - 1)).toBe(T0 + 4_000);
   });
 
   it('skips what had settled: older than the previous newest, read at least the overlap later', () => {
     // nothing new since the previous read, which was 2 s before this one began
-    expect(nextStopAt({ newest: T0 + 5_000 }, 12_000, chain(5_000, 10_000), 1_000)).toBe(T0 + 5_001);
+    expect(nextStopAt({ newest: T0 + 5_000 }, 12_000, chain(5_000, 10_000), 1_000, T0 - 1)).toBe(T0 + 5_001);
     // the previous read was only 0.5 s before: its newest rows may still be joined by late commits
-    expect(nextStopAt({ newest: T0 + 5_000 }, 10_500, chain(5_000, 10_000), 1_000)).toBe(T0 + 4_000);
+    expect(nextStopAt({ newest: T0 + 5_000 }, 10_500, chain(5_000, 10_000), 1_000, T0 - 1)).toBe(T0 + 4_000);
   });
 
-  it('an empty list keeps the previous stop point', () => {
-    expect(nextStopAt({ newest: null }, 0, null, 1_000)).toBe(Number.NEGATIVE_INFINITY);
-    expect(nextStopAt({ newest: null }, 100, { ...chain(5_000, 0), stopAt: T0 + 7 }, 1_000)).toBe(T0 + 7);
-    expect(nextStopAt({ newest: null }, 2_000, { ...chain(5_000, 0), stopAt: T0 + 7 }, 1_000)).toBe(
+  it('an empty list keeps the previous stop point, or the one this read went down to', () => {
+    expect(nextStopAt({ newest: null }, 0, null, 1_000, T0 - 1)).toBe(T0 - 1);
+    expect(nextStopAt({ newest: null }, 100, { ...chain(5_000, 0), stopAt: T0 + 7 }, 1_000, T0 - 1)).toBe(
+      T0 + 7,
+    );
+    expect(nextStopAt({ newest: null }, 2_000, { ...chain(5_000, 0), stopAt: T0 + 7 }, 1_000, T0 - 1)).toBe(
       T0 + 5_001,
     );
   });
