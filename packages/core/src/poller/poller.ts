@@ -66,6 +66,10 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
     try {
       await claim();
       if (!run.stopping && sweeper.shouldSweep(now())) track(sweeper.start());
+      else {
+        const next = sweeper.gatedUntil(now());
+        if (next !== null) wake(next);
+      }
     } catch (error) {
       report(error);
     } finally {

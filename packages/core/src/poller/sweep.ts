@@ -36,6 +36,8 @@ export interface Sweeper {
    * list call, or when the oldest due payment has waited out the batching window (one or two due, tight budget).
    */
   shouldSweep(at: number): boolean;
+  /** When the budget has room but a sweep began less than a tick before `at`: when the next may begin. */
+  gatedUntil(at: number): number | null;
   /** Starts a sweep, or joins the one running (one at a time). */
   start(): Promise<SweepCounts>;
   /** The sweep running now, if any. */
@@ -53,6 +55,7 @@ export interface Sweeper {
 export function createSweeper(deps: SweepDeps): Sweeper {
   const { client, reconciler, clock, leases, opts, run, report, hasRoom } = deps;
   let sweep: Promise<SweepCounts> | null = null;
+  let lastStartedAt = Number.NEGATIVE_INFINITY;
   let inFlight = 0;
   const now = () => clock.now().getTime();
   const feed = createFeedSweep({
@@ -208,20 +211,29 @@ export function createSweeper(deps: SweepDeps): Sweeper {
     shouldSweep(at) {
       const free = leases.available(at);
       if (free.length === 0) return false;
-      // room: the check goes out at once. Tight: a list call as soon as it covers a few, since it waits its
-      // turn in the budget anyway and answers for everything held when it goes
-      if (free.length >= Math.min(opts.listPageSize, opts.listBatchThreshold) || hasRoom()) return true;
+      // Room: the check goes out at once, unless a sweep began less than a tick ago: then it goes a tick after
+      // that one (`gatedUntil`), with everything else that fell due meanwhile (pages polling many open
+      // payments would otherwise start a call for every request)
+      if (hasRoom()) return at - lastStartedAt >= opts.tickMs;
+      // tight: a list call as soon as it covers a few, since it waits its turn in the budget anyway and
+      // answers for everything held when it goes
+      if (free.length >= Math.min(opts.listPageSize, opts.listBatchThreshold)) return true;
       const oldestDue = Math.min(...free.map((item) => item.dueAt));
       return at - oldestDue >= opts.batchWindowMs;
     },
     start() {
       if (sweep) return sweep;
+      lastStartedAt = now();
       const started = runSweep().finally(() => {
         if (sweep === started) sweep = null;
       });
       sweep = started;
       return started;
     },
+    gatedUntil: (at) =>
+      leases.available(at).length > 0 && hasRoom() && at - lastStartedAt < opts.tickMs
+        ? lastStartedAt + opts.tickMs
+        : null,
     current: () => sweep,
     inFlight: () => inFlight,
   };

@@ -135,6 +135,51 @@ describe('poller: webhook confirmations are batched', () => {
   });
 });
 
+describe('poller: checks when the budget has room', () => {
+  it('go out at once, but one sweep a tick answers for everything that fell due meanwhile', async () => {
+    h = await startPollerHarness({ sandbox: { approveDelayMs: 600_000 } });
+    const { poller, service } = h.addInstance({}, { asInTheKit: true });
+    const payments = await Promise.all(Array.from({ length: 10 }, (_, i) => h!.initiate(service, i % 5)));
+    poller.start();
+    // a reader of each payment's status in turn, one every 100 ms: a read of a payment not checked for
+    // `statusRefreshMs` (2 s) is demand for a check now
+    const askedAt = new Map<string, number>();
+    const readEach = async () => {
+      for (const payment of payments) {
+        askedAt.set(payment.id, h!.clock.now().getTime());
+        const answer = await service.refreshStatus('owner-1', payment.id);
+        expect(answer.payment.status).toBe('processing');
+        await h!.driveFor(100, 50);
+      }
+    };
+    // once the push's answer is 2 s old, a first round: the first read's page shows every payment's row,
+    // news to all of them
+    await h.driveFor(2_500, 50);
+    await readEach();
+    await h.driveFor(3_000, 50);
+    const listsBefore = h.sb.count('list');
+    const queriesBefore = h.sb.count('query');
+    // a second round: nothing changed at ClickPesa since, so the rows are no news, and each read is demand
+    await readEach();
+    await h.driveFor(2_000, 50);
+
+    // every payment was checked within a tick of being asked for (or had been, a moment before: a fresh one
+    // is not demand)
+    for (const payment of payments) {
+      const checkedAt = (await h.store.getPayment(payment.id))!.lastCheckedAt;
+      expect(checkedAt).not.toBeNull();
+      const waited = new Date(checkedAt!).getTime() - askedAt.get(payment.id)!;
+      expect(waited).toBeGreaterThan(-2_000);
+      expect(waited).toBeLessThanOrEqual(1_000 + 100);
+    }
+    // one second of requests: a sweep a tick (one list call each), not one per request
+    const calls = h.sb.count('list') - listsBefore + (h.sb.count('query') - queriesBefore);
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(calls).toBeLessThanOrEqual(3);
+    await poller.stop();
+  });
+});
+
 describe('poller: lifecycle and health', () => {
   it('flags a payment stuck in processing once, not on every tick', async () => {
     h = await startPollerHarness();

@@ -107,7 +107,16 @@ export async function startPollerHarness(options: PollerHarnessOptions = {}) {
   /** One app instance: budget → client → service → poller, all on the shared store and clock. */
   function addInstance(
     pollerOptions: PollerOptions = {},
-    extras: { wrap?: (client: ClickPesaApi) => ClickPesaApi; budget?: ProviderBudgetOptions } = {},
+    extras: {
+      wrap?: (client: ClickPesaApi) => ClickPesaApi;
+      budget?: ProviderBudgetOptions;
+      /**
+       * Wired as the kit wires it: the service wakes the poller when a check is moved forward, and the poller
+       * sees the budget (so it knows when there is room). Otherwise it finds due checks on a tick and always
+       * batches them.
+       */
+      asInTheKit?: boolean;
+    } = {},
   ): PollerInstance {
     const budget = budgetFor(extras.budget);
     const built = buildClient(budget);
@@ -117,11 +126,13 @@ export async function startPollerHarness(options: PollerHarnessOptions = {}) {
     const events = new PaymentEvents();
     for (const type of PAYMENT_EVENT_TYPES) events.on(type, (event) => emitted.push(event));
     events.on('poller.error', ({ error }) => errors.push(error));
+    let wake: ((at: Date) => void) | undefined;
     const service = createPaymentService({
       store,
       client,
       events,
       clock,
+      onCheckDue: (at) => wake?.(at),
       options: {
         rateLimits: false,
         ...serviceOptions,
@@ -129,9 +140,18 @@ export async function startPollerHarness(options: PollerHarnessOptions = {}) {
       },
     });
     const poller: Poller = createPoller(
-      { store, client, reconciler: service, events, clock, logger: quietLogger },
+      {
+        store,
+        client,
+        reconciler: service,
+        events,
+        clock,
+        logger: quietLogger,
+        ...(extras.asInTheKit ? { budget } : {}),
+      },
       { random: seededRandom(instances.length + 1), ...pollerOptions },
     );
+    if (extras.asInTheKit) wake = (at) => poller.wake(at);
     const instance = { poller, service, errors, budget };
     instances.push(instance);
     if (!onWebhook) {
