@@ -65,11 +65,10 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
     const startedAt = now();
     try {
       await claim();
-      if (!run.stopping && sweeper.shouldSweep(now())) track(sweeper.start());
-      else {
-        const next = sweeper.gatedUntil(now());
-        if (next !== null) wake(next);
-      }
+      const at = now();
+      const sweepAt = run.stopping ? null : sweeper.sweepAt(at);
+      if (sweepAt !== null && sweepAt <= at) track(sweeper.start());
+      else if (sweepAt !== null) wake(sweepAt);
     } catch (error) {
       report(error);
     } finally {

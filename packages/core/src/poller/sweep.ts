@@ -32,12 +32,12 @@ export interface SweepDeps {
 
 export interface Sweeper {
   /**
-   * True when something is due and the budget has room (a check goes out at once), when enough is due for a
-   * list call, or when the oldest due payment has waited out the batching window (one or two due, tight budget).
+   * When the next sweep may begin, or null while there is nothing to sweep yet. With room in the budget, at
+   * once, but at most one sweep per tick (a later time when one began less than a tick before `at`); with a
+   * tight budget, at once when enough is due for a list call or the oldest due payment has waited out the
+   * batching window.
    */
-  shouldSweep(at: number): boolean;
-  /** When the budget has room but a sweep began less than a tick before `at`: when the next may begin. */
-  gatedUntil(at: number): number | null;
+  sweepAt(at: number): number | null;
   /** Starts a sweep, or joins the one running (one at a time). */
   start(): Promise<SweepCounts>;
   /** The sweep running now, if any. */
@@ -208,18 +208,18 @@ export function createSweeper(deps: SweepDeps): Sweeper {
   }
 
   return {
-    shouldSweep(at) {
+    sweepAt(at) {
       const free = leases.available(at);
-      if (free.length === 0) return false;
-      // Room: the check goes out at once, unless a sweep began less than a tick ago: then it goes a tick after
-      // that one (`gatedUntil`), with everything else that fell due meanwhile (pages polling many open
-      // payments would otherwise start a call for every request)
-      if (hasRoom()) return at - lastStartedAt >= opts.tickMs;
+      if (free.length === 0) return null;
+      // Room: the check goes out at once, unless a sweep began less than a tick ago: then a tick after that
+      // one, with everything else that fell due meanwhile (pages polling many open payments would otherwise
+      // start a call for every request)
+      if (hasRoom()) return Math.max(at, lastStartedAt + opts.tickMs);
       // tight: a list call as soon as it covers a few, since it waits its turn in the budget anyway and
       // answers for everything held when it goes
-      if (free.length >= Math.min(opts.listPageSize, opts.listBatchThreshold)) return true;
+      if (free.length >= Math.min(opts.listPageSize, opts.listBatchThreshold)) return at;
       const oldestDue = Math.min(...free.map((item) => item.dueAt));
-      return at - oldestDue >= opts.batchWindowMs;
+      return at - oldestDue >= opts.batchWindowMs ? at : null;
     },
     start() {
       if (sweep) return sweep;
@@ -230,10 +230,6 @@ export function createSweeper(deps: SweepDeps): Sweeper {
       sweep = started;
       return started;
     },
-    gatedUntil: (at) =>
-      leases.available(at).length > 0 && hasRoom() && at - lastStartedAt < opts.tickMs
-        ? lastStartedAt + opts.tickMs
-        : null,
     current: () => sweep,
     inFlight: () => inFlight,
   };

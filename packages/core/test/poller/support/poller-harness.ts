@@ -126,13 +126,13 @@ export async function startPollerHarness(options: PollerHarnessOptions = {}) {
     const events = new PaymentEvents();
     for (const type of PAYMENT_EVENT_TYPES) events.on(type, (event) => emitted.push(event));
     events.on('poller.error', ({ error }) => errors.push(error));
-    let wake: ((at: Date) => void) | undefined;
     const service = createPaymentService({
       store,
       client,
       events,
       clock,
-      onCheckDue: (at) => wake?.(at),
+      // `poller` is defined below; the service calls this only later, when a check moves forward
+      onCheckDue: extras.asInTheKit ? (at) => poller.wake(at) : undefined,
       options: {
         rateLimits: false,
         ...serviceOptions,
@@ -151,7 +151,6 @@ export async function startPollerHarness(options: PollerHarnessOptions = {}) {
       },
       { random: seededRandom(instances.length + 1), ...pollerOptions },
     );
-    if (extras.asInTheKit) wake = (at) => poller.wake(at);
     const instance = { poller, service, errors, budget };
     instances.push(instance);
     if (!onWebhook) {
