@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClickPesaPayments, createMemoryStore, PaymentEvents } from '@clickpesa-kit/core';
 import { createSeededRandom as seededRandom } from '@clickpesa-kit/core/testing';
-import { startSandbox } from '@clickpesa-kit/sandbox';
+import { type RequestLogEntry, startSandbox } from '@clickpesa-kit/sandbox';
 import { BROWSER_WATCHERS, pushFallbacks } from './browsers.js';
 import { type RunResult, summarise } from './metrics.js';
 import { bearerOwner, type PushHost, servePushHost } from './push-host.js';
@@ -90,7 +90,8 @@ export async function runOurs(scenario: Scenario): Promise<RunResult> {
   if (process.env.BENCH_DEBUG) {
     events.on('poller.error', ({ error }) => console.error(`poller.error: ${error.message}`));
   }
-  // BENCH_DEBUG=1 prints progress every 30 simulated seconds (calls, completions, budget queues)
+  // BENCH_DEBUG=1 prints progress every 30 simulated seconds (calls, completions, budget queues) and, at the
+  // end, pages per change-feed read; BENCH_DEBUG=2 also every list call
   const monitor = process.env.BENCH_DEBUG
     ? setInterval(() => {
         const t = ((now() - start) / 1000).toFixed(0);
@@ -138,6 +139,7 @@ export async function runOurs(scenario: Scenario): Promise<RunResult> {
     sb.requests,
     start,
   );
+  if (process.env.BENCH_DEBUG) printFeedReads(sb.requests, start, process.env.BENCH_DEBUG === '2');
   if (host) {
     console.error(`push row: ${pushFallbacks.count - fallbacksBefore} pages fell back to polling`);
     await host.close();
@@ -146,4 +148,21 @@ export async function runOurs(scenario: Scenario): Promise<RunResult> {
   await sb.close();
   await new Promise<void>((resolve) => receiver.close(() => resolve()));
   return result;
+}
+
+/** How the change feed read: pages per read (a read begins with the newest page), and with `each` every list call. */
+function printFeedReads(requests: readonly RequestLogEntry[], start: number, each: boolean): void {
+  const lists = requests.filter((r) => r.endpoint === 'list');
+  if (each)
+    for (const r of lists)
+      console.error(`list ${((r.at - start) / 1000).toFixed(1)} s ${r.url.split('?')[1]}`);
+  const reads: number[] = [];
+  for (const r of lists.filter((x) => x.url.includes('sortBy=updatedAt'))) {
+    if (r.url.includes('orderBy=DESC')) reads.push(1);
+    else if (reads.length > 0) reads[reads.length - 1]! += 1;
+  }
+  const perRead = new Map<number, number>();
+  for (const pages of reads) perRead.set(pages, (perRead.get(pages) ?? 0) + 1);
+  const histogram = [...perRead].sort((x, y) => x[0] - y[0]).map(([pages, n]) => `${pages}: ${n}`);
+  console.error(`feed reads: ${reads.length}; reads by pages: ${histogram.join(', ')}`);
 }
